@@ -8,6 +8,10 @@ import (
 // Batch is a set of rows written atomically. The engine builds batches for
 // local writes; replication applies the very same batches on peers.
 type Batch struct {
+	// Op names the user operation that produced the batch (create, update,
+	// delete, link, promote, consolidate, import, …) for logs, metrics and
+	// fault injection; stores ignore it.
+	Op       string   `json:"op,omitempty"`
 	Memories []Memory `json:"memories,omitempty"`
 	Links    []Link   `json:"links,omitempty"`
 	Records  []Record `json:"records,omitempty"`
