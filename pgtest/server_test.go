@@ -1,0 +1,187 @@
+package pgtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { Main(m) }
+
+func TestStartConnectStop(t *testing.T) {
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("skipped: " + EnvURL + " points at an external server; this test checks the server pgtest starts")
+	}
+	ctx := context.Background()
+	srv, err := Start(ctx, Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	pid, dir := srv.PID(), srv.Dir()
+	if pid <= 0 || dir == "" {
+		t.Fatalf("pid %d dir %q", pid, dir)
+	}
+	if !strings.HasPrefix(srv.URL("x"), "postgres://postgres@127.0.0.1:") {
+		t.Fatalf("URL %s is not on loopback", srv.URL("x"))
+	}
+	if os.Geteuid() == 0 {
+		if uid := processUID(t, pid); uid == 0 {
+			t.Fatalf("postgres runs as root")
+		}
+	}
+
+	if err := srv.CreateDatabase(ctx, "app"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, srv.URL("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db, enc string
+	if err := conn.QueryRow(ctx, "SELECT current_database(), pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()").Scan(&db, &enc); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if db != "app" || enc != "UTF8" {
+		t.Fatalf("database %q encoding %q", db, enc)
+	}
+
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("data dir %s still there: %v", dir, err)
+	}
+	if alive(pid) {
+		t.Fatalf("postgres pid %d still running", pid)
+	}
+	if err := syscall.Kill(-pid, 0); err != syscall.ESRCH {
+		t.Fatalf("process group %d still has members: %v", pid, err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+}
+
+func TestNewGivesFreshDatabases(t *testing.T) {
+	ctx := context.Background()
+	a, b := New(t), New(t)
+	if a == b {
+		t.Fatalf("same database twice: %s", a)
+	}
+	ca, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close(ctx)
+	if _, err := ca.Exec(ctx, "CREATE TABLE only_in_a (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := pgx.Connect(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close(ctx)
+	var n int
+	if err := cb.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("database b sees a's table")
+	}
+}
+
+// TestServerDiesWithParent kills (SIGKILL) a process that started a server
+// and checks the server goes too, so a crashed test run leaves none behind.
+func TestServerDiesWithParent(t *testing.T) {
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("skipped: " + EnvURL + " points at an external server; nothing is started here")
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperStartAndWait$", "-test.v")
+	child.Env = append(os.Environ(), "PGTEST_HELPER=1")
+	child.Stderr = os.Stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+
+	var pid int
+	var dir string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "SERVER %d %s", &pid, &dir); err == nil {
+			break
+		}
+	}
+	if pid == 0 {
+		t.Fatal("helper did not report a server")
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) }) // the killed helper cannot
+
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(-pid, syscall.SIGKILL)
+			t.Fatalf("postgres %d survived its parent", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestHelperStartAndWait(t *testing.T) {
+	if os.Getenv("PGTEST_HELPER") != "1" {
+		t.Skip("skipped: helper process for TestServerDiesWithParent")
+	}
+	srv, err := Start(context.Background(), Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("SERVER %d %s\n", srv.PID(), srv.Dir())
+	time.Sleep(time.Minute) // killed by the parent long before
+	srv.Stop()
+}
+
+// alive reports whether pid runs and is not a zombie (a container's init
+// may not reap orphans promptly).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+func processUID(t *testing.T, pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" {
+			uid, _ := strconv.Atoi(f[1])
+			return uid
+		}
+	}
+	t.Fatal("no Uid in /proc status")
+	return -1
+}
