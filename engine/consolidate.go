@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"context"
+	"strings"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// ConsolidateInput merges several memories into one long memory.
+type ConsolidateInput struct {
+	IDs       []string `json:"ids"`
+	Title     string   `json:"title"`
+	Namespace string   `json:"namespace,omitempty"`
+	// Summary is the new content; empty means the deterministic
+	// concatenation summary (no LLM needed).
+	Summary string `json:"summary,omitempty"`
+	Source  string `json:"source,omitempty"`
+	AgentID string `json:"agent_id,omitempty"`
+}
+
+// ConsolidateResult names the new memory and the sources it replaced.
+type ConsolidateResult struct {
+	Memory  memory.Memory `json:"memory"`
+	Sources []string      `json:"sources"`
+	Method  string        `json:"method"`
+}
+
+// Consolidate writes one long memory holding the sources' content, links it
+// derived_from each source and deletes the sources, all in one batch so it
+// replicates atomically (upstream never replicated consolidations).
+func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (ConsolidateResult, error) {
+	if len(in.IDs) < 2 || len(in.IDs) > 100 {
+		return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "consolidate needs 2..100 ids, got %d", len(in.IDs))
+	}
+	var srcs []memory.Memory
+	seen := map[string]bool{}
+	for _, id := range in.IDs {
+		if seen[id] {
+			return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "id %s given twice", id)
+		}
+		seen[id] = true
+		m, err := e.active(ctx, id)
+		if err != nil {
+			return ConsolidateResult{}, err
+		}
+		srcs = append(srcs, *m)
+	}
+	ns := in.Namespace
+	if ns == "" {
+		ns = srcs[0].Namespace
+	}
+	method := "provided"
+	content := in.Summary
+	if content == "" {
+		content, method = ConcatSummary(srcs), "concatenation"
+	}
+	prio, tags := 0, []string{}
+	for _, s := range srcs {
+		prio = max(prio, s.Priority)
+		tags = append(tags, s.Tags...)
+	}
+	if tags = memory.NormalizeTags(tags); len(tags) > memory.MaxTags {
+		tags = tags[:memory.MaxTags]
+	}
+	c, err := e.prepare(NewMemory{Title: in.Title, Content: content, Tier: memory.TierLong, Namespace: ns,
+		Tags: tags, Priority: &prio, Source: in.Source, AgentID: in.AgentID})
+	if err != nil {
+		return ConsolidateResult{}, err
+	}
+	b, err := e.tombstones(ctx, srcs)
+	if err != nil {
+		return ConsolidateResult{}, err
+	}
+	b.Op = "consolidate"
+	b.Memories = append(b.Memories, c)
+	for _, s := range srcs {
+		b.Links = append(b.Links, memory.Link{SourceID: c.ID, TargetID: s.ID, Relation: memory.DerivedFrom,
+			CreatedAt: c.CreatedAt, Origin: e.node, Version: e.clock.Tick()})
+	}
+	res := ConsolidateResult{Memory: c, Sources: in.IDs, Method: method}
+	return res, e.commit(ctx, b)
+}
+
+// ConcatSummary joins titles and contents, trimmed to the content limit.
+func ConcatSummary(ms []memory.Memory) string {
+	var sb strings.Builder
+	for i, m := range ms {
+		if i > 0 {
+			sb.WriteString("\n\n")
+		}
+		sb.WriteString("## " + m.Title + "\n" + m.Content)
+	}
+	s := sb.String()
+	if len(s) > memory.MaxContentBytes {
+		s = strings.ToValidUTF8(s[:memory.MaxContentBytes], "")
+	}
+	return s
+}

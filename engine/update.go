@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// Patch changes only the fields that are set.
+type Patch struct {
+	Title      *string         `json:"title,omitempty"`
+	Content    *string         `json:"content,omitempty"`
+	Tier       *memory.Tier    `json:"tier,omitempty"`
+	Namespace  *string         `json:"namespace,omitempty"`
+	Tags       *[]string       `json:"tags,omitempty"`
+	Priority   *int            `json:"priority,omitempty"`
+	Confidence *float64        `json:"confidence,omitempty"`
+	Source     *string         `json:"source,omitempty"`
+	Metadata   *map[string]any `json:"metadata,omitempty"`
+	ExpiresAt  *time.Time      `json:"expires_at,omitempty"`
+	TTLSecs    *int64          `json:"ttl_secs,omitempty"`
+}
+
+// Get returns an active memory with its links.
+func (e *Engine) Get(ctx context.Context, id string) (*memory.Memory, []memory.Link, error) {
+	m, err := e.active(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	links, err := e.store.Links(ctx, id)
+	return m, links, err
+}
+
+// active loads a memory that exists and is neither archived nor deleted.
+func (e *Engine) active(ctx context.Context, id string) (*memory.Memory, error) {
+	if !memory.ValidID(id) {
+		return nil, memory.Errorf(memory.CodeNotFound, "memory %q not found (not a valid id)", id)
+	}
+	m, err := e.store.GetMemory(ctx, id)
+	if memory.IsNotFound(err) || err == nil && m.State != memory.StateActive {
+		return nil, memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
+	}
+	return m, err
+}
+
+// Update applies p to an active memory as a new version.
+func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory, error) {
+	defer e.lock(id)()
+	m, err := e.active(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := e.Now()
+	if p.Title != nil {
+		m.Title = strings.TrimSpace(*p.Title)
+	}
+	if p.Content != nil {
+		m.Content = *p.Content
+	}
+	if p.Namespace != nil {
+		m.Namespace = *p.Namespace
+	}
+	if p.Tags != nil {
+		m.Tags = memory.NormalizeTags(*p.Tags)
+	}
+	if p.Priority != nil {
+		m.Priority = *p.Priority
+	}
+	if p.Confidence != nil {
+		m.Confidence = *p.Confidence
+	}
+	if p.Source != nil {
+		m.Source = *p.Source
+	}
+	if p.Metadata != nil {
+		m.Metadata = *p.Metadata
+	}
+	if p.Tier != nil {
+		m.Tier = *p.Tier
+		if m.Tier == memory.TierLong && p.ExpiresAt == nil && p.TTLSecs == nil {
+			m.ExpiresAt = nil // promotion to long clears expiry
+		}
+	}
+	if p.ExpiresAt != nil || p.TTLSecs != nil {
+		if m.ExpiresAt, err = expiry(m.Tier, now, p.ExpiresAt, p.TTLSecs); err != nil {
+			return nil, err
+		}
+	}
+	m.UpdatedAt = now
+	e.restamp(m)
+	if err := memory.Validate(m); err != nil {
+		return nil, err
+	}
+	return m, e.commit(ctx, &memory.Batch{Op: "update", Memories: []memory.Memory{*m}})
+}
+
+// restamp gives m a new version from this node, greater than its current one
+// even when that came from a peer whose clock runs ahead.
+func (e *Engine) restamp(m *memory.Memory) {
+	e.clock.Observe(m.Version)
+	m.Version = e.clock.Tick()
+	m.Origin = e.node
+}
+
+// Delete tombstones an active or archived memory and its links.
+func (e *Engine) Delete(ctx context.Context, id string) error {
+	defer e.lock(id)()
+	m, err := e.store.GetMemory(ctx, id)
+	if memory.IsNotFound(err) || err == nil && m.State == memory.StateDeleted {
+		return memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
+	}
+	if err != nil {
+		return err
+	}
+	b, err := e.tombstones(ctx, []memory.Memory{*m})
+	if err != nil {
+		return err
+	}
+	b.Op = "delete"
+	return e.commit(ctx, b)
+}
+
+// tombstones builds the batch that deletes ms and every live link touching
+// them. Content is dropped: a deleted memory keeps only what replication
+// needs to order the delete.
+func (e *Engine) tombstones(ctx context.Context, ms []memory.Memory) (*memory.Batch, error) {
+	b := &memory.Batch{}
+	now := e.Now()
+	for _, m := range ms {
+		links, err := e.store.Links(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			e.clock.Observe(l.Version)
+			l.Deleted, l.Origin, l.Version = true, e.node, e.clock.Tick()
+			b.Links = append(b.Links, l)
+		}
+		m.State = memory.StateDeleted
+		m.Content, m.Tags, m.Metadata = "", nil, nil
+		m.UpdatedAt = now
+		e.restamp(&m)
+		b.Memories = append(b.Memories, m)
+	}
+	return b, nil
+}

@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// NewMemory is the input of Store. Pointer fields distinguish "not given"
+// (take the default) from a given zero.
+type NewMemory struct {
+	Title      string         `json:"title"`
+	Content    string         `json:"content"`
+	Tier       memory.Tier    `json:"tier,omitempty"`
+	Namespace  string         `json:"namespace,omitempty"`
+	Tags       []string       `json:"tags,omitempty"`
+	Priority   *int           `json:"priority,omitempty"`
+	Confidence *float64       `json:"confidence,omitempty"`
+	Source     string         `json:"source,omitempty"`
+	AgentID    string         `json:"agent_id,omitempty"`
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	ExpiresAt  *time.Time     `json:"expires_at,omitempty"`
+	TTLSecs    *int64         `json:"ttl_secs,omitempty"`
+}
+
+// StoreResult is a stored memory and whether it was new or de-duplicated
+// onto an existing memory with the same title in the namespace.
+type StoreResult struct {
+	Memory  memory.Memory
+	Created bool
+}
+
+// Store creates a memory, or updates the active memory with the same title
+// in the same namespace (upstream's de-duplication). The result is durable
+// locally; with federation err may be a quorum_not_met *memory.Error while
+// the memory is kept.
+func (e *Engine) Store(ctx context.Context, in NewMemory) (StoreResult, error) {
+	m, err := e.prepare(in)
+	if err != nil {
+		return StoreResult{}, err
+	}
+	defer e.lock(m.Namespace + "\x00" + m.Title)()
+	res, err := e.dedupe(ctx, m)
+	if err != nil {
+		return StoreResult{}, err
+	}
+	err = e.commit(ctx, &memory.Batch{Op: "create", Memories: []memory.Memory{res.Memory}})
+	return res, err
+}
+
+// StoreMany stores up to memory.MaxBatchItems memories as one batch (one
+// transaction, one replication round). Any invalid item rejects the batch.
+func (e *Engine) StoreMany(ctx context.Context, in []NewMemory) ([]StoreResult, error) {
+	if len(in) > memory.MaxBatchItems {
+		return nil, memory.Errorf(memory.CodeTooLarge, "%d items; the limit is %d per request", len(in), memory.MaxBatchItems)
+	}
+	out := make([]StoreResult, 0, len(in))
+	b := &memory.Batch{Op: "create"}
+	seen := map[string]int{}
+	for i, n := range in {
+		m, err := e.prepare(n)
+		if err != nil {
+			return nil, itemError(i, err)
+		}
+		key := m.Namespace + "\x00" + m.Title
+		if j, ok := seen[key]; ok { // same title twice in one request: the later wins
+			m.ID, m.CreatedAt = b.Memories[j].ID, b.Memories[j].CreatedAt
+			b.Memories[j] = m
+			out[j] = StoreResult{Memory: m, Created: out[j].Created}
+			continue
+		}
+		res, err := e.dedupe(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		seen[key] = len(b.Memories)
+		b.Memories = append(b.Memories, res.Memory)
+		out = append(out, res)
+	}
+	return out, e.commit(ctx, b)
+}
+
+// prepare fills defaults, stamps id and version, and validates.
+func (e *Engine) prepare(in NewMemory) (memory.Memory, error) {
+	now := e.Now()
+	m := memory.Memory{
+		Tier:       in.Tier,
+		Namespace:  in.Namespace,
+		Title:      strings.TrimSpace(in.Title),
+		Content:    in.Content,
+		Tags:       memory.NormalizeTags(in.Tags),
+		Priority:   memory.DefaultPriority,
+		Confidence: 1,
+		Source:     in.Source,
+		AgentID:    in.AgentID,
+		Metadata:   in.Metadata,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+		State:      memory.StateActive,
+		Origin:     e.node,
+		Version:    e.clock.Tick(),
+	}
+	if m.Tier == "" {
+		m.Tier = memory.TierMid
+	}
+	if m.Namespace == "" {
+		m.Namespace = memory.DefaultNamespace
+	}
+	if m.Source == "" {
+		m.Source = "api"
+	}
+	if in.Priority != nil {
+		m.Priority = *in.Priority
+	}
+	if in.Confidence != nil {
+		m.Confidence = *in.Confidence
+	}
+	if m.Metadata == nil {
+		m.Metadata = map[string]any{}
+	}
+	exp, err := expiry(m.Tier, now, in.ExpiresAt, in.TTLSecs)
+	if err != nil {
+		return m, err
+	}
+	m.ExpiresAt = exp
+	m.ID = memory.NewID(now)
+	return m, memory.Validate(&m)
+}
+
+// expiry decides expires_at: explicit time, else ttl_secs, else the tier's
+// default. A long memory never expires unless told to.
+func expiry(t memory.Tier, now time.Time, at *time.Time, ttl *int64) (*time.Time, error) {
+	switch {
+	case at != nil && ttl != nil:
+		return nil, memory.Errorf(memory.CodeInvalid, "give expires_at or ttl_secs, not both")
+	case at != nil:
+		v := at.UTC().Truncate(time.Millisecond)
+		return &v, nil
+	case ttl != nil:
+		if *ttl <= 0 || *ttl > 100*365*24*3600 {
+			return nil, memory.Errorf(memory.CodeInvalid, "ttl_secs %d: want 1..%d", *ttl, 100*365*24*3600)
+		}
+		v := now.Add(time.Duration(*ttl) * time.Second)
+		return &v, nil
+	}
+	if d := t.DefaultTTL(); d > 0 {
+		v := now.Add(d)
+		return &v, nil
+	}
+	return nil, nil
+}
+
+// dedupe turns m into an update of the active memory with the same title in
+// the namespace, keeping its id, creation time and usage statistics.
+func (e *Engine) dedupe(ctx context.Context, m memory.Memory) (StoreResult, error) {
+	old, err := e.store.FindByTitle(ctx, m.Namespace, m.Title)
+	if memory.IsNotFound(err) {
+		return StoreResult{Memory: m, Created: true}, nil
+	}
+	if err != nil {
+		return StoreResult{}, err
+	}
+	m.ID = old.ID
+	m.CreatedAt = old.CreatedAt
+	m.AccessCount = old.AccessCount
+	m.LastAccessedAt = old.LastAccessedAt
+	if m.Version <= old.Version { // a peer wrote it with a clock ahead of ours
+		e.clock.Observe(old.Version)
+		m.Version = e.clock.Tick()
+	}
+	return StoreResult{Memory: m, Created: false}, nil
+}
+
+// itemError prefixes a validation error with the index of the bad item.
+func itemError(i int, err error) error {
+	var e *memory.Error
+	if errors.As(err, &e) {
+		return &memory.Error{Code: e.Code, Message: fmt.Sprintf("item %d: %s", i, e.Message)}
+	}
+	return err
+}
