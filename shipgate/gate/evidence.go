@@ -1,0 +1,228 @@
+// Package gate judges a campaign's evidence, strictly: a phase counts as
+// passed only when its artifact exists, parses, and says so, and the release
+// gate additionally requires a valid signature over the tested binary.
+package gate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Status of one phase (or one phase-1 node) as shown on the evidence page.
+type Status string
+
+const (
+	StatusPass       Status = "PASS"
+	StatusFail       Status = "FAIL"
+	StatusNotRun     Status = "NOT RUN"     // no artifact and nothing failed before it
+	StatusNotReached Status = "NOT REACHED" // no artifact because an earlier phase failed
+)
+
+// Phase-1 runs on each node; these are the file suffixes.
+var Phase1Nodes = []string{"a", "b", "c"}
+
+// PhaseNames are the display names of phases 1..4.
+var PhaseNames = map[int]string{1: "functional", 2: "federation", 3: "migration", 4: "chaos"}
+
+// SummaryFile is the campaign's aggregate artifact.
+const SummaryFile = "campaign-summary.json"
+
+// Artifact is one phase file as found on disk.
+type Artifact struct {
+	File    string          // run-relative name, e.g. phase1-node-a.json
+	Phase   int             // 1..4
+	Node    string          // "a".."c" for phase 1, else ""
+	Status  Status          // strict status
+	Reasons []string        // why it is not PASS (from the file, or ours)
+	Raw     json.RawMessage // the file's bytes when it parsed
+	Fields  map[string]any  // decoded object when it parsed
+}
+
+// Run is everything the gate and the pages know about one campaign dir.
+type Run struct {
+	Dir         string
+	ID          string
+	Summary     map[string]any  // nil when absent or unparsable
+	SummaryRaw  json.RawMessage // bytes when it parsed
+	SummaryErr  string          // why Summary is nil
+	CompletedAt time.Time       // zero when unknown
+	Phase1      []Artifact      // one per node, in Phase1Nodes order
+	Phases      []Artifact      // phases 2..4, in order
+}
+
+// LoadRun reads a run directory. Missing or broken artifacts are recorded
+// in the Run, never returned as errors: the verdict must be computable for
+// any directory, and that verdict is FAIL when anything is absent.
+func LoadRun(dir string) (*Run, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	r := &Run{Dir: dir, ID: filepath.Base(filepath.Clean(dir))}
+	r.loadSummary()
+	for _, n := range Phase1Nodes {
+		r.Phase1 = append(r.Phase1, loadArtifact(dir, fmt.Sprintf("phase1-node-%s.json", n), 1, n, false))
+	}
+	failedBefore := r.Phase1Status() == StatusFail
+	for p := 2; p <= 4; p++ {
+		a := loadArtifact(dir, fmt.Sprintf("phase%d.json", p), p, "", failedBefore)
+		r.Phases = append(r.Phases, a)
+		failedBefore = failedBefore || a.Status == StatusFail
+	}
+	return r, nil
+}
+
+func (r *Run) loadSummary() {
+	raw, err := os.ReadFile(filepath.Join(r.Dir, SummaryFile))
+	if err != nil {
+		r.SummaryErr = "no " + SummaryFile
+		if !errors.Is(err, os.ErrNotExist) {
+			r.SummaryErr = err.Error()
+		}
+		return
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		r.SummaryErr = fmt.Sprintf("%s does not parse as an object", SummaryFile)
+		return
+	}
+	r.Summary, r.SummaryRaw = m, raw
+	if id, ok := m["campaign_id"].(string); ok && id != "" {
+		r.ID = id
+	}
+	if s, ok := m["completed_at"].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			r.CompletedAt = t
+		}
+	}
+}
+
+func loadArtifact(dir, name string, phase int, node string, failedBefore bool) Artifact {
+	a := Artifact{File: name, Phase: phase, Node: node}
+	raw, err := os.ReadFile(filepath.Join(dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		a.Status = StatusNotRun
+		if failedBefore {
+			a.Status = StatusNotReached
+		}
+		a.Reasons = []string{name + " is missing"}
+		return a
+	}
+	a.Status = StatusFail
+	if err != nil {
+		a.Reasons = []string{err.Error()}
+		return a
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		a.Reasons = []string{name + " is empty or not a JSON object"}
+		return a
+	}
+	a.Raw, a.Fields = raw, m
+	a.Reasons = nonEmpty(m["reasons"])
+	if got, ok := m["phase"].(float64); !ok || int(got) != phase {
+		a.Reasons = append(a.Reasons, fmt.Sprintf("%s says phase %v, want %d", name, m["phase"], phase))
+		return a
+	}
+	if pass, ok := m["pass"].(bool); !ok || !pass {
+		if len(a.Reasons) == 0 {
+			a.Reasons = []string{name + " does not say pass:true"}
+		}
+		return a
+	}
+	if len(a.Reasons) > 0 {
+		// pass:true with reasons is contradictory; believe the reasons.
+		return a
+	}
+	a.Status = StatusPass
+	return a
+}
+
+// nonEmpty returns the non-empty strings of a JSON array (upstream writes
+// [""] for a passing phase).
+func nonEmpty(v any) []string {
+	arr, _ := v.([]any)
+	var out []string
+	for _, x := range arr {
+		if s, ok := x.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Phase1Status folds the three nodes into one status.
+func (r *Run) Phase1Status() Status {
+	missing := 0
+	for _, a := range r.Phase1 {
+		if a.Status == StatusFail {
+			return StatusFail
+		}
+		if a.Status != StatusPass {
+			missing++
+		}
+	}
+	switch {
+	case missing == 0:
+		return StatusPass
+	case missing == len(r.Phase1):
+		return StatusNotRun
+	default:
+		return StatusFail // some nodes reported, others did not
+	}
+}
+
+// PhaseStatus returns the strict status of phase p (1..4).
+func (r *Run) PhaseStatus(p int) Status {
+	if p == 1 {
+		return r.Phase1Status()
+	}
+	return r.Phases[p-2].Status
+}
+
+// HasEvidence reports whether any artifact of the campaign exists at all.
+func (r *Run) HasEvidence() bool {
+	if r.Summary != nil {
+		return true
+	}
+	for _, a := range append(append([]Artifact{}, r.Phase1...), r.Phases...) {
+		if a.Raw != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Failures lists every reason the run is not a strict pass; empty means PASS.
+// The summary's own overall_pass is necessary but never sufficient.
+func (r *Run) Failures() []string {
+	var out []string
+	if r.Summary == nil {
+		out = append(out, r.SummaryErr)
+	} else if pass, _ := r.Summary["overall_pass"].(bool); !pass {
+		out = append(out, "campaign summary says overall_pass is not true")
+	}
+	for _, a := range append(append([]Artifact{}, r.Phase1...), r.Phases...) {
+		if a.Status == StatusPass {
+			continue
+		}
+		label := fmt.Sprintf("phase %d", a.Phase)
+		if a.Node != "" {
+			label += " node-" + a.Node
+		}
+		for _, why := range a.Reasons {
+			out = append(out, fmt.Sprintf("%s %s: %s", label, a.Status, why))
+		}
+	}
+	return out
+}
+
+// Pass is the strict outcome.
+func (r *Run) Pass() bool { return len(r.Failures()) == 0 }

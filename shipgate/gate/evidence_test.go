@@ -1,0 +1,93 @@
+package gate_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aimemory/ai-memory/shipgate/gate"
+	"github.com/aimemory/ai-memory/shipgate/gate/fixture"
+)
+
+func TestStatusesFailClosed(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixture.Write(dir, fixture.Run{ID: "x", Version: "0.7.0", FailPhase: 2}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := gate.LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gate.Status{gate.StatusPass, gate.StatusFail, gate.StatusNotReached, gate.StatusNotReached}
+	for p := 1; p <= 4; p++ {
+		if got := run.PhaseStatus(p); got != want[p-1] {
+			t.Errorf("phase %d: %s, want %s", p, got, want[p-1])
+		}
+	}
+	if run.Pass() {
+		t.Fatal("failed run passes")
+	}
+}
+
+func TestEmptyAndCorruptArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixture.Write(dir, fixture.Run{ID: "x", Version: "0.7.0"}); err != nil {
+		t.Fatal(err)
+	}
+	run, _ := gate.LoadRun(dir)
+	if !run.Pass() {
+		t.Fatalf("clean fixture fails: %v", run.Failures())
+	}
+	cases := map[string]string{
+		"phase4.json":        "",                                        // empty (upstream r21-r23)
+		"phase3.json":        "Running migration...\n",                  // stdout saved as json (r15-18)
+		"phase2.json":        `{"phase":2,"pass":true,"reasons":["x"]}`, // pass with a reason
+		"phase1-node-a.json": `{"phase":2,"pass":true}`,                 // wrong phase number
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := t.TempDir()
+			fixture.Write(d, fixture.Run{ID: "x", Version: "0.7.0"})
+			os.WriteFile(filepath.Join(d, name), []byte(body), 0o644)
+			run, _ := gate.LoadRun(d)
+			if run.Pass() {
+				t.Fatalf("%s = %q passes", name, body)
+			}
+		})
+	}
+	// A directory with no artifacts at all (upstream's 26 soak "passes").
+	empty := t.TempDir()
+	run, _ = gate.LoadRun(empty)
+	if run.Pass() || run.HasEvidence() {
+		t.Fatal("empty run passes or claims evidence")
+	}
+	for p := 1; p <= 4; p++ {
+		if run.PhaseStatus(p) != gate.StatusNotRun {
+			t.Fatalf("empty run phase %d is %s", p, run.PhaseStatus(p))
+		}
+	}
+}
+
+func TestUpstreamArtifactsJudged(t *testing.T) {
+	// r14 of the original: every write acknowledged, B=166 C=164 — the
+	// derived checklist must name the short nodes.
+	src := "../../../shared/reference/upstream-artifacts/r-v0.6.0.0-r14.phase2.json"
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Skipf("upstream reference artifacts not available: %v", err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "phase2.json"), raw, 0o644)
+	run, _ := gate.LoadRun(dir)
+	var failed []string
+	for _, c := range run.Phases[0].Checks() {
+		if !c.Pass {
+			failed = append(failed, c.Name+" "+c.Measured+" "+c.Threshold)
+		}
+	}
+	got := strings.Join(failed, "|")
+	if got != "node-b holds every acknowledged write 166 ≥ 200|node-c holds every acknowledged write 164 ≥ 200" {
+		t.Fatalf("failing checks: %s", got)
+	}
+}
