@@ -102,12 +102,25 @@ func (s *Server) initAndStart(ctx context.Context, bin string, cred *syscall.Cre
 		}
 	}
 	data := filepath.Join(s.root, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", data, "-U", opts.User, "--auth=trust", "--encoding=UTF8",
-		"--locale=C", "--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+	// Byte-order collation, but a UTF-8 character type so full-text search
+	// lower-cases non-ASCII letters as SQLite does; plain C where the host
+	// lacks C.UTF-8.
+	var initErr error
+	for _, ctype := range []string{"C.UTF-8", "C"} {
+		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+			"-D", data, "-U", opts.User, "--auth=trust", "--encoding=UTF8",
+			"--locale=C", "--lc-ctype="+ctype, "--no-sync", "--no-instructions")
+		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		out, err := initdb.CombinedOutput()
+		if err == nil {
+			initErr = nil
+			break
+		}
+		initErr = fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
+		os.RemoveAll(data)
+	}
+	if initErr != nil {
+		return initErr
 	}
 
 	// A port picked free may be taken before postgres binds it; retry a few

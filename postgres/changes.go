@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/jackc/pgx/v5"
+)
+
+// Changes returns up to limit rows applied after afterSeq, in seq order.
+// It first finds the page's seq window over all three tables (index-only
+// work), then reads the rows inside it, both in one snapshot.
+func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error) {
+	cs := memory.ChangeSet{NextSeq: afterSeq}
+	if limit <= 0 {
+		return cs, memory.Errorf(memory.CodeInvalid, "changes: limit must be positive")
+	}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var upper int64
+		var n int
+		err := tx.QueryRow(ctx, `
+			SELECT coalesce(max(seq) FILTER (WHERE rn <= $2), 0), count(*) FROM (
+				SELECT seq, row_number() OVER (ORDER BY seq) AS rn FROM (
+					SELECT seq FROM memories WHERE seq > $1
+					UNION ALL SELECT seq FROM links WHERE seq > $1
+					UNION ALL SELECT seq FROM records WHERE seq > $1
+					ORDER BY seq LIMIT $2 + 1) page) numbered`, afterSeq, int64(limit)).Scan(&upper, &n)
+		if err != nil || n == 0 {
+			return err
+		}
+		cs.More = n > limit
+		cs.NextSeq = upper
+
+		rows, err := tx.Query(ctx, `SELECT `+memoryColumns+` FROM memories
+			WHERE seq > $1 AND seq <= $2 ORDER BY seq`, afterSeq, upper)
+		if err != nil {
+			return err
+		}
+		if cs.Memories, err = collectMemories(rows); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT `+linkColumns+` FROM links
+			WHERE seq > $1 AND seq <= $2 ORDER BY seq`, afterSeq, upper)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			l, err := scanLink(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			cs.Links = append(cs.Links, l)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT `+recordColumns+` FROM records
+			WHERE seq > $1 AND seq <= $2 ORDER BY seq`, afterSeq, upper)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r, err := scanRecord(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			cs.Records = append(cs.Records, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return memory.ChangeSet{NextSeq: afterSeq}, wrap("changes", err)
+	}
+	return cs, nil
+}
+
+// Stats summarises the active memories; expiring_soon is within an hour of now.
+func (s *Store) Stats(ctx context.Context, now time.Time) (memory.Stats, error) {
+	var st memory.Stats
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT
+				count(*) FILTER (WHERE state = 'active'),
+				count(*) FILTER (WHERE state = 'active' AND expires_at > $1 AND expires_at <= $2),
+				count(*) FILTER (WHERE state = 'archived'),
+				(SELECT count(*) FROM links WHERE NOT deleted),
+				pg_database_size(current_database())
+			FROM memories`, now, now.Add(time.Hour)).
+			Scan(&st.Total, &st.ExpiringSoon, &st.Archived, &st.LinksCount, &st.DBSizeBytes)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT tier, count(*) FROM memories WHERE state = 'active' GROUP BY tier ORDER BY tier`)
+		if err != nil {
+			return err
+		}
+		st.ByTier = []memory.TierCount{}
+		for rows.Next() {
+			var tc memory.TierCount
+			var tier string
+			if err := rows.Scan(&tier, &tc.Count); err != nil {
+				rows.Close()
+				return err
+			}
+			tc.Tier = memory.Tier(tier)
+			st.ByTier = append(st.ByTier, tc)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT namespace, count(*) FROM memories WHERE state = 'active' GROUP BY namespace ORDER BY namespace`)
+		if err != nil {
+			return err
+		}
+		st.ByNamespace = []memory.NamespaceCount{}
+		for rows.Next() {
+			var nc memory.NamespaceCount
+			if err := rows.Scan(&nc.Namespace, &nc.Count); err != nil {
+				rows.Close()
+				return err
+			}
+			st.ByNamespace = append(st.ByNamespace, nc)
+		}
+		return rows.Err()
+	})
+	return st, wrap("stats", err)
+}
