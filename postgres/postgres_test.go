@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/pgtest"
@@ -24,4 +28,165 @@ func open(t *testing.T) *Store {
 
 func TestStoreSuite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) memory.Store { return open(t) })
+}
+
+func testMemory(id, title, content string, v int) memory.Memory {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return memory.Memory{ID: id, Tier: memory.TierMid, Namespace: "pg", Title: title, Content: content,
+		Priority: 5, Confidence: 1, Source: "test", CreatedAt: at, UpdatedAt: at,
+		State: memory.StateActive, Origin: "node-a", Version: memory.MakeHLC(at.UnixMilli(), uint16(v))}
+}
+
+// TestChangesSeeEveryCommitUnderConcurrentWriters pages through Changes
+// while writers commit concurrently. Without serialised writers a sequence
+// number can commit after a greater one the reader already passed, and that
+// row would be lost to sync; the reader here must see every row.
+func TestChangesSeeEveryCommitUnderConcurrentWriters(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	const writers, batches, perBatch = 6, 15, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var batch memory.Batch
+				for i := range perBatch {
+					id := fmt.Sprintf("w%d-b%02d-%d", w, b, i)
+					batch.Memories = append(batch.Memories, testMemory(id, id, "concurrent", 1))
+				}
+				if _, err := s.Apply(ctx, &batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[string]bool{}
+	var after int64
+	for finished := false; ; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		for range 10000 {
+			cs, err := s.Changes(ctx, after, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range cs.Memories {
+				seen[m.ID] = true
+			}
+			after = cs.NextSeq
+			if !cs.More {
+				break
+			}
+		}
+		if finished {
+			break
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(seen) != writers*batches*perBatch {
+		t.Fatalf("reader saw %d rows, want %d", len(seen), writers*batches*perBatch)
+	}
+}
+
+func TestTextPostgresCannotStoreIsInvalidAndLosesNothing(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	good := testMemory("good", "good", "fine", 1)
+	bad := testMemory("nul", "nul", "a\x00b", 1)
+	_, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{good, bad}})
+	if memory.ErrorCode(err) != memory.CodeInvalid {
+		t.Fatalf("NUL byte: got %v, want invalid_argument", err)
+	}
+	if _, err := s.GetMemory(ctx, "good"); !memory.IsNotFound(err) {
+		t.Fatalf("valid row of the rejected batch: %v", err)
+	}
+	badMeta := testMemory("meta", "meta", "x", 1)
+	badMeta.Metadata = map[string]any{"k": "a\x00b"}
+	if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{badMeta}}); memory.ErrorCode(err) != memory.CodeInvalid {
+		t.Fatalf("NUL in metadata: got %v, want invalid_argument", err)
+	}
+	if res, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{good}}); err != nil || res.Memories != 1 {
+		t.Fatalf("store unusable after rejected batches: %+v %v", res, err)
+	}
+}
+
+// TestRawTermsNeverReachQuerySyntax feeds terms that did not go through
+// memory.Terms: quoting must keep every one a plain lexeme.
+func TestRawTermsNeverReachQuerySyntax(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	m := testMemory("q", "it's a back\\slash", "colon:star* and (parens) !bang", 1)
+	if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{m}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, terms := range [][]string{
+		{"it's"}, {`back\slash`}, {`\`}, {"'"}, {"''"}, {"colon:star*"}, {"(parens)"}, {"!bang"},
+		{"a:*"}, {"&", "|", "!", "<->"}, {"x' | 'y"}, {""},
+	} {
+		for _, all := range []bool{true, false} {
+			if _, err := s.Search(ctx, memory.SearchQuery{Terms: terms, MatchAll: all}); err != nil {
+				t.Fatalf("Search(%q, all=%v): %v", terms, all, err)
+			}
+		}
+	}
+	hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{"x' | 'colon"}})
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("injected operator matched: %v %v", hits, err)
+	}
+	hits, err = s.Search(ctx, memory.SearchQuery{Terms: []string{"parens"}, MatchAll: true})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("plain term: %v %v", hits, err)
+	}
+}
+
+func TestReopenKeepsDataAndRefusesNewerSchema(t *testing.T) {
+	url := pgtest.New(t)
+	ctx := context.Background()
+	s, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{testMemory("keep", "keep", "x", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, url, Options{MaxConns: 2})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if _, err := s.GetMemory(ctx, "keep"); err != nil {
+		t.Fatalf("after reopen: %v", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(ctx, url, Options{}); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("open of a newer schema: %v", err)
+	}
+}
+
+func TestOpenUnreachableIsUnavailable(t *testing.T) {
+	// Port 1 on loopback: nothing listens there, the refusal is immediate.
+	_, err := Open(context.Background(), "postgres://x@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", Options{})
+	if memory.ErrorCode(err) != memory.CodeUnavailable {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+	_, err = Open(context.Background(), "postgres://x@127.0.0.1:1/db?sslmode=bogus", Options{})
+	if memory.ErrorCode(err) != memory.CodeInvalid {
+		t.Fatalf("bad URL: got %v, want invalid_argument", err)
+	}
 }
