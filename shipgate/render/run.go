@@ -1,0 +1,267 @@
+// Package render writes the offline evidence pages: one self-contained
+// index.html per campaign and a dashboard over all of them. Pages use
+// html/template, inline CSS and inline SVG only: no script, no network, so
+// they open from file:// and from a CI artifact alike.
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/attest"
+	"github.com/aimemory/ai-memory/shipgate/gate"
+)
+
+// Outcomes shown in badges. NO EVIDENCE is a failure that produced nothing
+// to judge; it is never PASS.
+const (
+	OutcomePass       = "PASS"
+	OutcomeFail       = "FAIL"
+	OutcomeNoEvidence = "NO EVIDENCE"
+)
+
+// Outcome is the strict outcome of a run.
+func Outcome(r *gate.Run) string {
+	switch {
+	case r.Pass():
+		return OutcomePass
+	case !r.HasEvidence():
+		return OutcomeNoEvidence
+	default:
+		return OutcomeFail
+	}
+}
+
+type runPage struct {
+	ID, Outcome, Version, Binary, Commit, CompletedAt, Wall string
+	Failures                                                []string
+	User, Manager, Engineer                                 string
+	Phases                                                  []phaseView
+	Artifacts                                               []artifactView
+	Summary                                                 string
+	Signature                                               string
+	Generated                                               string
+}
+
+type phaseView struct {
+	Num     int
+	Name    string
+	Purpose string
+	Status  gate.Status
+	Wall    string
+	Groups  []checkGroup
+	Charts  []template.HTML
+	Missing []string // charts whose series the artifacts do not carry
+	Raw     []rawView
+}
+
+type checkGroup struct {
+	Label  string
+	Status gate.Status
+	Checks []gate.Check
+}
+
+type rawView struct{ File, JSON string }
+
+type artifactView struct {
+	Name, SHA256 string
+	Size         int64
+}
+
+var purposes = map[int]string{
+	1: "Each node on its own: store, recall, stats, backup and restore, curator dry-run, MCP tool listing, and a kill -9 restart that must keep the stored memory.",
+	2: "Three federated nodes, W=2 of N=3: a concurrent burst from four agents across all nodes must reach every node id by id; quorum probes with one and two peers down; the killed nodes must rejoin and catch up.",
+	3: "1000 memories with links and tags migrated SQLite → Postgres, again (idempotent), and back into a fresh SQLite; counts and content digests must match with zero errors.",
+	4: "For every fault class, many cycles on a fresh trio with writers in flight when the fault strikes; after healing, every acknowledged write must be on every live node.",
+}
+
+// RunPage renders dir/index.html from the run's artifacts.
+func RunPage(dir string) error {
+	r, err := gate.LoadRun(dir)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "run.html", buildRunPage(r)); err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, attest.PageFile), buf.Bytes())
+}
+
+func buildRunPage(r *gate.Run) runPage {
+	p := runPage{
+		ID:        r.ID,
+		Outcome:   Outcome(r),
+		Failures:  r.Failures(),
+		Version:   "unknown",
+		Binary:    "unknown",
+		Commit:    "unknown",
+		Wall:      "unknown",
+		Generated: time.Now().UTC().Format(time.RFC3339),
+	}
+	if !r.CompletedAt.IsZero() {
+		p.CompletedAt = r.CompletedAt.Format(time.RFC3339)
+	} else {
+		p.CompletedAt = "never (no valid completed_at)"
+	}
+	if prov := provenanceOf(r); prov != nil {
+		p.Version, p.Binary, p.Commit = orUnknown(prov.Version), orUnknown(prov.BinarySHA256), orUnknown(prov.Commit)
+	}
+	if w, ok := wallSeconds(r); ok {
+		p.Wall = human(w)
+	}
+	if len(r.SummaryRaw) > 0 {
+		p.Summary = pretty(r.SummaryRaw)
+	}
+	passed, failed := r.TestNames()
+	p.User, p.Manager, p.Engineer = audience(r, p.Outcome, len(passed), failed)
+	for n := 1; n <= 4; n++ {
+		p.Phases = append(p.Phases, buildPhase(r, n))
+	}
+	p.Artifacts = listArtifacts(r.Dir)
+	p.Signature = signatureNote(r.Dir)
+	return p
+}
+
+func buildPhase(r *gate.Run, n int) phaseView {
+	v := phaseView{Num: n, Name: gate.PhaseNames[n], Purpose: purposes[n], Status: r.PhaseStatus(n)}
+	if w, ok := phaseWall(r, n); ok {
+		v.Wall = human(w)
+	}
+	arts := r.Phase1
+	if n > 1 {
+		arts = []gate.Artifact{r.Phases[n-2]}
+	}
+	for _, a := range arts {
+		label := a.File
+		v.Groups = append(v.Groups, checkGroup{Label: label, Status: a.Status, Checks: a.Checks()})
+		if a.Raw != nil {
+			v.Raw = append(v.Raw, rawView{File: a.File, JSON: pretty(a.Raw)})
+		}
+	}
+	switch n {
+	case 2:
+		a := r.Phases[0]
+		if a.Fields != nil {
+			if s := convergenceSeries(a); s != nil {
+				v.Charts = append(v.Charts, LineChart("ids present per node until convergence", "ms since burst end", "ids", s, okCount(a)))
+			} else {
+				v.Missing = append(v.Missing, "convergence over time (phase2.json has no convergence_series)")
+			}
+		}
+	case 4:
+		a := r.Phases[2]
+		if a.Fields != nil {
+			bound, acked := cycleSeries(a)
+			if bound != nil {
+				v.Charts = append(v.Charts,
+					LineChart("convergence per cycle, per fault class", "cycle", "present / acknowledged", bound, 0.995),
+					LineChart("acknowledged writes per cycle", "cycle", "writes", acked, math.NaN()))
+			} else {
+				v.Missing = append(v.Missing, "per-cycle convergence (phase4.json has no cycles)")
+			}
+			if lat := writeLatencies(r.Dir); len(lat) > 0 {
+				v.Charts = append(v.Charts, Histogram("acknowledged write latency", "ms", lat))
+			} else {
+				v.Missing = append(v.Missing, "write latency (no history-*.jsonl with invoke/ok pairs)")
+			}
+		}
+	}
+	return v
+}
+
+func okCount(a gate.Artifact) float64 {
+	if v, ok := a.Fields["ok"].(float64); ok {
+		return v
+	}
+	return math.NaN()
+}
+
+// audience writes the three "what this means" notes. They only repeat what
+// the checks established; a failing run says so first.
+func audience(r *gate.Run, outcome string, nPassed int, failed []string) (user, manager, engineer string) {
+	switch outcome {
+	case OutcomePass:
+		user = "This build kept every memory it acknowledged on every node, through crashed, cut-off, paused and clock-skewed peers, and moved its data to Postgres and back unchanged. It is safe to upgrade as far as this campaign can tell."
+		manager = fmt.Sprintf("Ship: all four phases passed, %d of %d checks green, on the exact binary named above. The verdict can be signed and is enforced by `ship-gate gate` before a tag.", nPassed, nPassed)
+		engineer = "Every acknowledged id was found on every node (checked id by id, with paging), probes behaved as W=2 demands, migration round-tripped with equal digests. Raw artifacts and their sha256 are below."
+	case OutcomeNoEvidence:
+		user = "This campaign produced no results, so it says nothing about this build. Do not treat it as a pass."
+		manager = "Do not ship on this run: it failed before writing any evidence (an infrastructure failure). Re-run the campaign."
+		engineer = "No artifact exists. Check the harness log of this campaign; the run directory is empty of phase files and summary."
+	default:
+		first := ""
+		if fs := r.Failures(); len(fs) > 0 {
+			first = fs[0]
+		}
+		user = "This build failed its release checks. Do not upgrade to it: " + first
+		manager = fmt.Sprintf("Do not ship: %d checks failed (%d passed). The first: %s", len(failed), nPassed, first)
+		engineer = "Failing checks: " + strings.Join(failed, "; ")
+	}
+	return user, manager, engineer
+}
+
+func listArtifacts(dir string) []artifactView {
+	var out []artifactView
+	arts, err := attest.HashArtifacts(dir)
+	if err != nil {
+		return []artifactView{{Name: "cannot list artifacts: " + err.Error()}}
+	}
+	for _, a := range arts {
+		var size int64
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(a.Name))); err == nil {
+			size = st.Size()
+		}
+		out = append(out, artifactView{Name: a.Name, SHA256: a.SHA256(), Size: size})
+	}
+	return out
+}
+
+// signatureNote describes the envelope without verifying it: the page has
+// no key; `ship-gate verify` is the check.
+func signatureNote(dir string) string {
+	raw, err := os.ReadFile(filepath.Join(dir, attest.VerdictFile))
+	if err != nil {
+		return "unsigned (no " + attest.VerdictFile + ")"
+	}
+	var env attest.Envelope
+	if json.Unmarshal(raw, &env) != nil || len(env.Signatures) == 0 {
+		return attest.VerdictFile + " is present but malformed"
+	}
+	return fmt.Sprintf("%s present, keyid %s — check it with `ship-gate verify %s --pubkey KEY.pub`", attest.VerdictFile, env.Signatures[0].KeyID, dir)
+}
+
+func pretty(raw []byte) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, raw, "", "  ") != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
+func human(sec float64) string {
+	d := time.Duration(sec * float64(time.Second)).Round(100 * time.Millisecond)
+	return fmt.Sprintf("%s (%.1f s)", d, sec)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,25 @@
+package render
+
+import (
+	"embed"
+	"html/template"
+	"strings"
+)
+
+//go:embed templates
+var files embed.FS
+
+var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+	// cls turns "NOT RUN" into a CSS class "NOT-RUN".
+	"cls": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
+}).ParseFS(files, "templates/*.html"))
+
+func init() {
+	css, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		panic(err)
+	}
+	// The stylesheet is trusted, compiled-in text; CSS() stops the template
+	// from escaping it inside <style>.
+	template.Must(tmpl.New("style").Funcs(template.FuncMap{"css": func() template.CSS { return template.CSS(css) }}).Parse(`{{css}}`))
+}
