@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"net/http"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
+)
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	// A cheap read proves the store answers; a broken store is 503 so
+	// load balancers and the gate stop sending writes.
+	if _, _, err := s.eng.Backend().LocalGet(r.Context(), "node_id"); err != nil {
+		s.log.Error("health check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unhealthy", "service": "ai-memory",
+			"version": s.opts.Version, "node_id": s.eng.NodeID(), "federation_enabled": s.opts.FederationEnabled})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "service": "ai-memory", "version": s.opts.Version,
+		"node_id": s.eng.NodeID(), "federation_enabled": s.opts.FederationEnabled})
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.eng.Stats(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) namespaces(w http.ResponseWriter, r *http.Request) {
+	ns, err := s.eng.Namespaces(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"namespaces": ns, "count": len(ns)})
+}
+
+func (s *Server) forget(w http.ResponseWriter, r *http.Request) {
+	var q engine.ForgetQuery
+	if err := decodeJSON(r, &q, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, acks := withAcks(r)
+	res, err := s.eng.Forget(ctx, q)
+	s.writeBulk(w, r, res, acks.Load(), err)
+}
+
+type gcRequest struct {
+	DryRun bool `json:"dry_run"`
+}
+
+func (s *Server) gc(w http.ResponseWriter, r *http.Request) {
+	var in gcRequest
+	if err := decodeJSON(r, &in, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, acks := withAcks(r)
+	res, err := s.eng.GC(ctx, in.DryRun)
+	s.writeBulk(w, r, res, acks.Load(), err)
+}
+
+// writeBulk answers a bulk archive; a missed quorum keeps the local result.
+func (s *Server) writeBulk(w http.ResponseWriter, r *http.Request, res engine.BulkResult, acks int64, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		engine.BulkResult
+		QuorumAcks int64 `json:"quorum_acks,omitempty"`
+	}{res, acks})
+}
+
+func (s *Server) consolidate(w http.ResponseWriter, r *http.Request) {
+	var in engine.ConsolidateInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.AgentID == "" {
+		in.AgentID = r.Header.Get("X-Agent-Id")
+	}
+	if in.Source == "" {
+		in.Source = defaultSource
+	}
+	ctx, acks := withAcks(r)
+	res, err := s.eng.Consolidate(ctx, in)
+	s.writeStored(w, r, http.StatusCreated, res.Memory.ID, acks, err, func(acks int64) any {
+		return struct {
+			engine.ConsolidateResult
+			QuorumAcks int64 `json:"quorum_acks,omitempty"`
+		}{res, acks}
+	})
+}
+
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	ns := r.URL.Query().Get("namespace")
+	if ns != "" {
+		if err := memory.ValidateNamespace(ns); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	x, err := s.eng.Export(r.Context(), ns)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+// importData applies an export body; at most memory.MaxBatchItems
+// memories per request (clients chunk larger exports).
+func (s *Server) importData(w http.ResponseWriter, r *http.Request) {
+	var x engine.Export
+	if err := decodeJSON(r, &x, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(x.Memories) > memory.MaxBatchItems || len(x.Links) > memory.MaxBatchItems*10 {
+		s.fail(w, r, memory.Errorf(memory.CodeTooLarge, "import holds %d memories and %d links; the limit is %d and %d per request",
+			len(x.Memories), len(x.Links), memory.MaxBatchItems, memory.MaxBatchItems*10))
+		return
+	}
+	ctx, acks := withAcks(r)
+	res, err := s.eng.Import(ctx, &x)
+	s.writeStored(w, r, http.StatusOK, "", acks, err, func(acks int64) any {
+		return struct {
+			engine.ImportResult
+			QuorumAcks int64 `json:"quorum_acks,omitempty"`
+		}{res, acks}
+	})
+}
