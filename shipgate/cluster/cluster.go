@@ -1,0 +1,138 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/api"
+)
+
+// Provider makes clusters: it decides where nodes listen and how their
+// peer links run, so faults can cut them.
+type Provider interface {
+	Name() string
+	// Network lays out the nodes of one cluster; lane separates clusters
+	// that run at the same time.
+	Network(ctx context.Context, lane int, names []string) (Network, error)
+	Close() error
+}
+
+// Network is the wiring of one cluster.
+type Network interface {
+	// Node returns where node i listens, the host the harness dials, the
+	// base URLs it must use for its peers, and a command prefix that runs
+	// a process in its network (nil for none).
+	Node(i int) (listenHost string, port int, dialHost string, peers []string, wrap []string)
+	// Partition cuts node i from every peer, both directions.
+	Partition(i int) error
+	// Heal restores every link.
+	Heal() error
+	Close() error
+}
+
+// Spec is one cluster to build.
+type Spec struct {
+	Names       []string
+	Dir         string // data root; one subdirectory per node
+	Lane        int
+	Node        NodeOptions
+	HTTPTimeout time.Duration
+}
+
+// Cluster is a set of nodes wired by a Network.
+type Cluster struct {
+	Nodes []*Node
+	Net   Network
+	http  *http.Transport
+}
+
+// New prepares a cluster (nodes not started).
+func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Cluster, error) {
+	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	nw, err := prov.Network(ctx, spec.Lane, spec.Names)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Net: nw, http: api.NewTransport()}
+	for i, name := range spec.Names {
+		host, port, dial, peers, wrap := nw.Node(i)
+		n, err := newNode(sup, spec.Dir, name, host, port, dial, spec.Node, func(base string) *api.Client {
+			return &api.Client{Base: base, HTTP: &http.Client{Timeout: spec.HTTPTimeout, Transport: c.http}}
+		})
+		if err != nil {
+			nw.Close()
+			return nil, err
+		}
+		n.Peers, n.wrap = peers, wrap
+		c.Nodes = append(c.Nodes, n)
+	}
+	return c, nil
+}
+
+// Start starts every node at once and waits until all are healthy.
+func (c *Cluster) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(c.Nodes))
+	for i, n := range c.Nodes {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = n.Start(ctx) }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Node returns the node called name.
+func (c *Cluster) Node(name string) *Node {
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Index returns the position of node n.
+func (c *Cluster) Index(n *Node) int {
+	for i, m := range c.Nodes {
+		if m == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// Partition cuts n from its peers.
+func (c *Cluster) Partition(n *Node) error {
+	i := c.Index(n)
+	if i < 0 {
+		return fmt.Errorf("partition: unknown node")
+	}
+	return c.Net.Partition(i)
+}
+
+// Kill SIGKILLs every node at once (data is disposable) and closes the
+// network. Graceful shutdown is not under test here, speed is.
+func (c *Cluster) Kill() error {
+	var wg sync.WaitGroup
+	for _, n := range c.Nodes {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.Kill() }()
+	}
+	wg.Wait()
+	c.http.CloseIdleConnections()
+	return c.Net.Close()
+}
+
+// Remove kills the cluster and deletes its data.
+func (c *Cluster) Remove(dir string) error {
+	err := c.Kill()
+	return errors.Join(err, os.RemoveAll(filepath.Clean(dir)))
+}
