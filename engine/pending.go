@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// Pending action states.
+const (
+	PendingStatus  = "pending"
+	ApprovedStatus = "approved"
+	RejectedStatus = "rejected"
+)
+
+// Pending is a write held for approval because a standard on its namespace
+// (or an ancestor, or "*") requires it. It is a replicated record, so any
+// node can list and decide it.
+type Pending struct {
+	ID          string     `json:"id"`
+	Action      string     `json:"action"` // "store"
+	Namespace   string     `json:"namespace"`
+	Memory      NewMemory  `json:"memory"`
+	RequestedBy string     `json:"requested_by,omitempty"`
+	RequestedAt time.Time  `json:"requested_at"`
+	Status      string     `json:"status"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	MemoryID    string     `json:"memory_id,omitempty"` // the memory an approval wrote
+}
+
+// GovernedResult is either a stored memory or a queued pending action.
+type GovernedResult struct {
+	Stored  *StoreResult
+	Pending *Pending
+}
+
+// StoreGoverned stores in unless a standard governing its namespace requires
+// approval, in which case the write is queued as a pending action. The
+// input is validated first either way, so a queued write can be applied.
+func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResult, error) {
+	m, err := e.prepare(in)
+	if err != nil {
+		return GovernedResult{}, err
+	}
+	stds, err := e.ResolveStandards(ctx, m.Namespace)
+	if err != nil {
+		return GovernedResult{}, err
+	}
+	for _, s := range stds {
+		if s.RequireApproval {
+			p := Pending{ID: memory.NewID(e.Now()), Action: "store", Namespace: m.Namespace, Memory: in,
+				RequestedBy: in.AgentID, RequestedAt: e.Now(), Status: PendingStatus}
+			if err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
+				return GovernedResult{}, err
+			}
+			return GovernedResult{Pending: &p}, nil
+		}
+	}
+	res, err := e.Store(ctx, in)
+	if err != nil && res.Memory.ID == "" {
+		return GovernedResult{}, err
+	}
+	return GovernedResult{Stored: &res}, err
+}
+
+// PendingList returns pending actions, oldest first, optionally only those
+// with status ("" for all).
+func (e *Engine) PendingList(ctx context.Context, status string, limit int) ([]Pending, error) {
+	switch status {
+	case "", PendingStatus, ApprovedStatus, RejectedStatus:
+	default:
+		return nil, memory.Errorf(memory.CodeInvalid, "status %q: want pending, approved or rejected", status)
+	}
+	limit = clampLimit(limit, DefaultListLimit, MaxListLimit)
+	recs, err := e.store.ListRecords(ctx, memory.KindPending, "")
+	if err != nil {
+		return nil, err
+	}
+	out := []Pending{}
+	for _, r := range recs {
+		var p Pending
+		if decodeRecord(r, &p) != nil || status != "" && p.Status != status {
+			continue
+		}
+		if out = append(out, p); len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// PendingApprove applies a pending write and records who approved it.
+func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pending, error) {
+	p, err := e.openPending(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.Store(ctx, p.Memory)
+	if err != nil && res.Memory.ID == "" {
+		return nil, err
+	}
+	p.MemoryID = res.Memory.ID
+	return p, e.decide(ctx, p, ApprovedStatus, decidedBy)
+}
+
+// PendingReject discards a pending write, keeping the decision on record.
+func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (*Pending, error) {
+	p, err := e.openPending(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return p, e.decide(ctx, p, RejectedStatus, decidedBy)
+}
+
+func (e *Engine) openPending(ctx context.Context, id string) (*Pending, error) {
+	var p Pending
+	ok, err := e.getRecord(ctx, memory.KindPending, id, &p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, memory.Errorf(memory.CodeNotFound, "pending action %q not found; list them with pending_list", id)
+	}
+	if p.Status != PendingStatus {
+		return nil, memory.Errorf(memory.CodeConflict, "pending action %s was already %s by %q", id, p.Status, p.DecidedBy)
+	}
+	return &p, nil
+}
+
+func (e *Engine) decide(ctx context.Context, p *Pending, status, by string) error {
+	now := e.Now()
+	p.Status, p.DecidedBy, p.DecidedAt = status, by, &now
+	return e.putRecord(ctx, "pending_"+status, memory.KindPending, p.ID, p)
+}
