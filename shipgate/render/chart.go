@@ -107,10 +107,12 @@ func LineChart(title, xLabel, yLabel string, series []Series, thr float64) templ
 		if len(s.Points) == 1 {
 			fmt.Fprintf(&b, `<circle class="dot %s" cx="%.1f" cy="%.1f" r="3"/>`, cls, a.px(s.Points[0].X), a.py(s.Points[0].Y))
 		}
-		fmt.Fprintf(&b, `<rect class="key %s" x="%d" y="%d" width="10" height="10"/><text class="tick" x="%d" y="%d">%s</text>`,
-			cls, chartW-padR-150, padT+4+i*14, chartW-padR-136, padT+13+i*14, esc(s.Name))
 	}
-	b.WriteString(`</svg>`)
+	b.WriteString(`</svg><div class="legend">`)
+	for i, s := range series {
+		fmt.Fprintf(&b, `<span><i class="k%d"></i>%s</span>`, i%6, esc(s.Name))
+	}
+	b.WriteString(`</div>`)
 	return template.HTML(b.String())
 }
 

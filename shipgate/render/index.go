@@ -33,8 +33,9 @@ type indexPage struct {
 
 type indexRow struct {
 	ID, Href, Outcome, Version, Completed, Duration string
-	Phases                                          [4]string // ✅ ❌ —
+	Phases                                          [4]string // ✓ ✗ —
 	PhaseTitles                                     [4]string
+	PhaseStatus                                     [4]gate.Status
 	Signed                                          bool
 	when                                            time.Time
 	wall                                            float64
@@ -116,11 +117,12 @@ func rowFor(r *gate.Run, e os.DirEntry) indexRow {
 	for n := 1; n <= 4; n++ {
 		st := r.PhaseStatus(n)
 		row.PhaseTitles[n-1] = fmt.Sprintf("phase %d %s: %s", n, gate.PhaseNames[n], st)
+		row.PhaseStatus[n-1] = st
 		switch st {
 		case gate.StatusPass:
-			row.Phases[n-1] = "✅"
+			row.Phases[n-1] = "✓"
 		case gate.StatusFail:
-			row.Phases[n-1] = "❌"
+			row.Phases[n-1] = "✗"
 		default:
 			row.Phases[n-1] = "—"
 		}
