@@ -1,0 +1,122 @@
+package federation
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// hwmKeyPrefix + peer node id is the local key of a peer's high-water mark.
+const hwmKeyPrefix = "sync_hwm/"
+
+// pullTimeout bounds one page request, so a paused peer (SIGSTOP) holds up
+// only its own loop, and only for this long.
+const pullTimeout = 10 * time.Second
+
+// syncLoop pulls from one peer every sync interval until the node closes.
+func (n *Node) syncLoop(p *peer) {
+	t := time.NewTicker(n.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		if err := n.pull(n.bg, p); err != nil && n.bg.Err() == nil {
+			n.metrics.syncErrors.WithLabelValues(p.url).Inc()
+			p.stat.add(func(s *peerStats) { s.lastErr, s.lastErrAt = "sync: "+err.Error(), time.Now() })
+			n.log.Debug("sync pull failed", "peer", p.url, "err", err)
+		}
+		select {
+		case <-n.bg.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pull applies the peer's change feed from the high-water mark until the
+// end. The mark moves only after a page is durably applied, so a crash
+// re-reads at most one page, which LWW makes harmless.
+func (n *Node) pull(ctx context.Context, p *peer) error {
+	node, hwm := p.identity()
+	if node == "" {
+		// First contact: one row tells us who answers at this URL, and
+		// so which stored mark is ours to resume from.
+		a, err := n.page(ctx, p, 0, 1)
+		if err != nil {
+			return err
+		}
+		if hwm, err = n.adopt(ctx, p, a.NodeID); err != nil {
+			return err
+		}
+		node = a.NodeID
+	}
+	for ctx.Err() == nil {
+		a, err := n.page(ctx, p, hwm, n.cfg.PageSize)
+		if err != nil {
+			return err
+		}
+		if a.NodeID != node { // the URL now answers with another store
+			_, err := n.adopt(ctx, p, a.NodeID)
+			return err
+		}
+		rows := int64(len(a.Memories) + len(a.Links) + len(a.Records))
+		if _, err := n.recv.pulled(ctx, &a.Batch); err != nil {
+			return err
+		}
+		if a.NextSeq > hwm {
+			if err := n.eng.Backend().LocalSet(ctx, hwmKeyPrefix+node, strconv.FormatInt(a.NextSeq, 10)); err != nil {
+				return err
+			}
+			hwm = a.NextSeq
+		}
+		n.metrics.syncRows.WithLabelValues(p.url).Add(float64(rows))
+		now := time.Now()
+		p.stat.add(func(s *peerStats) {
+			s.hwm, s.pulled, s.lastOK = hwm, s.pulled+rows, now
+			s.headSeq = max(a.HeadSeq, hwm)
+			if !a.More {
+				s.caughtUp = now
+			}
+		})
+		n.reportLag(p)
+		if !a.More {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+func (n *Node) page(ctx context.Context, p *peer, seq int64, limit int) (sinceAnswer, error) {
+	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
+	defer cancel()
+	return p.since(pctx, seq, limit)
+}
+
+// adopt records which node answers at p's URL and loads its mark.
+func (n *Node) adopt(ctx context.Context, p *peer, node string) (int64, error) {
+	raw, ok, err := n.eng.Backend().LocalGet(ctx, hwmKeyPrefix+node)
+	if err != nil {
+		return 0, err
+	}
+	var hwm int64
+	if ok {
+		if hwm, err = strconv.ParseInt(raw, 10, 64); err != nil {
+			return 0, memory.Errorf(memory.CodeInternal, "stored sync mark %q for %s: %v", raw, node, err)
+		}
+	}
+	p.stat.add(func(s *peerStats) { s.nodeID, s.hwm, s.headSeq = node, hwm, max(s.headSeq, hwm) })
+	return hwm, nil
+}
+
+// identity is the node id last seen at p's URL and its mark.
+func (p *peer) identity() (string, int64) {
+	p.stat.mu.Lock()
+	defer p.stat.mu.Unlock()
+	return p.stat.nodeID, p.stat.hwm
+}
+
+func (n *Node) reportLag(p *peer) {
+	st := p.stat.snapshot(p.url, time.Now())
+	n.metrics.lagRows.WithLabelValues(p.url).Set(float64(st.LagSeq))
+	n.metrics.lagSeconds.WithLabelValues(p.url).Set(float64(st.LagMs) / 1000)
+}
