@@ -39,6 +39,14 @@ func searchFixture(t *testing.T, s memory.Store) searchFix {
 	exp := mem(f.expired, "Expired", "zebra that expired")
 	exp.Namespace, exp.ExpiresAt = "wild", ptr(base.Add(-ms(1)))
 	applyMems(t, s, z2, z1, herds, cafe, arch, del, exp)
+	// Unrelated rows make the fixture words rare, as in any real corpus:
+	// inverse document frequency is meaningless in a tiny one.
+	filler := make([]memory.Memory, 40)
+	for i, id := range ids(len(filler)) {
+		filler[i] = mem(id, title(i), "filler text about nothing in particular")
+		filler[i].Namespace = "filler"
+	}
+	applyMems(t, s, filler...)
 	return f
 }
 
@@ -154,7 +162,8 @@ func testSearchHostile(t *testing.T, s memory.Store) {
 			if err != nil {
 				t.Fatalf("Search(%q → %q, all=%v): %v", text, ts, all, err)
 			}
-			if slices.Contains(ts, "zebra") && !slices.Contains(hitIDs(hits), f.zebra2) {
+			wantZebra := slices.Contains(ts, "zebra") && (!all || len(ts) == 1)
+			if wantZebra && !slices.Contains(hitIDs(hits), f.zebra2) {
 				t.Fatalf("Search(%q → %q): zebra row missing from %v", text, ts, hitIDs(hits))
 			}
 		}

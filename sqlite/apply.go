@@ -1,0 +1,276 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// Every upsert keeps the row with the greatest (version, origin): the WHERE
+// of DO UPDATE skips an older or equal write, and RowsAffected tells whether
+// the row was applied. An applied row takes the next change sequence.
+const (
+	upsertMemorySQL = `
+INSERT INTO memories (id, tier, namespace, title, content, tags, priority, confidence, source, agent_id,
+	metadata, access_count, created_at, updated_at, last_accessed_at, expires_at, state, archived_at,
+	origin, version, seq)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (id) DO UPDATE SET
+	tier = excluded.tier, namespace = excluded.namespace, title = excluded.title,
+	content = excluded.content, tags = excluded.tags, priority = excluded.priority,
+	confidence = excluded.confidence, source = excluded.source, agent_id = excluded.agent_id,
+	metadata = excluded.metadata,
+	-- access statistics are local: a replicated write never lowers them
+	access_count = max(access_count, excluded.access_count),
+	last_accessed_at = CASE WHEN last_accessed_at IS NULL OR excluded.last_accessed_at > last_accessed_at
+		THEN excluded.last_accessed_at ELSE last_accessed_at END,
+	created_at = excluded.created_at, updated_at = excluded.updated_at,
+	expires_at = excluded.expires_at, state = excluded.state, archived_at = excluded.archived_at,
+	origin = excluded.origin, version = excluded.version, seq = excluded.seq
+WHERE (excluded.version, excluded.origin) > (memories.version, memories.origin)`
+
+	upsertLinkSQL = `
+INSERT INTO links (source_id, target_id, relation, created_at, deleted, origin, version, seq)
+VALUES (?,?,?,?,?,?,?,?)
+ON CONFLICT (source_id, target_id, relation) DO UPDATE SET
+	created_at = excluded.created_at, deleted = excluded.deleted,
+	origin = excluded.origin, version = excluded.version, seq = excluded.seq
+WHERE (excluded.version, excluded.origin) > (links.version, links.origin)`
+
+	upsertRecordSQL = `
+INSERT INTO records (kind, key, value, deleted, updated_at, origin, version, seq)
+VALUES (?,?,?,?,?,?,?,?)
+ON CONFLICT (kind, key) DO UPDATE SET
+	value = excluded.value, deleted = excluded.deleted, updated_at = excluded.updated_at,
+	origin = excluded.origin, version = excluded.version, seq = excluded.seq
+WHERE (excluded.version, excluded.origin) > (records.version, records.origin)`
+
+	touchSQL = `
+UPDATE memories SET access_count = access_count + 1,
+	last_accessed_at = CASE WHEN last_accessed_at IS NULL OR ?1 > last_accessed_at THEN ?1 ELSE last_accessed_at END
+WHERE id = ?2`
+)
+
+type writeStmts struct {
+	readSeq, writeSeq                      *sql.Stmt
+	upsertMemory, upsertLink, upsertRecord *sql.Stmt
+	touch, localSet                        *sql.Stmt
+}
+
+func (st *writeStmts) prepare(conn *sql.Conn) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.readSeq, "SELECT last FROM change_seq WHERE id = 1"},
+		{&st.writeSeq, "UPDATE change_seq SET last = ? WHERE id = 1"},
+		{&st.upsertMemory, upsertMemorySQL},
+		{&st.upsertLink, upsertLinkSQL},
+		{&st.upsertRecord, upsertRecordSQL},
+		{&st.touch, touchSQL},
+		{&st.localSet, "INSERT INTO local (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+	} {
+		stmt, err := conn.PrepareContext(context.Background(), p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.sql[:min(len(p.sql), 40)], err)
+		}
+		*p.dst = stmt
+	}
+	return nil
+}
+
+func (st *writeStmts) close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Apply writes the rows of b that are newer than the stored ones, atomically,
+// and returns when the transaction is durable.
+func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
+	if b == nil || b.Empty() {
+		return memory.ApplyResult{}, nil
+	}
+	// Encode and check everything before queueing: bad input costs the
+	// writer nothing and never reaches the transaction.
+	rows, err := encodeBatch(b)
+	if err != nil {
+		return memory.ApplyResult{}, err
+	}
+	var res memory.ApplyResult
+	err = s.w.do(ctx, false, func(tx *writeTx) error {
+		res = memory.ApplyResult{}
+		st := &tx.w.stmts
+		for _, args := range rows.memories {
+			n, err := tx.upsert(st.upsertMemory, args)
+			if err != nil {
+				return fmt.Errorf("apply memory %v: %w", args[0], err)
+			}
+			res.Memories += n
+		}
+		for _, args := range rows.links {
+			n, err := tx.upsert(st.upsertLink, args)
+			if err != nil {
+				return fmt.Errorf("apply link %v>%v: %w", args[0], args[1], err)
+			}
+			res.Links += n
+		}
+		for _, args := range rows.records {
+			n, err := tx.upsert(st.upsertRecord, args)
+			if err != nil {
+				return fmt.Errorf("apply record %v/%v: %w", args[0], args[1], err)
+			}
+			res.Records += n
+		}
+		return nil
+	})
+	if err != nil {
+		return memory.ApplyResult{}, err
+	}
+	return res, nil
+}
+
+// upsert runs one upsert whose last argument is the sequence, and reports
+// whether it applied.
+func (tx *writeTx) upsert(stmt *sql.Stmt, args []any) (int, error) {
+	args[len(args)-1] = tx.nextSeq()
+	r, err := stmt.ExecContext(tx.ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		tx.take()
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// Touch counts a read of each memory without a new version. Touches commit
+// without an fsync of their own (see writer.commit) but are never dropped:
+// Close waits for them.
+func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ms := at.UnixMilli()
+	return s.w.do(ctx, true, func(tx *writeTx) error {
+		for _, id := range ids {
+			if _, err := tx.w.stmts.touch.ExecContext(tx.ctx, ms, id); err != nil {
+				return fmt.Errorf("touch %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// LocalSet stores a node-local setting durably.
+func (s *Store) LocalSet(ctx context.Context, key, value string) error {
+	return s.w.do(ctx, false, func(tx *writeTx) error {
+		_, err := tx.w.stmts.localSet.ExecContext(tx.ctx, key, value)
+		return err
+	})
+}
+
+// encodedBatch holds statement arguments, the sequence slot last.
+type encodedBatch struct {
+	memories, links, records [][]any
+}
+
+func invalidf(format string, args ...any) error {
+	return memory.Errorf(memory.CodeInvalid, format, args...)
+}
+
+func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
+	e := &encodedBatch{
+		memories: make([][]any, 0, len(b.Memories)),
+		links:    make([][]any, 0, len(b.Links)),
+		records:  make([][]any, 0, len(b.Records)),
+	}
+	for i := range b.Memories {
+		args, err := memoryArgs(&b.Memories[i])
+		if err != nil {
+			return nil, err
+		}
+		e.memories = append(e.memories, args)
+	}
+	for _, l := range b.Links {
+		if l.SourceID == "" || l.TargetID == "" {
+			return nil, invalidf("link %q>%q: source and target ids are required", l.SourceID, l.TargetID)
+		}
+		if !l.Relation.Valid() {
+			return nil, invalidf("link %s>%s: unknown relation %q", l.SourceID, l.TargetID, l.Relation)
+		}
+		e.links = append(e.links, []any{l.SourceID, l.TargetID, string(l.Relation), l.CreatedAt.UnixMilli(),
+			l.Deleted, l.Origin, int64(l.Version), nil})
+	}
+	for _, r := range b.Records {
+		if r.Kind == "" || r.Key == "" {
+			return nil, invalidf("record %q/%q: kind and key are required", r.Kind, r.Key)
+		}
+		value := string(r.Value)
+		if len(r.Value) == 0 {
+			value = "null"
+		} else if !json.Valid(r.Value) {
+			return nil, invalidf("record %s/%s: value is not valid JSON", r.Kind, r.Key)
+		}
+		e.records = append(e.records, []any{r.Kind, r.Key, value, r.Deleted, r.UpdatedAt.UnixMilli(),
+			r.Origin, int64(r.Version), nil})
+	}
+	return e, nil
+}
+
+func memoryArgs(m *memory.Memory) ([]any, error) {
+	if m.ID == "" {
+		return nil, invalidf("memory %q: id is required", m.Title)
+	}
+	if !m.Tier.Valid() {
+		return nil, invalidf("memory %s: tier %q: want short, mid or long", m.ID, m.Tier)
+	}
+	switch m.State {
+	case memory.StateActive, memory.StateArchived, memory.StateDeleted:
+	default:
+		return nil, invalidf("memory %s: state %q: want active, archived or deleted", m.ID, m.State)
+	}
+	tags := m.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	tagsJSON, err := json.Marshal(tags)
+	if err != nil {
+		return nil, invalidf("memory %s: tags: %v", m.ID, err)
+	}
+	meta := m.Metadata
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return nil, invalidf("memory %s: metadata: %v", m.ID, err)
+	}
+	return []any{
+		m.ID, string(m.Tier), m.Namespace, m.Title, m.Content, string(tagsJSON), m.Priority, m.Confidence,
+		m.Source, m.AgentID, string(metaJSON), m.AccessCount, m.CreatedAt.UnixMilli(), m.UpdatedAt.UnixMilli(),
+		millisOrNil(m.LastAccessedAt), millisOrNil(m.ExpiresAt), string(m.State), millisOrNil(m.ArchivedAt),
+		m.Origin, int64(m.Version), nil,
+	}, nil
+}
+
+func millisOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}

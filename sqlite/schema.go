@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; the database's PRAGMA user_version is the
+// number already applied. Append only: a released migration never changes.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE memories (
+	id               TEXT PRIMARY KEY,
+	tier             TEXT    NOT NULL,
+	namespace        TEXT    NOT NULL,
+	title            TEXT    NOT NULL,
+	content          TEXT    NOT NULL,
+	tags             TEXT    NOT NULL DEFAULT '[]', -- JSON array, order kept
+	priority         INTEGER NOT NULL,
+	confidence       REAL    NOT NULL,
+	source           TEXT    NOT NULL,
+	agent_id         TEXT    NOT NULL DEFAULT '',
+	metadata         TEXT    NOT NULL DEFAULT '{}', -- JSON object
+	access_count     INTEGER NOT NULL DEFAULT 0,
+	created_at       INTEGER NOT NULL,              -- unix milliseconds, as every time
+	updated_at       INTEGER NOT NULL,
+	last_accessed_at INTEGER,
+	expires_at       INTEGER,
+	state            TEXT    NOT NULL,
+	archived_at      INTEGER,
+	origin           TEXT    NOT NULL,
+	version          INTEGER NOT NULL,
+	seq              INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX memories_seq ON memories (seq);
+CREATE INDEX memories_namespace_id ON memories (namespace, id);
+CREATE INDEX memories_namespace_title ON memories (namespace, title);
+CREATE INDEX memories_state_namespace_tier ON memories (state, namespace, tier);
+CREATE INDEX memories_expires_at ON memories (expires_at) WHERE expires_at IS NOT NULL;
+
+-- Contentless FTS over active memories only. The text lives once, in
+-- memories; the index is keyed by memories.rowid. contentless_delete lets a
+-- trigger drop a row by rowid alone, so the index cannot drift the way an
+-- external-content table does when the 'delete' command is given text that
+-- differs from what was indexed. Triggers keep it in the writing
+-- transaction: no background job, no window where search disagrees.
+CREATE VIRTUAL TABLE memories_fts USING fts5 (
+	title, content, tags,
+	content = '', contentless_delete = 1,
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories WHEN new.state = 'active' BEGIN
+	INSERT INTO memories_fts (rowid, title, content, tags) VALUES (new.rowid, new.title, new.content, new.tags);
+END;
+CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories WHEN old.state = 'active' BEGIN
+	DELETE FROM memories_fts WHERE rowid = old.rowid;
+END;
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF title, content, tags, state ON memories BEGIN
+	DELETE FROM memories_fts WHERE rowid = old.rowid AND old.state = 'active';
+	INSERT INTO memories_fts (rowid, title, content, tags)
+		SELECT new.rowid, new.title, new.content, new.tags WHERE new.state = 'active';
+END;
+
+CREATE TABLE links (
+	source_id  TEXT    NOT NULL,
+	target_id  TEXT    NOT NULL,
+	relation   TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,
+	deleted    INTEGER NOT NULL DEFAULT 0,
+	origin     TEXT    NOT NULL,
+	version    INTEGER NOT NULL,
+	seq        INTEGER NOT NULL,
+	PRIMARY KEY (source_id, target_id, relation)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX links_seq ON links (seq);
+CREATE INDEX links_target ON links (target_id);
+
+CREATE TABLE records (
+	kind       TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	value      TEXT    NOT NULL,
+	deleted    INTEGER NOT NULL DEFAULT 0,
+	updated_at INTEGER NOT NULL,
+	origin     TEXT    NOT NULL,
+	version    INTEGER NOT NULL,
+	seq        INTEGER NOT NULL,
+	PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX records_seq ON records (seq);
+
+CREATE TABLE local (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The last change sequence handed out. One row, read and written inside the
+-- write transaction, so every process sharing the file draws from it in
+-- commit order and a reader never sees seq N+1 without N.
+CREATE TABLE change_seq (
+	id   INTEGER PRIMARY KEY CHECK (id = 1),
+	last INTEGER NOT NULL
+);
+INSERT INTO change_seq (id, last) VALUES (1, 0);
+`,
+}
+
+// migrate brings the schema up to date. It runs in one IMMEDIATE
+// transaction, so a second process opening the same new file waits and then
+// finds the work done.
+func migrate(ctx context.Context, conn *sql.Conn, busy busyRetry) error {
+	if err := busy.begin(ctx, conn); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	var have int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("schema migration %d: %w", v+1, err)
+		}
+	}
+	if have < len(migrations) {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return fmt.Errorf("record schema version: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit schema: %w", err)
+	}
+	committed = true
+	return nil
+}

@@ -1,0 +1,168 @@
+// Package sqlite is the default memory.Store: one SQLite file in WAL mode,
+// written by a single goroutine that group-commits concurrent writes, and
+// read through a pool of connections that never block on it.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Options tune a Store. The zero value is the durable default.
+type Options struct {
+	// Synchronous is "FULL" (default) or "NORMAL". FULL fsyncs the WAL on
+	// every commit, so an acknowledged write (an HTTP 201) survives power
+	// loss, not only a crash of this process. NORMAL syncs only at
+	// checkpoints: still safe against process crashes and never corrupt, but
+	// the last commits before a power cut can vanish. Choose NORMAL only
+	// where a quorum of peers holds every write anyway.
+	Synchronous string
+	// BusyTimeout bounds the wait for the write lock when other processes
+	// write the same file. Default 10s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read pool. Default max(4, GOMAXPROCS).
+	ReadConns int
+}
+
+func (o Options) withDefaults() (Options, error) {
+	switch strings.ToUpper(o.Synchronous) {
+	case "":
+		o.Synchronous = "FULL"
+	case "FULL", "NORMAL":
+		o.Synchronous = strings.ToUpper(o.Synchronous)
+	default:
+		return o, memory.Errorf(memory.CodeInvalid, "synchronous %q: want FULL or NORMAL", o.Synchronous)
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = max(4, runtime.GOMAXPROCS(0))
+	}
+	return o, nil
+}
+
+// Store is a memory.Store on one SQLite file.
+type Store struct {
+	path string
+	opts Options
+
+	read *sql.DB // pool of query-only connections
+	aux  *sql.DB // one connection for backup and checkpoint, off the write path
+
+	writeDB *sql.DB
+	w       *writer
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ memory.Store = (*Store)(nil)
+
+// Open opens or creates the database at path and brings its schema up to date.
+func Open(path string, opts Options) (*Store, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, memory.Errorf(memory.CodeInvalid, "database path %q: must be a file name without '?'", path)
+	}
+	s := &Store{path: path, opts: opts}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	busy := busyRetry{timeout: opts.BusyTimeout}
+
+	s.writeDB, err = openDB(path, opts, "journal_mode(WAL)", "synchronous("+opts.Synchronous+")")
+	if err != nil {
+		return nil, err
+	}
+	s.writeDB.SetMaxOpenConns(1)
+	ctx := context.Background()
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(ctx, conn, busy); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.w, err = newWriter(conn, busy, opts.Synchronous)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+
+	s.read, err = openDB(path, opts, "query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	s.read.SetMaxOpenConns(opts.ReadConns)
+	s.read.SetMaxIdleConns(opts.ReadConns)
+	s.aux, err = openDB(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.aux.SetMaxOpenConns(1)
+	ok = true
+	return s, nil
+}
+
+// openDB opens a pool on path with the pragmas every connection shares plus
+// extra ones. Foreign keys stay off: replication may deliver a link before
+// the memories it joins.
+func openDB(path string, opts Options, extra ...string) (*sql.DB, error) {
+	pragmas := append([]string{
+		fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()),
+		"foreign_keys(0)",
+		"cache_size(-16000)",
+	}, extra...)
+	dsn := path + "?_pragma=" + strings.Join(pragmas, "&_pragma=")
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close finishes every queued write (touches included), then closes the
+// connections. The last connection to close checkpoints the WAL.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.w != nil {
+			s.closeErr = s.w.close()
+		}
+		s.closeErr = errors.Join(s.closeErr, s.closeDBs())
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	for _, db := range []*sql.DB{s.read, s.aux, s.writeDB} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

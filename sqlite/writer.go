@@ -1,0 +1,280 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// maxGroup bounds how many queued writes share one transaction, so one
+// commit never grows without limit under a flood.
+const maxGroup = 512
+
+var errClosed = memory.Errorf(memory.CodeUnavailable, "store is closed")
+
+// writeFunc runs inside the write transaction. It must use tx.ctx, not the
+// caller's context: a caller giving up must not abort its neighbours' work
+// halfway through a shared transaction.
+type writeFunc func(tx *writeTx) error
+
+type writeReq struct {
+	ctx  context.Context
+	fn   writeFunc
+	lazy bool // may commit without an fsync (touches); see writer.commit
+	done chan error
+}
+
+// writer owns the only write connection. One goroutine takes queued writes,
+// runs every write that arrived while the previous commit was in flight in
+// one transaction, commits once (one fsync for all of them) and answers each
+// caller. Each write runs in its own savepoint, so one failing write is
+// rolled back alone and the others still commit.
+type writer struct {
+	conn  *sql.Conn
+	busy  busyRetry
+	stmts writeStmts
+	sync  string // PRAGMA synchronous in force on conn
+	full  string // the configured mode, restored after lazy groups
+
+	mu     sync.RWMutex // guards closed against sends on a closed channel
+	closed bool
+	reqs   chan *writeReq
+	exited chan struct{}
+}
+
+// writeTx is the state of one group transaction.
+type writeTx struct {
+	ctx  context.Context
+	w    *writer
+	last int64 // the last change sequence handed out
+}
+
+// nextSeq is the sequence the next applied row gets; call take when the row
+// was applied.
+func (tx *writeTx) nextSeq() int64 { return tx.last + 1 }
+func (tx *writeTx) take()          { tx.last++ }
+
+func newWriter(conn *sql.Conn, busy busyRetry, synchronous string) (*writer, error) {
+	w := &writer{
+		conn:   conn,
+		busy:   busy,
+		sync:   synchronous,
+		full:   synchronous,
+		reqs:   make(chan *writeReq, maxGroup),
+		exited: make(chan struct{}),
+	}
+	if err := w.stmts.prepare(conn); err != nil {
+		return nil, err
+	}
+	go w.run()
+	return w, nil
+}
+
+// do queues fn and waits until its transaction committed or failed.
+func (w *writer) do(ctx context.Context, lazy bool, fn writeFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &writeReq{ctx: ctx, fn: fn, lazy: lazy, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case w.reqs <- req:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	w.mu.RUnlock()
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) run() {
+	defer close(w.exited)
+	group := make([]*writeReq, 0, maxGroup)
+	for first := range w.reqs {
+		group = append(group[:0], first)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case r, ok := <-w.reqs:
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		w.commit(group)
+	}
+}
+
+// commit runs one group in one transaction and answers every request.
+func (w *writer) commit(group []*writeReq) {
+	live := group[:0:0]
+	lazy := true
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err // the caller has gone; do not write on its behalf
+			continue
+		}
+		live = append(live, r)
+		lazy = lazy && r.lazy
+	}
+	if len(live) == 0 {
+		return
+	}
+	failAll := func(err error) {
+		for _, r := range live {
+			r.done <- err
+		}
+	}
+	// A group of touches only commits without an fsync: access counts are
+	// local statistics, and the next synced commit or checkpoint makes them
+	// durable, because syncing the WAL syncs every frame before it.
+	want := w.full
+	if lazy {
+		want = "NORMAL"
+	}
+	if want != w.sync {
+		if _, err := w.conn.ExecContext(context.Background(), "PRAGMA synchronous = "+want); err != nil {
+			failAll(fmt.Errorf("set synchronous: %w", err))
+			return
+		}
+		w.sync = want
+	}
+
+	ctx := context.Background()
+	if err := w.busy.begin(ctx, w.conn); err != nil {
+		failAll(err)
+		return
+	}
+	tx := &writeTx{ctx: ctx, w: w}
+	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last); err != nil {
+		w.rollback()
+		failAll(fmt.Errorf("read change sequence: %w", err))
+		return
+	}
+	start := tx.last
+	errs := make([]error, len(live))
+	if len(live) == 1 {
+		if errs[0] = live[0].fn(tx); errs[0] != nil {
+			w.rollback()
+			live[0].done <- errs[0]
+			return
+		}
+	} else {
+		for i, r := range live {
+			before := tx.last
+			if err := w.exec("SAVEPOINT w"); err != nil {
+				w.rollback()
+				failAll(err)
+				return
+			}
+			if errs[i] = r.fn(tx); errs[i] != nil {
+				tx.last = before
+				if err := w.exec("ROLLBACK TO w"); err != nil {
+					w.rollback()
+					failAll(err)
+					return
+				}
+			}
+			if err := w.exec("RELEASE w"); err != nil {
+				w.rollback()
+				failAll(err)
+				return
+			}
+		}
+	}
+	if tx.last != start {
+		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last); err != nil {
+			w.rollback()
+			failAll(fmt.Errorf("write change sequence: %w", err))
+			return
+		}
+	}
+	commitErr := w.exec("COMMIT")
+	if commitErr != nil {
+		w.rollback()
+	}
+	for i, r := range live {
+		if errs[i] == nil {
+			errs[i] = commitErr
+		}
+		r.done <- errs[i]
+	}
+}
+
+func (w *writer) exec(q string) error {
+	if _, err := w.conn.ExecContext(context.Background(), q); err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	return nil
+}
+
+// rollback ends a failed transaction. Its own error is moot: either the
+// transaction is gone already or the connection is, and the next BEGIN says so.
+func (w *writer) rollback() { w.conn.ExecContext(context.Background(), "ROLLBACK") }
+
+// close stops accepting writes, finishes every queued one, and closes the
+// write connection.
+func (w *writer) close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	close(w.reqs)
+	w.mu.Unlock()
+	<-w.exited
+	return errors.Join(w.stmts.close(), w.conn.Close())
+}
+
+// busyRetry starts write transactions when other processes share the file.
+// busy_timeout already waits inside BEGIN IMMEDIATE; this loop covers the
+// cases where SQLite returns SQLITE_BUSY without consulting the handler
+// (such as WAL recovery by another process) and bounds the total wait.
+type busyRetry struct {
+	timeout time.Duration
+}
+
+func (b busyRetry) begin(ctx context.Context, conn *sql.Conn) error {
+	deadline := time.Now().Add(b.timeout)
+	for attempt := 0; ; attempt++ {
+		_, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		if err == nil {
+			return nil
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return memory.Errorf(memory.CodeUnavailable, "begin write transaction: %v", err)
+		}
+		backoff := min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond)
+		time.Sleep(backoff/2 + rand.N(backoff/2+1))
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
