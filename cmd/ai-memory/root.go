@@ -154,7 +154,7 @@ func usageError(err error) error {
 		return err
 	}
 	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") {
+	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") || strings.HasPrefix(msg, "required flag") {
 		return memory.Errorf(memory.CodeInvalid, "%s", msg)
 	}
 	return err
@@ -172,6 +172,11 @@ func exitCode(err error) int {
 // printError writes err to stderr, as {"error":{"code","message",...}} with --json.
 func printError(w io.Writer, err error) {
 	if !globals.JSON {
+		var me *memory.Error
+		if errors.As(err, &me) {
+			fmt.Fprintf(w, "ai-memory: %s (%s)\n", me.Message, me.Code)
+			return
+		}
 		fmt.Fprintln(w, "ai-memory:", err)
 		return
 	}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
+)
+
+var listFlags struct {
+	filterFlags
+	cursor string
+	offset int
+	all    bool
+}
+
+var listCmd = &cobra.Command{
+	Use:   "list",
+	Short: "List memories in id (creation) order, a page at a time or --all",
+	Args:  cobra.NoArgs,
+	RunE: func(cmd *cobra.Command, _ []string) error {
+		q, err := listFlags.query()
+		if err != nil {
+			return err
+		}
+		q.AfterID, q.Offset = listFlags.cursor, listFlags.offset
+		eng, done, err := openEngine(cmd)
+		if err != nil {
+			return err
+		}
+		defer done()
+		res, err := listPages(cmd, eng, q, listFlags.all)
+		if err != nil {
+			return err
+		}
+		return printResult(cmd, res, func(w io.Writer) {
+			for _, m := range res.Memories {
+				fmt.Fprintf(w, "%s [%s/%s] p%d %s\n", m.ID, m.Namespace, m.Tier, m.Priority, m.Title)
+			}
+			fmt.Fprintf(w, "%d memories", res.Count)
+			if res.HasMore {
+				fmt.Fprintf(w, "; more after --cursor %s", res.NextCursor)
+			}
+			fmt.Fprintln(w)
+		})
+	},
+}
+
+// listPages returns one page, or with all every page concatenated.
+func listPages(cmd *cobra.Command, eng *engine.Engine, q memory.ListQuery, all bool) (engine.ListResult, error) {
+	if !all {
+		return eng.List(cmd.Context(), q)
+	}
+	q.Limit = engine.MaxListLimit
+	out := engine.ListResult{Memories: []memory.Memory{}}
+	for {
+		page, err := eng.List(cmd.Context(), q)
+		if err != nil {
+			return out, err
+		}
+		out.Memories = append(out.Memories, page.Memories...)
+		if !page.HasMore {
+			break
+		}
+		q.AfterID, q.Offset = page.NextCursor, 0
+	}
+	out.Count = len(out.Memories)
+	return out, nil
+}
+
+func init() {
+	fs := listCmd.Flags()
+	listFlags.register(fs, engine.DefaultListLimit)
+	fs.StringVar(&listFlags.cursor, "cursor", "", "continue after this id (next_cursor of the previous page)")
+	fs.IntVar(&listFlags.offset, "offset", 0, "skip this many")
+	fs.BoolVar(&listFlags.all, "all", false, "page through every matching memory")
+	rootCmd.AddCommand(listCmd)
+}

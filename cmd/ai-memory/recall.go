@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
+)
+
+var recallFlags struct {
+	namespace    string
+	tags         []string
+	limit        int
+	budgetTokens int
+}
+
+var recallCmd = &cobra.Command{
+	Use:   `recall "<context>"`,
+	Short: "The memories most useful for a context, best first (records the access)",
+	Args:  cobra.MinimumNArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		f := &recallFlags
+		eng, done, err := openEngine(cmd)
+		if err != nil {
+			return err
+		}
+		defer done()
+		res, err := eng.Recall(cmd.Context(), engine.RecallQuery{Context: strings.Join(args, " "), Namespace: f.namespace,
+			Tags: f.tags, Limit: f.limit, BudgetTokens: f.budgetTokens})
+		if err != nil {
+			return err
+		}
+		return printResult(cmd, res, func(w io.Writer) {
+			for _, m := range res.Memories {
+				fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", m.Score, m.ID, m.Namespace, m.Tier, m.Title)
+			}
+			fmt.Fprintf(w, "%d memories, ~%d tokens\n", res.Count, res.TokensUsed)
+		})
+	},
+}
+
+func init() {
+	fs := recallCmd.Flags()
+	fs.StringVarP(&recallFlags.namespace, "namespace", "n", "", "only this namespace")
+	fs.StringSliceVar(&recallFlags.tags, "tags", nil, "only memories with every one of these tags")
+	fs.IntVarP(&recallFlags.limit, "limit", "l", engine.DefaultRecallLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxRecallLimit))
+	fs.IntVar(&recallFlags.budgetTokens, "budget-tokens", 0, "cap the returned context at about this many tokens (0: no cap)")
+	rootCmd.AddCommand(recallCmd)
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
+)
+
+// memoryFlags are the fields store and update share, with upstream's names.
+type memoryFlags struct {
+	title, content, tier, namespace, source, metadata, expiresAt string
+	tags                                                         []string
+	priority                                                     int
+	confidence                                                   float64
+	ttlSecs                                                      int64
+}
+
+func (f *memoryFlags) register(fs *pflag.FlagSet, sourceDefault string) {
+	fs.StringVarP(&f.title, "title", "T", "", "title (unique within a namespace: storing it again updates)")
+	fs.StringVarP(&f.content, "content", "c", "", `content; "-" reads standard input`)
+	fs.StringVarP(&f.tier, "tier", "t", "mid", "tier: short (6h), mid (7d) or long (no expiry)")
+	fs.StringVarP(&f.namespace, "namespace", "n", memory.DefaultNamespace, "namespace")
+	fs.StringSliceVar(&f.tags, "tags", nil, "comma-separated tags")
+	fs.IntVarP(&f.priority, "priority", "p", memory.DefaultPriority, "priority 1..10")
+	fs.Float64Var(&f.confidence, "confidence", 1, "confidence 0..1")
+	fs.StringVarP(&f.source, "source", "S", sourceDefault, "source token (cli, api, mcp, …)")
+	fs.StringVar(&f.expiresAt, "expires-at", "", "expiry time, RFC 3339")
+	fs.Int64Var(&f.ttlSecs, "ttl-secs", 0, "expire this many seconds from now")
+	fs.StringVar(&f.metadata, "metadata", "", "metadata as a JSON object")
+}
+
+// readContent resolves "-" to standard input.
+func readContent(cmd *cobra.Command, c string) (string, error) {
+	if c != "-" {
+		return c, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), memory.MaxContentBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > memory.MaxContentBytes {
+		return "", memory.Errorf(memory.CodeTooLarge, "content on stdin exceeds %d bytes", memory.MaxContentBytes)
+	}
+	return string(b), nil
+}
+
+func parseTime(flag, s string) (*time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, invalidf("--%s %q: want an RFC 3339 time such as 2030-01-02T15:04:05Z", flag, s)
+	}
+	return &t, nil
+}
+
+func parseMetadata(s string) (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m == nil {
+		return nil, invalidf("--metadata must be a JSON object")
+	}
+	return m, nil
+}
+
+var storeFlags memoryFlags
+
+var storeCmd = &cobra.Command{
+	Use:   "store",
+	Short: "Store a memory (or update the one with the same title in the namespace)",
+	Args:  cobra.NoArgs,
+	RunE: func(cmd *cobra.Command, _ []string) error {
+		f, fs := &storeFlags, cmd.Flags()
+		content, err := readContent(cmd, f.content)
+		if err != nil {
+			return err
+		}
+		in := engine.NewMemory{Title: f.title, Content: content, Tier: memory.Tier(f.tier), Namespace: f.namespace,
+			Tags: f.tags, Source: f.source, AgentID: globals.AgentID}
+		if fs.Changed("priority") {
+			in.Priority = &f.priority
+		}
+		if fs.Changed("confidence") {
+			in.Confidence = &f.confidence
+		}
+		if fs.Changed("ttl-secs") {
+			in.TTLSecs = &f.ttlSecs
+		}
+		if f.expiresAt != "" {
+			if in.ExpiresAt, err = parseTime("expires-at", f.expiresAt); err != nil {
+				return err
+			}
+		}
+		if f.metadata != "" {
+			if in.Metadata, err = parseMetadata(f.metadata); err != nil {
+				return err
+			}
+		}
+		eng, done, err := openEngine(cmd)
+		if err != nil {
+			return err
+		}
+		defer done()
+		res, err := eng.Store(cmd.Context(), in)
+		if err != nil {
+			return err
+		}
+		return printResult(cmd, res.Memory, func(w io.Writer) {
+			verb := "stored"
+			if !res.Created {
+				verb = "updated"
+			}
+			fmt.Fprintf(w, "%s %s [%s/%s] %s\n", verb, res.Memory.ID, res.Memory.Namespace, res.Memory.Tier, res.Memory.Title)
+		})
+	},
+}
+
+func init() {
+	storeFlags.register(storeCmd.Flags(), "cli")
+	storeCmd.MarkFlagRequired("title")
+	storeCmd.MarkFlagRequired("content")
+	rootCmd.AddCommand(storeCmd)
+}
