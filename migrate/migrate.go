@@ -1,0 +1,202 @@
+// Package migrate copies everything one store holds into another: memories
+// in every state (archived and tombstoned too), links and records. It
+// streams the source's change feed a page at a time and applies each page
+// to the destination as one batch, so memory stays bounded, a crash leaves
+// the destination consistent (each batch is one transaction) and a re-run
+// completes the copy: last-writer-wins makes re-applied rows no-ops.
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// DefaultBatch is the page size when Options.Batch is zero.
+const DefaultBatch = 1000
+
+// Options control a run.
+type Options struct {
+	// Batch is the number of rows per page and per destination transaction.
+	Batch int
+	// Namespace limits the copy to memories of that namespace and links
+	// whose source memory is in it; records are not copied then.
+	Namespace string
+	// DryRun reads and counts but writes nothing.
+	DryRun bool
+	// FromURL and ToURL are shown in the report (passwords redacted).
+	FromURL, ToURL string
+	// OnBatch, when set, sees the report after every page (progress output).
+	OnBatch func(Report)
+}
+
+// Report is the outcome of a run, in the JSON shape of upstream's
+// `migrate --json` plus counts of links, records and archived memories and
+// a content digest of both sides.
+type Report struct {
+	Batches  int      `json:"batches"`
+	DryRun   bool     `json:"dry_run"`
+	Errors   []string `json:"errors"`
+	FromURL  string   `json:"from_url"`
+	ToURL    string   `json:"to_url"`
+	Read     int      `json:"memories_read"`
+	Written  int      `json:"memories_written"` // rows the destination applied
+	Links    int      `json:"links"`            // links applied
+	Records  int      `json:"records"`          // records applied
+	Archived int      `json:"archive"`          // archived memories applied
+	// ContentDigest fingerprints the selected rows on each side (see Digest);
+	// equal digests mean the destination holds what the source holds.
+	ContentDigest Digests `json:"content_digest"`
+}
+
+// Digests is the pair compared at the end of a run.
+type Digests struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// Match reports whether both sides hold the same rows.
+func (d Digests) Match() bool { return d.Source != "" && d.Source == d.Destination }
+
+// Run copies from → to. Rows the destination rejects as invalid are
+// isolated (the batch is split until the bad row stands alone), reported in
+// Errors and skipped, so one bad row costs one row. Any other failure stops
+// the run; the error is also in Errors, and a re-run picks up where it is
+// needed. The report is filled in either way.
+func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, error) {
+	if opts.Batch == 0 {
+		opts.Batch = DefaultBatch
+	}
+	rep := Report{DryRun: opts.DryRun, Errors: []string{}, FromURL: redact(opts.FromURL), ToURL: redact(opts.ToURL)}
+	if opts.Batch < 0 || opts.Batch > 100_000 {
+		err := memory.Errorf(memory.CodeInvalid, "batch %d: want 1..100000", opts.Batch)
+		rep.Errors = append(rep.Errors, err.Error())
+		return rep, err
+	}
+	if opts.Namespace != "" {
+		if err := memory.ValidateNamespace(opts.Namespace); err != nil {
+			rep.Errors = append(rep.Errors, err.Error())
+			return rep, err
+		}
+	}
+	sel := selector{namespace: opts.Namespace}
+	var src digest
+	fail := func(err error) (Report, error) {
+		rep.Errors = append(rep.Errors, err.Error())
+		return rep, err
+	}
+	err := eachPage(ctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
+		b, err := sel.filter(ctx, from, &cs.Batch)
+		if err != nil {
+			return err
+		}
+		if err := src.addBatch(b); err != nil {
+			return err
+		}
+		rep.Batches++
+		rep.Read += len(b.Memories)
+		if !opts.DryRun && !b.Empty() {
+			b.Op = "migrate"
+			if err := rep.apply(ctx, to, b); err != nil {
+				return err
+			}
+		}
+		if opts.OnBatch != nil {
+			opts.OnBatch(rep)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(fmt.Errorf("migrate: %w", err))
+	}
+	rep.ContentDigest.Source = src.String()
+	if rep.ContentDigest.Destination, err = digestOf(ctx, to, sel, opts.Batch); err != nil {
+		return fail(fmt.Errorf("migrate: destination digest: %w", err))
+	}
+	return rep, nil
+}
+
+// apply writes b, bisecting on invalid rows so the valid ones still land.
+func (rep *Report) apply(ctx context.Context, to memory.Store, b *memory.Batch) error {
+	archived, err := archivedToApply(ctx, to, b)
+	if err != nil {
+		return err
+	}
+	res, err := to.Apply(ctx, b)
+	if err == nil {
+		rep.Written += res.Memories
+		rep.Links += res.Links
+		rep.Records += res.Records
+		rep.Archived += archived
+		return nil
+	}
+	if memory.ErrorCode(err) != memory.CodeInvalid {
+		return err
+	}
+	if len(b.Memories)+len(b.Links)+len(b.Records) == 1 {
+		rep.Errors = append(rep.Errors, err.Error())
+		return nil
+	}
+	first, second := split(b)
+	if err := rep.apply(ctx, to, first); err != nil {
+		return err
+	}
+	return rep.apply(ctx, to, second)
+}
+
+// archivedToApply counts the archived memories of b that the destination
+// will take (absent there, or older). Apply reports only totals, so the
+// archived share is decided beforehand; only archived rows cost a lookup.
+func archivedToApply(ctx context.Context, to memory.Store, b *memory.Batch) (int, error) {
+	n := 0
+	for i := range b.Memories {
+		m := &b.Memories[i]
+		if m.State != memory.StateArchived {
+			continue
+		}
+		got, err := to.GetMemory(ctx, m.ID)
+		switch {
+		case memory.IsNotFound(err):
+			n++
+		case err != nil:
+			return 0, err
+		case memory.Newer(m.Version, m.Origin, got.Version, got.Origin):
+			n++
+		}
+	}
+	return n, nil
+}
+
+// split halves a batch, keeping each row kind in order.
+func split(b *memory.Batch) (*memory.Batch, *memory.Batch) {
+	var rows []func(*memory.Batch)
+	for _, m := range b.Memories {
+		rows = append(rows, func(x *memory.Batch) { x.Memories = append(x.Memories, m) })
+	}
+	for _, l := range b.Links {
+		rows = append(rows, func(x *memory.Batch) { x.Links = append(x.Links, l) })
+	}
+	for _, r := range b.Records {
+		rows = append(rows, func(x *memory.Batch) { x.Records = append(x.Records, r) })
+	}
+	first, second := &memory.Batch{Op: b.Op}, &memory.Batch{Op: b.Op}
+	for i, add := range rows {
+		if i < len(rows)/2 {
+			add(first)
+		} else {
+			add(second)
+		}
+	}
+	return first, second
+}
+
+// redact hides a password in a URL; other strings (paths) pass unchanged.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
