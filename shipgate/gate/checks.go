@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 )
@@ -15,16 +16,17 @@ type Check struct {
 }
 
 // Checks lists a phase artifact's assertions. A `checks` array in the
-// artifact (written by the campaign from its config) wins; otherwise they
-// are re-derived from the upstream-compatible fields, so old runs render too.
+// artifact wins; otherwise they are re-derived from the artifact's fields
+// (upstream names and ours) against the thresholds the campaign recorded in
+// its summary (defaults when it recorded none), so old runs render too.
 // A non-passing artifact always carries at least one failing check.
-func (a Artifact) Checks() []Check {
+func (r *Run) Checks(a Artifact) []Check {
 	var out []Check
 	if a.Fields != nil {
 		if cs, ok := a.Fields["checks"].([]any); ok {
 			out = explicitChecks(cs)
 		} else {
-			out = derivedChecks(a.Phase, a.Fields)
+			out = derivedChecks(a.Phase, a.Fields, r.thresholds())
 		}
 	}
 	if a.Status != StatusPass {
@@ -59,48 +61,62 @@ func explicitChecks(cs []any) []Check {
 	return out
 }
 
-func derivedChecks(phase int, f map[string]any) []Check {
+func derivedChecks(phase int, f map[string]any, th thresholds) []Check {
 	var out []Check
 	add := func(c Check, present bool) {
 		if present {
 			out = append(out, c)
 		}
 	}
+	flag := func(name, key string) {
+		if v, ok := f[key].(bool); ok {
+			out = append(out, Check{Name: name, Pass: v, Measured: fmt.Sprint(v), Threshold: "true"})
+		}
+	}
 	switch phase {
 	case 1:
 		n, ok := num(f["recall_count"])
-		add(atLeast("recall returns the stored memory", n, 1), ok)
+		add(atLeast("recall returns the stored memory", n, th.RecallMin), ok)
 		stats, _ := f["stats"].(map[string]any)
 		n, ok = num(stats["total"])
-		add(atLeast("stats.total", n, 1), ok)
+		add(atLeast("stats.total", n, th.StatsTotalMin), ok)
 		n, ok = num(f["snapshot_count"])
-		add(equal("backup snapshots", n, 1), ok)
+		add(equal("backup snapshots", n, th.Snapshots), ok)
 		n, ok = num(f["manifest_count"])
-		add(equal("backup manifests", n, 1), ok)
-		if cur, ok := f["curator"].(map[string]any); ok {
+		add(equal("backup manifests", n, th.Snapshots), ok)
+		flag("snapshot restores", "restore_ok")
+		if n, ok := num(f["curator_errors"]); ok {
+			out = append(out, atMost("curator dry-run errors", n, th.CuratorMaxErrors))
+		} else if cur, ok := f["curator"].(map[string]any); ok {
 			errs, _ := cur["errors"].([]any)
-			out = append(out, Check{Name: "curator dry-run errors", Pass: len(errs) == 0, Measured: strconv.Itoa(len(errs)), Threshold: "= 0"})
+			out = append(out, atMost("curator dry-run errors", float64(len(errs)), th.CuratorMaxErrors))
 		}
 		n, ok = num(f["mcp_tool_count"])
-		add(atLeast("MCP tools listed", n, 36), ok)
+		add(atLeast("MCP tools listed (all pages)", n, th.MCPToolsMin), ok)
+		flag("memory survives kill -9 and restart", "restart_survival")
 	case 2:
 		ok, hasOK := num(f["ok"])
 		counts, _ := f["counts"].(map[string]any)
 		for _, node := range sortedKeys(counts) {
 			n, present := num(counts[node])
-			add(atLeast("node-"+node+" holds every acknowledged write", n, ok), present && hasOK)
+			add(atLeast("node-"+node+" holds every acknowledged write", n, math.Ceil(ok*th.MinPresentFraction)), present && hasOK)
 		}
 		if missing, isMap := f["missing_ids"].(map[string]any); isMap {
 			for _, node := range sortedKeys(missing) {
 				ids, _ := missing[node].([]any)
-				out = append(out, Check{Name: "node-" + node + " missing ids", Pass: len(ids) == 0, Measured: strconv.Itoa(len(ids)), Threshold: "= 0"})
+				out = append(out, atMost("node-"+node+" missing acknowledged ids", float64(len(ids)), 0))
 			}
 		}
+		flag("converged within settle-max", "converged")
 		if p, present := f["probe1_single_peer_down"]; present {
 			out = append(out, Check{Name: "one peer down: write accepted", Pass: str(p) == "201", Measured: str(p), Threshold: "201"})
 		}
 		if p, present := f["probe2_both_peers_down"]; present {
 			out = append(out, Check{Name: "both peers down: quorum_not_met", Pass: str(p) == "503", Measured: str(p), Threshold: "503"})
+		}
+		if rj, ok := f["rejoin"].(map[string]any); ok {
+			c, _ := rj["complete"].(bool)
+			out = append(out, Check{Name: "restarted nodes rejoin and catch up", Pass: c, Measured: fmt.Sprint(c), Threshold: "true"})
 		}
 	case 3:
 		for _, k := range []string{"report_forward", "report_idempotent", "report_reverse"} {
@@ -109,19 +125,56 @@ func derivedChecks(phase int, f map[string]any) []Check {
 				continue
 			}
 			errs, _ := rep["errors"].([]any)
-			out = append(out, Check{Name: k + " errors", Pass: len(errs) == 0, Measured: strconv.Itoa(len(errs)), Threshold: "= 0"})
+			out = append(out, atMost(k+" errors", float64(len(errs)), 0))
 		}
 		src, ok1 := num(f["src_count"])
 		dst, ok2 := num(f["dst_count"])
 		add(Check{Name: "round trip count", Pass: src == dst && src > 0, Measured: fmtNum(dst), Threshold: "= " + fmtNum(src)}, ok1 && ok2)
+		sl, ok1 := num(f["src_links"])
+		dl, ok2 := num(f["dst_links"])
+		add(equal("round trip links", dl, sl), ok1 && ok2)
+		sd, _ := f["src_digest"].(string)
+		dd, _ := f["dst_digest"].(string)
+		add(Check{Name: "round trip content digest", Pass: sd != "" && sd == dd, Measured: abbrev(dd), Threshold: "= " + abbrev(sd)}, sd != "" || dd != "")
 	case 4:
+		if classes, ok := f["classes"].([]any); ok {
+			for _, c := range classes {
+				m, _ := c.(map[string]any)
+				name := str(m["fault"])
+				if inv, _ := m["invalid"].(bool); inv {
+					out = append(out, Check{Name: name + " valid (fault struck with traffic in flight)", Measured: "invalid", Threshold: "valid"})
+				}
+				if b, ok := num(m["convergence_bound"]); ok {
+					out = append(out, atLeast(name+" convergence_bound", b, th.MinBound))
+				}
+				if l, ok := num(m["lost"]); ok {
+					n, _ := num(m["n"])
+					ub, _ := num(m["loss_rate_upper_95"])
+					c := atMost(name+" lost acknowledged writes", l, th.MaxLost)
+					c.Measured = fmt.Sprintf("%s of n=%s (95%% upper bound on loss rate %.4f)", fmtNum(l), fmtNum(n), ub)
+					out = append(out, c)
+				}
+			}
+			break
+		}
 		conv, _ := f["convergence_by_fault"].(map[string]any)
 		for _, class := range sortedKeys(conv) {
 			n, present := num(conv[class])
-			add(atLeast(class+" convergence_bound", n, 0.995), present)
+			add(atLeast(class+" convergence_bound", n, th.MinBound), present)
 		}
 	}
 	return out
+}
+
+func atMost(name string, got, max float64) Check {
+	return Check{Name: name, Pass: got <= max, Measured: fmtNum(got), Threshold: "≤ " + fmtNum(max)}
+}
+
+func abbrev(s string) string {
+	if len(s) > 16 {
+		return s[:16] + "…"
+	}
+	return s
 }
 
 func atLeast(name string, got, min float64) Check {
@@ -189,7 +242,7 @@ func (r *Run) TestNames() (passed, failed []string) {
 			prefix += "/node-" + a.Node
 		}
 		failedHere := false
-		for _, c := range a.Checks() {
+		for _, c := range r.Checks(a) {
 			if c.Pass {
 				passed = append(passed, prefix+"/"+c.Name)
 			} else {

@@ -81,7 +81,7 @@ func TestUpstreamArtifactsJudged(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "phase2.json"), raw, 0o644)
 	run, _ := gate.LoadRun(dir)
 	var failed []string
-	for _, c := range run.Phases[0].Checks() {
+	for _, c := range run.Checks(run.Phases[0]) {
 		if !c.Pass {
 			failed = append(failed, c.Name+" "+c.Measured+" "+c.Threshold)
 		}

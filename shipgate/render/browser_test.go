@@ -92,7 +92,7 @@ func addSeries(t *testing.T, dir string) {
 		}
 	}
 	for i := 0; i < 400; i++ {
-		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"proc\":%d,\"t_ms\":%d}\n", i%8, i*10, i%8, i*10+2+(i*i)%37)
+		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n", i%8, i*10, i%8, i*10+2+(i*i)%37)
 	}
 	os.WriteFile(filepath.Join(dir, "phase4.json"), []byte(`{"phase":4,"pass":true,"reasons":[],"cycles_per_fault":20,"writes_per_cycle":100,
 "convergence_by_fault":{"kill_primary_mid_write":1,"partition_minority":1,"drop_random_acks":1,"clock_skew_peer":1},"cycles":[`+strings.Join(cyc, ",")+`]}`), 0o644)

@@ -131,11 +131,11 @@ func TestRunPageCharts(t *testing.T) {
 		"cycles":[{"fault":"kill_primary_mid_write","cycle":1,"ok":97,"bound":1},{"fault":"kill_primary_mid_write","cycle":2,"ok":99,"bound":1}]}`), 0o644)
 	var hist strings.Builder
 	for i := 0; i < 50; i++ {
-		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"proc\":%d,\"t_ms\":%d}\n", i%4, i*10, i%4, i*10+3+i%7)
+		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n", i%4, i*10, i%4, i*10+3+i%7)
 	}
 	os.WriteFile(filepath.Join(dir, "history-kill_primary_mid_write.jsonl"), []byte(hist.String()), 0o644)
 	page := renderRun(t, dir)
-	for _, want := range []string{"ids present per node until convergence", "convergence per cycle", "acknowledged writes per cycle", "acknowledged write latency — n=50"} {
+	for _, want := range []string{"ids present per node until convergence", "convergence per cycle", "acknowledged writes per cycle", "acknowledged chaos write latency — n=50"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("missing chart %q", want)
 		}

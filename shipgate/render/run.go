@@ -122,15 +122,16 @@ func buildRunPage(r *gate.Run) runPage {
 	}
 	passed, failed := r.TestNames()
 	p.User, p.Manager, p.Engineer = audience(r, p.Outcome, len(passed), failed)
+	lat := writeLatencies(r.Dir)
 	for n := 1; n <= 4; n++ {
-		p.Phases = append(p.Phases, buildPhase(r, n))
+		p.Phases = append(p.Phases, buildPhase(r, n, lat))
 	}
 	p.Artifacts = listArtifacts(r.Dir)
 	p.Signature = signatureNote(r.Dir)
 	return p
 }
 
-func buildPhase(r *gate.Run, n int) phaseView {
+func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
 	v := phaseView{Num: n, Name: gate.PhaseNames[n], Purpose: purposes[n], Status: r.PhaseStatus(n)}
 	if w, ok := phaseWall(r, n); ok {
 		v.Wall = human(w)
@@ -141,7 +142,7 @@ func buildPhase(r *gate.Run, n int) phaseView {
 	}
 	for _, a := range arts {
 		label := a.File
-		v.Groups = append(v.Groups, checkGroup{Label: label, Status: a.Status, Checks: a.Checks()})
+		v.Groups = append(v.Groups, checkGroup{Label: label, Status: a.Status, Checks: r.Checks(a)})
 		if a.Raw != nil {
 			v.Raw = append(v.Raw, rawView{File: a.File, JSON: pretty(a.Raw)})
 		}
@@ -151,10 +152,11 @@ func buildPhase(r *gate.Run, n int) phaseView {
 		a := r.Phases[0]
 		if a.Fields != nil {
 			if s := convergenceSeries(a); s != nil {
-				v.Charts = append(v.Charts, LineChart("ids present per node until convergence", "ms since burst end", "ids", s, okCount(a)))
+				v.Charts = append(v.Charts, LineChart("ids present per node until convergence", "ms since settling began", "acknowledged ids held", s, okCount(a)))
 			} else {
 				v.Missing = append(v.Missing, "convergence over time (phase2.json has no convergence_series)")
 			}
+			v.latency(lat[2], "burst write latency")
 		}
 	case 4:
 		a := r.Phases[2]
@@ -167,14 +169,18 @@ func buildPhase(r *gate.Run, n int) phaseView {
 			} else {
 				v.Missing = append(v.Missing, "per-cycle convergence (phase4.json has no cycles)")
 			}
-			if lat := writeLatencies(r.Dir); len(lat) > 0 {
-				v.Charts = append(v.Charts, Histogram("acknowledged write latency", "ms", lat))
-			} else {
-				v.Missing = append(v.Missing, "write latency (no history-*.jsonl with invoke/ok pairs)")
-			}
+			v.latency(lat[4], "chaos write latency")
 		}
 	}
 	return v
+}
+
+func (v *phaseView) latency(ms []float64, title string) {
+	if len(ms) == 0 {
+		v.Missing = append(v.Missing, fmt.Sprintf("write latency (no phase-%d invoke/ok pairs in history-*.jsonl)", v.Num))
+		return
+	}
+	v.Charts = append(v.Charts, Histogram("acknowledged "+title, "ms", ms))
 }
 
 func okCount(a gate.Artifact) float64 {

@@ -14,8 +14,8 @@ import (
 // returns nil when its series is absent, and the page then says so rather
 // than drawing an empty chart.
 
-// convergenceSeries: phase2.json "convergence_series", samples of ids
-// present per node while polling: [{"t_ms":..,"a":..,"b":..,"c":..}].
+// convergenceSeries: phase2.json "convergence_series", one sample per poll:
+// {"t_ms": ms since settling began, "<node>": acknowledged ids it holds}.
 func convergenceSeries(p2 gate.Artifact) []Series {
 	samples, _ := p2.Fields["convergence_series"].([]any)
 	byNode := map[string][]Point{}
@@ -25,17 +25,24 @@ func convergenceSeries(p2 gate.Artifact) []Series {
 		if !ok {
 			continue
 		}
-		for _, n := range gate.Phase1Nodes {
-			if v, ok := m[n].(float64); ok {
-				byNode[n] = append(byNode[n], Point{t, v})
+		for k, v := range m {
+			if f, ok := v.(float64); ok && k != "t_ms" {
+				byNode[k] = append(byNode[k], Point{t, f})
 			}
 		}
 	}
+	nodes := make([]string, 0, len(byNode))
+	for n := range byNode {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
 	var out []Series
-	for _, n := range gate.Phase1Nodes {
-		if len(byNode[n]) > 0 {
-			out = append(out, Series{Name: "node-" + n, Points: byNode[n]})
+	for _, n := range nodes {
+		name := n
+		if len(n) == 1 {
+			name = "node-" + n
 		}
+		out = append(out, Series{Name: name, Points: byNode[n]})
 	}
 	return out
 }
@@ -87,26 +94,28 @@ func cycleSeries(p4 gate.Artifact) (bound, acked []Series) {
 	return bound, acked
 }
 
-// historyLine is one operation record of history-*.jsonl.
+// historyLine is the part of a history-*.jsonl line latency needs.
 type historyLine struct {
-	Op    string  `json:"op"` // invoke | ok | fail | unknown
-	Proc  any     `json:"proc"`
+	Op    string  `json:"op"` // invoke | ok | fail | unknown | fault
+	Proc  int     `json:"proc"`
 	TMS   float64 `json:"t_ms"`
 	Phase int     `json:"phase"`
 }
 
-// writeLatencies pairs each invoke with the next completion of the same
-// process (a process has one operation in flight, as in a porcupine
-// history) across every history file of the run, in milliseconds.
-func writeLatencies(dir string) []float64 {
+// writeLatencies reads every history file of the run and returns, per
+// phase, the latency in ms of each acknowledged write: an invoke paired
+// with the next completion of the same process (a process has one request
+// in flight at a time).
+func writeLatencies(dir string) map[int][]float64 {
 	files, _ := filepath.Glob(filepath.Join(dir, "history-*.jsonl"))
-	var out []float64
+	out := map[int][]float64{}
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
 			continue
 		}
-		open := map[string]float64{}
+		type key struct{ phase, proc int }
+		open := map[key]float64{}
 		sc := bufio.NewScanner(fh)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
@@ -114,17 +123,17 @@ func writeLatencies(dir string) []float64 {
 			if json.Unmarshal(sc.Bytes(), &h) != nil {
 				continue
 			}
-			key, _ := json.Marshal(h.Proc)
+			k := key{h.Phase, h.Proc}
 			switch h.Op {
 			case "invoke":
-				open[string(key)] = h.TMS
+				open[k] = h.TMS
 			case "ok":
-				if t0, ok := open[string(key)]; ok {
-					out = append(out, h.TMS-t0)
-					delete(open, string(key))
+				if t0, ok := open[k]; ok {
+					out[h.Phase] = append(out[h.Phase], h.TMS-t0)
 				}
-			default:
-				delete(open, string(key))
+				delete(open, k)
+			case "fail", "unknown":
+				delete(open, k)
 			}
 		}
 		fh.Close()
