@@ -1,0 +1,248 @@
+// Package report defines the campaign's artifacts (upstream field names
+// first, ours after), the verdict of each phase as a pure function of its
+// measured values, and the fail-closed aggregator that recomputes the
+// campaign summary from whatever files a run directory holds.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/validate"
+)
+
+// Timing is when a phase ran. Every phase artifact carries one, so the
+// summary's wall times come from the run, never from a hand.
+type Timing struct {
+	StartedAt   time.Time `json:"started_at"`
+	CompletedAt time.Time `json:"completed_at"`
+	WallSeconds float64   `json:"wall_seconds"`
+	// TimedOut is set when the phase was cut by its timeout or the deadline.
+	TimedOut bool `json:"timed_out,omitempty"`
+}
+
+// Start stamps the beginning of a phase.
+func (t *Timing) Start() { t.StartedAt = time.Now().UTC() }
+
+// Finish stamps the end.
+func (t *Timing) Finish() {
+	t.CompletedAt = time.Now().UTC()
+	t.WallSeconds = t.CompletedAt.Sub(t.StartedAt).Seconds()
+}
+
+// Step is one timed action of a phase, with its error if it failed.
+type Step struct {
+	Name  string  `json:"name"`
+	OK    bool    `json:"ok"`
+	MS    float64 `json:"ms"`
+	Error string  `json:"error,omitempty"`
+}
+
+// Phase1 is phase1-node-<x>.json.
+type Phase1 struct {
+	Phase         int             `json:"phase"`
+	Host          string          `json:"host"`
+	Version       string          `json:"version"`
+	Pass          bool            `json:"pass"`
+	Reasons       []string        `json:"reasons"`
+	Stats         json.RawMessage `json:"stats"`
+	Curator       json.RawMessage `json:"curator"`
+	MCPToolCount  int             `json:"mcp_tool_count"`
+	RecallCount   int             `json:"recall_count"`
+	SnapshotCount int             `json:"snapshot_count"`
+	ManifestCount int             `json:"manifest_count"`
+
+	Node            string `json:"node"`
+	StoredID        string `json:"stored_id"`
+	StatsTotal      int    `json:"stats_total"`
+	CuratorErrors   int    `json:"curator_errors"`
+	RestoreOK       bool   `json:"restore_ok"`
+	MCPPages        int    `json:"mcp_pages"`
+	RestartSurvival bool   `json:"restart_survival"`
+	Steps           []Step `json:"steps"`
+	Timing
+}
+
+// Probe is one quorum probe write.
+type Probe struct {
+	Status int     `json:"status"`
+	Code   string  `json:"code,omitempty"`
+	ID     string  `json:"id,omitempty"`
+	MS     float64 `json:"ms"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Rejoin is the catch-up of restarted nodes after the probes.
+type Rejoin struct {
+	Complete   bool                `json:"complete"`
+	Nodes      []string            `json:"nodes"`
+	Acked      int                 `json:"acked"`
+	ConvergeMS float64             `json:"converge_ms"`
+	MissingIDs map[string][]string `json:"missing_ids"`
+	Error      string              `json:"error,omitempty"`
+}
+
+// Latency summarises acknowledged write latencies in milliseconds.
+type Latency struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Phase2 is phase2.json.
+type Phase2 struct {
+	Phase        int            `json:"phase"`
+	Pass         bool           `json:"pass"`
+	TotalWrites  int            `json:"total_writes"`
+	OK           int            `json:"ok"`
+	QuorumNotMet int            `json:"quorum_not_met"`
+	Fail         int            `json:"fail"`
+	Counts       map[string]int `json:"counts"`
+	Probe1       string         `json:"probe1_single_peer_down"`
+	Probe2       string         `json:"probe2_both_peers_down"`
+	Reasons      []string       `json:"reasons"`
+
+	Unknown           int                 `json:"unknown"`
+	ExpectedWrites    int                 `json:"expected_writes"`
+	Agents            []string            `json:"agents"`
+	InFlightPerAgent  int                 `json:"in_flight_per_agent"`
+	QuorumWrites      int                 `json:"quorum_writes"`
+	QuorumTimeoutMS   int64               `json:"quorum_timeout_ms"`
+	AckedByNode       map[string]int      `json:"acked_by_node"`
+	MissingIDs        map[string][]string `json:"missing_ids"`
+	UnlistedIDs       map[string][]string `json:"unlisted_ids,omitempty"`
+	Listed            map[string]int      `json:"listed"`
+	Converged         bool                `json:"converged"`
+	ConvergeMS        float64             `json:"converge_ms"`
+	ConvergenceSeries []validate.Sample   `json:"convergence_series"`
+	Probe1Detail      Probe               `json:"probe1"`
+	Probe2Detail      Probe               `json:"probe2"`
+	Rejoin            Rejoin              `json:"rejoin"`
+	Latency           Latency             `json:"latency_ms"`
+	Errors            []string            `json:"errors,omitempty"`
+	History           string              `json:"history"`
+	Timing
+}
+
+// Phase3 is phase3.json. The three migrate reports are kept verbatim.
+type Phase3 struct {
+	Phase            int             `json:"phase"`
+	Pass             bool            `json:"pass"`
+	ReportForward    json.RawMessage `json:"report_forward"`
+	ReportIdempotent json.RawMessage `json:"report_idempotent"`
+	ReportReverse    json.RawMessage `json:"report_reverse"`
+	SrcCount         int             `json:"src_count"`
+	DstCount         int             `json:"dst_count"`
+	Reasons          []string        `json:"reasons"`
+
+	Seeded      int    `json:"seeded"`
+	SeededLinks int    `json:"seeded_links"`
+	SrcLinks    int    `json:"src_links"`
+	DstLinks    int    `json:"dst_links"`
+	SrcDigest   string `json:"src_digest"` // computed by the harness from every row
+	DstDigest   string `json:"dst_digest"`
+	Steps       []Step `json:"steps"`
+	Timing
+}
+
+// MigrateReport is the part of a migrate --json report the verdict reads.
+type MigrateReport struct {
+	Batches         int    `json:"batches"`
+	DryRun          bool   `json:"dry_run"`
+	Errors          []any  `json:"errors"`
+	FromURL         string `json:"from_url"`
+	ToURL           string `json:"to_url"`
+	MemoriesRead    int    `json:"memories_read"`
+	MemoriesWritten int    `json:"memories_written"`
+	ContentDigest   *struct {
+		Source      string `json:"source"`
+		Destination string `json:"destination"`
+	} `json:"content_digest"`
+}
+
+// Cycle is one chaos cycle.
+type Cycle struct {
+	Fault         string              `json:"fault"`
+	Cycle         int                 `json:"cycle"`
+	Writes        int                 `json:"writes"`
+	OK            int                 `json:"ok"`
+	QuorumNotMet  int                 `json:"quorum_not_met"`
+	Fail          int                 `json:"fail"`
+	Unknown       int                 `json:"unknown"`
+	Bound         float64             `json:"bound"`
+	Victim        string              `json:"victim"`
+	Trigger       int                 `json:"trigger"`
+	AckedBefore   int                 `json:"acked_before_fault"`
+	InFlightAt    int                 `json:"in_flight_at_fault"`
+	Injected      bool                `json:"injected"`
+	Valid         bool                `json:"valid"`
+	FaultAtMS     float64             `json:"fault_at_ms"`
+	HealAtMS      float64             `json:"heal_at_ms"`
+	Present       map[string]int      `json:"present"`
+	MissingIDs    map[string][]string `json:"missing_ids"`
+	UnlistedIDs   map[string][]string `json:"unlisted_ids,omitempty"`
+	Converged     bool                `json:"converged"`
+	ConvergeMS    float64             `json:"converge_ms"`
+	WallMS        float64             `json:"wall_ms"`
+	Error         string              `json:"error,omitempty"`
+	ConvergeError []string            `json:"converge_errors,omitempty"`
+}
+
+// Class is the per-fault-class result.
+type Class struct {
+	Fault        string   `json:"fault"`
+	Pass         bool     `json:"pass"`
+	Invalid      bool     `json:"invalid"`
+	CyclesRun    int      `json:"cycles_run"`
+	ValidCycles  int      `json:"valid_cycles"`
+	N            int      `json:"n"` // acknowledged writes
+	Bound        float64  `json:"convergence_bound"`
+	Lost         int      `json:"lost"`
+	LostIDs      []string `json:"lost_ids"`
+	LossRateUB95 float64  `json:"loss_rate_upper_95"`
+	Unlisted     int      `json:"unlisted"`
+	Reasons      []string `json:"reasons"`
+	WallSeconds  float64  `json:"wall_seconds"`
+	History      string   `json:"history"`
+}
+
+// Phase4 is phase4.json.
+type Phase4 struct {
+	Phase              int                `json:"phase"`
+	Pass               bool               `json:"pass"`
+	CyclesPerFault     int                `json:"cycles_per_fault"`
+	WritesPerCycle     int                `json:"writes_per_cycle"`
+	ConvergenceByFault map[string]float64 `json:"convergence_by_fault"`
+	Reasons            []string           `json:"reasons"`
+
+	Faults []string `json:"faults"`
+	Lanes  int      `json:"lanes"`
+	Class  []Class  `json:"classes"`
+	Cycles []Cycle  `json:"cycles"`
+	Timing
+}
+
+// WriteJSON writes v to path atomically (a reader never sees half a file).
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// nz returns s, or an empty (not null) slice.
+func nz(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
