@@ -91,7 +91,7 @@ func seed(t testing.TB, s memory.Store, n int) fixture {
 		}
 		if i%2 == 1 {
 			b.Links = append(b.Links, memory.Link{SourceID: m.ID, TargetID: prev,
-				Relation: []memory.Relation{memory.RelatedTo, memory.Supersedes, memory.DerivedFrom, memory.Contradicts}[i%4],
+				Relation:  []memory.Relation{memory.RelatedTo, memory.Supersedes, memory.DerivedFrom, memory.Contradicts}[i%4],
 				CreatedAt: m.CreatedAt, Deleted: i%9 == 1, Origin: m.Origin, Version: m.Version})
 			f.links++
 		}
