@@ -5,6 +5,8 @@ package storeurl
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -26,6 +28,10 @@ func Open(ctx context.Context, rawURL string) (memory.Store, error) {
 	}
 	path, err := SQLitePath(rawURL)
 	if err != nil {
+		return nil, err
+	}
+	// A destination's directory may not exist yet.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	s, err := sqlite.Open(path, sqlite.Options{})

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/migrate"
+	"github.com/aimemory/ai-memory/pgtest"
+	"github.com/aimemory/ai-memory/sqlite"
+)
+
+// runMigrateCLI runs `ai-memory --json migrate args...` in process and
+// decodes the report it prints.
+func runMigrateCLI(t *testing.T, args ...string) (migrate.Report, error) {
+	t.Helper()
+	var out bytes.Buffer
+	rootCmd.SetOut(&out)
+	// Flags keep their values between in-process runs: reset the optional ones.
+	rootCmd.SetArgs(append([]string{"--json", "migrate", "--dry-run=false", "--namespace=", "--batch=1000"}, args...))
+	err := rootCmd.ExecuteContext(context.Background())
+	var rep migrate.Report
+	if out.Len() > 0 {
+		if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
+			t.Fatalf("report is not JSON: %v\n%s", jerr, out.String())
+		}
+	}
+	return rep, err
+}
+
+func TestMigrateCommandRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	srcPath := filepath.Join(dir, "src.db")
+	src, err := sqlite.Open(srcPath, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	var b memory.Batch
+	for i := range 300 {
+		b.Memories = append(b.Memories, memory.Memory{ID: memory.NewID(at), Tier: memory.TierMid,
+			Namespace: "cli", Title: fmt.Sprintf("m%d", i), Content: "migrated by the CLI", Priority: 5,
+			Confidence: 1, Source: "cli", CreatedAt: at, UpdatedAt: at, State: memory.StateActive,
+			Origin: "node-a", Version: memory.MakeHLC(at.UnixMilli(), uint16(i))})
+	}
+	if _, err := src.Apply(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	pgURL := pgtest.New(t)
+	backURL := "sqlite://" + filepath.Join(dir, "sub", "back.db")
+
+	steps := []struct {
+		from, to string
+		written  int
+	}{
+		{"sqlite://" + srcPath, pgURL, 300},
+		{srcPath, pgURL, 0}, // identical re-run, plain path form
+		{pgURL, backURL, 300},
+	}
+	for _, s := range steps {
+		rep, err := runMigrateCLI(t, "--from", s.from, "--to", s.to, "--batch", "128")
+		if err != nil {
+			t.Fatalf("migrate %s → %s: %v", s.from, s.to, err)
+		}
+		if rep.Read != 300 || rep.Written != s.written || len(rep.Errors) != 0 || rep.Batches != 3 || !rep.ContentDigest.Match() {
+			t.Fatalf("migrate %s → %s: report %+v", s.from, s.to, rep)
+		}
+	}
+
+	_, err = runMigrateCLI(t, "--from", filepath.Join(dir, "missing.db"), "--to", backURL)
+	if exitCode(err) != 2 {
+		t.Fatalf("missing source: error %v, exit %d; want exit 2", err, exitCode(err))
+	}
+}
