@@ -15,11 +15,11 @@ import (
 // closed vocabularies their enums.
 var typeSchemas = map[reflect.Type]*jsonschema.Schema{
 	reflect.TypeFor[memory.HLC](): {Type: "string", Description: "version stamp (hybrid logical clock), decimal"},
-	reflect.TypeFor[time.Time](): {Type: "string", Format: "date-time"},
+	reflect.TypeFor[time.Time]():  {Type: "string", Format: "date-time"},
 	reflect.TypeFor[memory.Tier](): {Type: "string", Enum: []any{"short", "mid", "long"},
 		Description: "retention tier: short (6 h), mid (7 days), long (no expiry)"},
 	reflect.TypeFor[memory.Relation](): {Type: "string", Enum: []any{"related_to", "supersedes", "contradicts", "derived_from"}},
-	reflect.TypeFor[memory.State](): {Type: "string", Enum: []any{"active", "archived", "deleted"}},
+	reflect.TypeFor[memory.State]():    {Type: "string", Enum: []any{"active", "archived", "deleted"}},
 	// A memory's metadata is an arbitrary JSON object.
 	reflect.TypeFor[map[string]any](): {Types: []string{"null", "object"}},
 }
