@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -43,6 +44,8 @@ type writer struct {
 	stmts writeStmts
 	sync  string // PRAGMA synchronous in force on conn
 	full  string // the configured mode, restored after lazy groups
+
+	commits, writes atomic.Int64 // for WriteStats
 
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
@@ -212,6 +215,9 @@ func (w *writer) commit(group []*writeReq) {
 	commitErr := w.exec("COMMIT")
 	if commitErr != nil {
 		w.rollback()
+	} else {
+		w.commits.Add(1)
+		w.writes.Add(int64(len(live)))
 	}
 	for i, r := range live {
 		if errs[i] == nil {
@@ -219,6 +225,18 @@ func (w *writer) commit(group []*writeReq) {
 		}
 		r.done <- errs[i]
 	}
+}
+
+// WriteStats counts committed write transactions and the writes they
+// carried; Writes/Commits is the group commit factor.
+type WriteStats struct {
+	Commits int64 `json:"commits"`
+	Writes  int64 `json:"writes"`
+}
+
+// WriteStats reports the writer's counters since Open.
+func (s *Store) WriteStats() WriteStats {
+	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load()}
 }
 
 func (w *writer) exec(q string) error {

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// TestFTSFollowsRandomHistory applies a random history of inserts, updates,
+// stale writes, archives, deletes and restores, then checks every word
+// against a model: search must find exactly the active rows that contain it,
+// and FTS5's own integrity check must pass.
+func TestFTSFollowsRandomHistory(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := strings.Fields("amber basil cedar delta ember fjord gamma harbor iris jade kelp lumen")
+	pick := func(n int) string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = words[rng.IntN(len(words))]
+		}
+		return strings.Join(out, " ")
+	}
+	ids := make([]string, 15)
+	for i := range ids {
+		ids[i] = memory.NewID(t0)
+	}
+	model := map[string]memory.Memory{}
+	states := []memory.State{memory.StateActive, memory.StateActive, memory.StateArchived, memory.StateDeleted}
+	for step := range 600 {
+		id := ids[rng.IntN(len(ids))]
+		m := testMem(step)
+		m.ID, m.Title, m.Content = id, pick(2), pick(1+rng.IntN(5))
+		m.Tags = strings.Fields(pick(rng.IntN(3)))
+		m.State = states[rng.IntN(len(states))]
+		m.Version = memory.MakeHLC(t0.UnixMilli(), uint16(rng.IntN(400)))
+		m.Origin = []string{"n1", "n2"}[rng.IntN(2)]
+		var b memory.Batch
+		b.Memories = append(b.Memories, m)
+		if rng.IntN(4) == 0 { // a second row in the same batch
+			m2 := m
+			m2.ID = ids[rng.IntN(len(ids))]
+			m2.Version += memory.HLC(rng.IntN(3)) - 1
+			m2.Content = pick(2)
+			b.Memories = append(b.Memories, m2)
+		}
+		if _, err := s.Apply(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range b.Memories {
+			old, ok := model[x.ID]
+			if !ok || memory.Newer(x.Version, x.Origin, old.Version, old.Origin) {
+				model[x.ID] = x
+			}
+		}
+		if step%7 == 0 {
+			if err := s.Touch(ctx, []string{id}, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, w := range words {
+		var want []string
+		for id, m := range model {
+			text := m.Title + " " + m.Content + " " + strings.Join(m.Tags, " ")
+			if m.State == memory.StateActive && slices.Contains(strings.Fields(text), w) {
+				want = append(want, id)
+			}
+		}
+		slices.Sort(want)
+		hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{w}, MatchAll: true, ListQuery: memory.ListQuery{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Memory.ID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("word %q: search found %v, model says %v", w, got, want)
+		}
+	}
+	for id, want := range model {
+		got, err := s.GetMemory(ctx, id)
+		if err != nil || got.Version != want.Version || got.Origin != want.Origin || got.Content != want.Content {
+			t.Fatalf("memory %s: got %+v (%v), model %+v", id, got, err, want)
+		}
+	}
+	if _, err := s.aux.Exec("INSERT INTO memories_fts (memories_fts, rank) VALUES ('integrity-check', 0)"); err != nil {
+		t.Fatalf("FTS integrity check: %v", err)
+	}
+}
