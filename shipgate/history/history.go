@@ -183,3 +183,24 @@ func Check(ops []Op) error {
 	}
 	return nil
 }
+
+// Latencies returns the duration in ms of every acknowledged write, pairing
+// each completion with its proc's open invoke.
+func Latencies(ops []Op) []float64 {
+	open := map[int]float64{}
+	var out []float64
+	for _, o := range ops {
+		switch o.Op {
+		case Invoke:
+			open[o.Proc] = o.TMS
+		case OK:
+			if t, ok := open[o.Proc]; ok {
+				out = append(out, o.TMS-t)
+			}
+			delete(open, o.Proc)
+		case Fail, Unknown:
+			delete(open, o.Proc)
+		}
+	}
+	return out
+}

@@ -43,9 +43,9 @@ type Proxy struct {
 	target string
 	ln     net.Listener
 
-	mu    sync.Mutex
-	mode  Mode
-	delay time.Duration
+	mu     sync.Mutex
+	mode   Mode
+	delay  time.Duration
 	links  map[*link]struct{}
 	closed bool
 	wg     sync.WaitGroup

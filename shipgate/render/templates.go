@@ -12,6 +12,7 @@ var files embed.FS
 var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	// cls turns "NOT RUN" into a CSS class "NOT-RUN".
 	"cls": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
+	"pct": func(f float64) float64 { return f * 100 },
 }).ParseFS(files, "templates/*.html"))
 
 func init() {

@@ -1,0 +1,196 @@
+package phases
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aimemory/ai-memory/pgtest"
+	"github.com/aimemory/ai-memory/shipgate/api"
+	"github.com/aimemory/ai-memory/shipgate/cluster"
+	"github.com/aimemory/ai-memory/shipgate/report"
+)
+
+// Phase3 migrates a seeded SQLite store to a throwaway PostgreSQL, again
+// (idempotency), and back into a fresh SQLite, then compares counts and a
+// content digest the harness computes itself from every row.
+func Phase3(ctx context.Context, e *Env) *report.Phase3 {
+	c := e.Cfg.Phase3
+	r := &report.Phase3{Phase: 3, Reasons: []string{}}
+	r.Timing.Start()
+	var st steps
+	defer func() {
+		r.Timing.Finish()
+		if ctx.Err() != nil {
+			r.TimedOut = true
+		}
+		r.Steps = st.list
+		r.Reasons = report.Verdict3(r, c)
+		if r.Reasons == nil {
+			r.Reasons = []string{}
+		}
+		r.Pass = len(r.Reasons) == 0
+	}()
+	dir, err := mkdir(e.WorkDir, "phase3")
+	if st.do("prepare", func() error { return err }) != nil {
+		return r
+	}
+	src, dst := filepath.Join(dir, "phase3-source.db"), filepath.Join(dir, "phase3-roundtrip.db")
+
+	var pg *pgtest.Server
+	e.Progress.Set("phase", "3 migration: postgres")
+	if st.do("postgres", func() error {
+		var err error
+		pg, err = pgtest.Start(ctx, pgtest.Options{Dir: dir, NoFsync: true})
+		if err != nil {
+			return err
+		}
+		e.Sup.TrackExternal("postgres", pg.PID())
+		return pg.CreateDatabase(ctx, c.Database)
+	}) != nil {
+		return r
+	}
+	defer func() {
+		pid := pg.PID()
+		pg.Stop()
+		e.Sup.UntrackExternal(pid)
+	}()
+	pgURL := pg.URL(c.Database)
+
+	e.Progress.Set("phase", fmt.Sprintf("3 migration: seeding %d", c.Memories))
+	if st.do("seed", func() error { return e.seed(ctx, dir, src, r) }) != nil {
+		return r
+	}
+	migrate := func(name, from, to string, into *json.RawMessage) {
+		st.do("migrate_"+name, func() error {
+			out, err := e.cli(ctx, dir, src, "migrate", "--from", from, "--to", to, "--batch", fmt.Sprint(c.Batch), "--json")
+			if len(out) > 0 && json.Valid(out) {
+				*into = json.RawMessage(out)
+			}
+			return err
+		})
+	}
+	e.Progress.Set("phase", "3 migration: migrating")
+	migrate("forward", "sqlite://"+src, pgURL, &r.ReportForward)
+	migrate("idempotent", "sqlite://"+src, pgURL, &r.ReportIdempotent)
+	migrate("reverse", pgURL, "sqlite://"+dst, &r.ReportReverse)
+
+	st.do("compare", func() error {
+		var err error
+		if r.SrcCount, r.SrcLinks, r.SrcDigest, err = e.digest(ctx, dir, src); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if r.DstCount, r.DstLinks, r.DstDigest, err = e.digest(ctx, dir, dst); err != nil {
+			return fmt.Errorf("round trip: %w", err)
+		}
+		return nil
+	})
+	return r
+}
+
+// seed fills src through a served node: memories with tags, and every
+// LinkEvery-th one linked to its predecessor.
+func (e *Env) seed(ctx context.Context, dir, src string, r *report.Phase3) error {
+	c := e.Cfg.Phase3
+	cl, err := cluster.New(ctx, e.Sup, e.Provider, cluster.Spec{
+		Names: []string{"seed"}, Dir: filepath.Join(dir, "seed"), Node: e.nodeOptions(3, 0, 0, 0),
+		HTTPTimeout: e.Cfg.Node.HTTPTimeout.D(),
+	})
+	if err != nil {
+		return err
+	}
+	defer cl.Kill()
+	n := cl.Nodes[0]
+	n.DB = src
+	if err := cl.Start(ctx); err != nil {
+		return err
+	}
+	ids := make([]string, c.Memories)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var errs []string
+	var wg sync.WaitGroup
+	for range max(c.SeedWriter, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= c.Memories || ctx.Err() != nil {
+					return
+				}
+				w := n.Client.Create(ctx, "ai:ship-gate-seed", api.Memory{
+					Title: fmt.Sprintf("phase3-%04d", i), Content: fmt.Sprintf("migration fixture %d: ünïcödé, quotes \" and newline\nend", i),
+					Tier: []string{"short", "mid", "long"}[i%3], Namespace: c.Namespace,
+					Tags: []string{"ship-gate", fmt.Sprintf("bucket-%d", i%7)}, Priority: 1 + i%10, Confidence: float64(i%100) / 100,
+					Source: "api", Metadata: map[string]any{"i": i, "nested": map[string]any{"even": i%2 == 0}},
+				})
+				mu.Lock()
+				if w.Outcome == api.OK {
+					ids[i] = w.ID
+				} else if len(errs) < 5 {
+					errs = append(errs, fmt.Sprintf("seed %d: %s %s", i, w.Outcome, w.Err))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != "" {
+			r.Seeded++
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("seeding: %v", errs)
+	}
+	for i := c.LinkEvery; c.LinkEvery > 0 && i < len(ids); i += c.LinkEvery {
+		if err := n.Client.Link(ctx, ids[i], ids[i-1], "related_to"); err != nil {
+			return err
+		}
+		r.SeededLinks++
+	}
+	n.Stop() // graceful: the CLI reads the file next
+	return nil
+}
+
+// digest exports db and hashes a canonical form of every memory and link:
+// all fields but the node-local usage statistics (access_count,
+// last_accessed_at), rows sorted by key.
+func (e *Env) digest(ctx context.Context, dir, db string) (memories, links int, sum string, err error) {
+	out, err := e.cli(ctx, dir, db, "export")
+	if err != nil {
+		return 0, 0, "", err
+	}
+	var x struct {
+		Memories []map[string]any `json:"memories"`
+		Links    []map[string]any `json:"links"`
+	}
+	if err := decode(out, &x); err != nil {
+		return 0, 0, "", err
+	}
+	var lines []string
+	for _, m := range x.Memories {
+		delete(m, "access_count")
+		delete(m, "last_accessed_at")
+		b, _ := json.Marshal(m) // map keys marshal sorted: canonical
+		lines = append(lines, "m "+string(b))
+	}
+	for _, l := range x.Links {
+		b, _ := json.Marshal(l)
+		lines = append(lines, "l "+string(b))
+	}
+	slices.Sort(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return len(x.Memories), len(x.Links), hex.EncodeToString(h.Sum(nil)), nil
+}
