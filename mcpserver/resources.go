@@ -95,7 +95,8 @@ func (s *server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 	if err != nil {
 		return nil, err
 	}
-	res := &mcp.ListResourcesResult{Resources: make([]*mcp.Resource, 0, len(page.Memories))}
+	// Memories are the caller's data: no shared caches.
+	res := &mcp.ListResourcesResult{Resources: make([]*mcp.Resource, 0, len(page.Memories)), Cacheable: mcp.Cacheable{CacheScope: "private"}}
 	for i := range page.Memories {
 		m := &page.Memories[i]
 		res.Resources = append(res.Resources, &mcp.Resource{URI: MemoryURI(m), Name: m.ID, Title: m.Title,

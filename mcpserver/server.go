@@ -60,6 +60,13 @@ func New(e *engine.Engine, opts Options) *mcp.Server {
 	return s
 }
 
+// NewWithWait is New plus a function that waits for webhook deliveries
+// still running in the background (call it before exiting).
+func NewWithWait(e *engine.Engine, opts Options) (*mcp.Server, func()) {
+	s, srv := newServer(e, opts)
+	return s, srv.deliveries.Wait
+}
+
 func newServer(e *engine.Engine, opts Options) (*mcp.Server, *server) {
 	if opts.Version == "" {
 		opts.Version = "dev"

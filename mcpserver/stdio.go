@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -39,8 +40,14 @@ type lineOrErr struct {
 }
 
 type lineConn struct {
-	out       io.Writer
-	writeMu   sync.Mutex
+	out     io.Writer
+	writeMu sync.Mutex
+	// inFlight counts requests read but not yet answered, so that at end
+	// of input the answers still being computed are written before the
+	// session closes (a client may pipe requests and close stdin).
+	mu        sync.Mutex
+	inFlight  int
+	idle      chan struct{} // closed when inFlight drops to zero during drain
 	lines     chan lineOrErr
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -116,6 +123,7 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			continue
 		}
 		if l.err != nil {
+			c.drain()
 			return nil, l.err
 		}
 		line := bytes.TrimSpace(l.line)
@@ -134,6 +142,11 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		if err != nil {
 			c.replyError(requestID(line), jsonrpc.CodeInvalidRequest, "invalid request: "+err.Error())
 			continue
+		}
+		if req, ok := msg.(*jsonrpc.Request); ok && req.IsCall() {
+			c.mu.Lock()
+			c.inFlight++
+			c.mu.Unlock()
 		}
 		return msg, nil
 	}
@@ -164,7 +177,39 @@ func (c *lineConn) Write(_ context.Context, msg jsonrpc.Message) error {
 	if err != nil {
 		return err
 	}
-	return c.writeLine(b)
+	err = c.writeLine(b)
+	if _, ok := msg.(*jsonrpc.Response); ok {
+		c.mu.Lock()
+		if c.inFlight > 0 {
+			c.inFlight--
+		}
+		if c.inFlight == 0 && c.idle != nil {
+			close(c.idle)
+			c.idle = nil
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// drainTimeout bounds the wait for answers at end of input.
+const drainTimeout = 30 * time.Second
+
+// drain waits until every request read so far has been answered.
+func (c *lineConn) drain() {
+	c.mu.Lock()
+	if c.inFlight == 0 {
+		c.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	c.idle = done
+	c.mu.Unlock()
+	select {
+	case <-done:
+	case <-time.After(drainTimeout):
+	case <-c.closed:
+	}
 }
 
 func (c *lineConn) writeLine(b []byte) error {
