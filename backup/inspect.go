@@ -100,7 +100,7 @@ func checkIntegrity(ctx context.Context, path string, quick bool) error {
 // inspectSQLite reads the schema version and row counts of an ai-memory
 // SQLite snapshot (tables of package sqlite).
 func inspectSQLite(ctx context.Context, path string) (RowCounts, int, error) {
-	counts := RowCounts{Memories: map[memory.State]int{}}
+	counts := RowCounts{Memories: map[memory.State]int{memory.StateActive: 0, memory.StateArchived: 0, memory.StateDeleted: 0}}
 	db, err := openSnapshot(path)
 	if err != nil {
 		return counts, 0, err

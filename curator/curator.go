@@ -200,7 +200,7 @@ type plan struct {
 // memory takes part in at most one operation per cycle, so one rollback
 // entry always describes the whole change to a memory.
 func (c *Curator) plan(ctx context.Context, live []memory.Memory, rep *Report) *plan {
-	p := &plan{expired: rep.Proposals.Expired}
+	p := &plan{expired: rep.Proposals.Expired, consolidations: []ConsolidationPlan{}, tags: []TagPlan{}, priority: []PriorityPlan{}}
 	byNS := map[string][]doc{}
 	var order []string
 	for _, m := range live {

@@ -1,7 +1,9 @@
 package curator
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -330,8 +332,22 @@ func TestEmptyStoreReportsNoErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Errors == nil || len(rep.Errors) != 0 || rep.Autonomy.Errors == nil || rep.CompletedAt.Before(rep.StartedAt) {
+	if len(rep.Errors) != 0 || rep.CompletedAt.Before(rep.StartedAt) {
 		t.Fatalf("report: %+v", rep)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("null")) {
+		t.Fatalf("report has a null array: %s", b)
+	}
+	for _, field := range []string{"started_at", "completed_at", "cycle_duration_ms", "memories_scanned", "memories_eligible",
+		"auto_tagged", "contradictions_found", "operations_attempted", "operations_skipped_cap", "autonomy", "clusters_formed",
+		"memories_consolidated", "memories_forgotten", "priority_adjustments", "rollback_entries_written", "errors", "dry_run"} {
+		if !bytes.Contains(b, []byte(`"`+field+`":`)) {
+			t.Errorf("report lacks upstream field %s", field)
+		}
 	}
 }
 
