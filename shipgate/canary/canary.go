@@ -63,8 +63,8 @@ type Options struct {
 	Cycles int      // phase-4 cycles per class (0: the campaign default)
 	OutDir string   // campaigns and canary-summary.json go here
 	// Command starts one campaign: normally the ship-gate executable with
-	// "run" and any extra run flags. The canary appends --config (the fault
-	// switches), --campaign-id, --out and --cycles.
+	// "run" and any extra run flags. The canary appends --node-args (the
+	// fault switches), --fail-fast, --campaign-id, --out and --cycles.
 	Command []string
 	Log     io.Writer
 }
@@ -158,14 +158,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 
 func runOne(ctx context.Context, o Options, c Canary, id string) (Result, error) {
 	res := Result{Name: c.Name, Why: c.Why, CampaignID: id, CampaignDir: id, Expected: c.Expect, RedPhases: []int{}}
-	cfgPath := filepath.Join(o.OutDir, id+".config.json")
-	cfg, _ := json.MarshalIndent(map[string]any{
-		"node_args": []string{"--unsafe-fault-injection", "--fault", c.Name},
-	}, "", "  ")
-	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
-		return res, err
-	}
-	args := append(append([]string{}, o.Command[1:]...), "--config", cfgPath, "--campaign-id", id, "--out", o.OutDir)
+	// --fail-fast: once a phase is red the verdict is known, and the later
+	// phases would only spend minutes of a shared machine.
+	args := append(append([]string{}, o.Command[1:]...),
+		"--node-args", "--unsafe-fault-injection --fault "+c.Name,
+		"--fail-fast", "--campaign-id", id, "--out", o.OutDir)
 	if o.Cycles > 0 {
 		args = append(args, "--cycles", strconv.Itoa(o.Cycles))
 	}

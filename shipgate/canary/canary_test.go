@@ -2,7 +2,6 @@ package canary
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,18 +29,11 @@ func fakeCampaign(plan string, args []string) int {
 			flags[args[i]] = args[i+1]
 		}
 	}
-	raw, err := os.ReadFile(flags["--config"])
-	if err != nil {
-		return 5
-	}
-	var cfg struct {
-		NodeArgs []string `json:"node_args"`
-	}
-	json.Unmarshal(raw, &cfg)
-	if len(cfg.NodeArgs) != 3 || cfg.NodeArgs[0] != "--unsafe-fault-injection" || cfg.NodeArgs[1] != "--fault" {
+	nodeArgs := strings.Fields(flags["--node-args"])
+	if len(nodeArgs) != 3 || nodeArgs[0] != "--unsafe-fault-injection" || nodeArgs[1] != "--fault" {
 		return 6
 	}
-	fault := cfg.NodeArgs[2]
+	fault := nodeArgs[2]
 	behaviour := "pass"
 	for _, entry := range strings.Split(plan, "\n") {
 		if k, v, ok := strings.Cut(entry, "="); ok && k == fault {
