@@ -4,6 +4,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,7 @@ var rootCmd = &cobra.Command{
 	Use:           "ship-gate",
 	Short:         "Release-certification campaign for ai-memory",
 	SilenceUsage:  true,
-	SilenceErrors: false,
+	SilenceErrors: true, // main prints them, except exitError which has said its piece
 }
 
 // exitError carries a process exit code through cobra without printing a
@@ -27,6 +28,7 @@ func main() {
 		if e, ok := err.(exitError); ok {
 			os.Exit(e.code)
 		}
+		fmt.Fprintln(os.Stderr, "ship-gate:", err)
 		os.Exit(1)
 	}
 }

@@ -116,6 +116,7 @@ type Phase4Config struct {
 	MaxLost               int      `json:"max_lost" doc:"acknowledged writes missing from any node after settle, per class"`
 	MinValidCycleFraction float64  `json:"min_valid_cycle_fraction" doc:"a class whose fault fired with too little traffic before it in more than 1-this of its cycles is invalid, not passed"`
 	StopClassOnLoss       bool     `json:"stop_class_on_loss" doc:"stop a class at its first cycle with lost writes (it is red already)"`
+	Seed                  uint64   `json:"seed" doc:"seed for fault moments and victims; 0 draws one, recorded in phase4.json so a run can be replayed"`
 }
 
 // Default returns the campaign of the issue: 200-write burst, 1000-memory

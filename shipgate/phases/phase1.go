@@ -153,7 +153,7 @@ func (e *Env) backupAndRestore(ctx context.Context, dir, db string, r *report.Ph
 // again and requires both memories (CLI and HTTP) to be there.
 func (e *Env) restartSurvival(ctx context.Context, dir, name string, r *report.Phase1) error {
 	cl, err := cluster.New(ctx, e.Sup, e.Provider, cluster.Spec{
-		Names: []string{name}, Dir: filepath.Join(dir, "serve"), Lane: 0,
+		Names: []string{name}, Dir: filepath.Join(dir, "serve"), Lane: int(name[0] - 'a'),
 		Node: e.nodeOptions(1, 0, 0, 0), HTTPTimeout: e.Cfg.Node.HTTPTimeout.D(),
 	})
 	if err != nil {

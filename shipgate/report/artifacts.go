@@ -221,6 +221,7 @@ type Phase4 struct {
 
 	Faults []string `json:"faults"`
 	Lanes  int      `json:"lanes"`
+	Seed   uint64   `json:"seed"`
 	Class  []Class  `json:"classes"`
 	Cycles []Cycle  `json:"cycles"`
 	Timing

@@ -1,0 +1,195 @@
+package cluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+)
+
+// Netns is the root provider: one network namespace per node, joined by a
+// bridge with no uplink and no default route, addresses from 198.18.0.0/24
+// (the benchmarking range, never routed), every node on port 9077.
+// Partitions are nftables rules inside the namespaces: packets are really
+// dropped by the kernel. It installs nothing and removes everything it made.
+type Netns struct {
+	sup    *Supervisor
+	tag    string // short hash of the campaign id, for interface names
+	bridge string
+
+	mu    sync.Mutex
+	lanes map[int]*netnsNet
+}
+
+const (
+	netnsPrefix = "198.18.0."
+	netnsHost   = "198.18.0.254" // the bridge's own address, for the harness
+	netnsPort   = 9077
+	netnsTable  = "shipgate"
+)
+
+// NewNetns checks the tools and privileges and creates the bridge.
+func NewNetns(ctx context.Context, sup *Supervisor, campaign string) (*Netns, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("netns provider: needs root (use --provider local without)")
+	}
+	for _, tool := range []string{"ip", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil, fmt.Errorf("netns provider: %q not found; install iproute2 and nftables (ship-gate installs nothing)", tool)
+		}
+	}
+	h := sha256.Sum256([]byte(campaign))
+	n := &Netns{sup: sup, tag: hex.EncodeToString(h[:])[:6], lanes: map[int]*netnsNet{}}
+	n.bridge = "sgbr" + n.tag
+	if err := ipCmd(ctx, "link", "add", n.bridge, "type", "bridge"); err != nil {
+		return nil, err
+	}
+	sup.TrackLink(n.bridge)
+	for _, a := range [][]string{{"addr", "add", netnsHost + "/24", "dev", n.bridge}, {"link", "set", n.bridge, "up"}} {
+		if err := ipCmd(ctx, a...); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func (*Netns) Name() string { return "netns" }
+
+// Close deletes every namespace (which takes its veth pair along) and the
+// bridge.
+func (n *Netns) Close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var errs []error
+	for _, l := range n.lanes {
+		for _, ns := range l.ns {
+			if err := ipCmd(context.Background(), "netns", "del", ns); err != nil {
+				errs = append(errs, err)
+			}
+			n.sup.UntrackNetns(ns)
+		}
+	}
+	n.lanes = map[int]*netnsNet{}
+	if err := ipCmd(context.Background(), "link", "del", n.bridge); err != nil {
+		errs = append(errs, err)
+	}
+	n.sup.UntrackLink(n.bridge)
+	return errors.Join(errs...)
+}
+
+type netnsNet struct {
+	ns    []string
+	addrs []string
+}
+
+// Network returns the namespaces of lane, creating them on first use;
+// consecutive clusters of a lane reuse them (the nodes and data are new).
+func (n *Netns) Network(ctx context.Context, lane int, names []string) (Network, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if l, ok := n.lanes[lane]; ok && len(l.ns) >= len(names) {
+		return &netnsView{l: l, n: len(names)}, nil
+	}
+	if (lane+1)*len(names) > 250 {
+		return nil, fmt.Errorf("netns provider: lane %d exceeds 198.18.0.0/24", lane)
+	}
+	l := &netnsNet{}
+	for i := range names {
+		ns := fmt.Sprintf("sg-%s-%d-%d", n.tag, lane, i)
+		addr := fmt.Sprintf("%s%d", netnsPrefix, lane*len(names)+i+1)
+		host := fmt.Sprintf("sgh%s%d%d", n.tag, lane, i) // <= 15 bytes
+		peer := fmt.Sprintf("sgn%s%d%d", n.tag, lane, i)
+		if len(host) > 15 {
+			return nil, fmt.Errorf("netns provider: interface name %s too long", host)
+		}
+		if err := ipCmd(ctx, "netns", "add", ns); err != nil {
+			return nil, err
+		}
+		n.sup.TrackNetns(ns)
+		steps := [][]string{
+			{"link", "add", host, "type", "veth", "peer", "name", peer},
+			{"link", "set", peer, "netns", ns},
+			{"link", "set", host, "master", n.bridge},
+			{"link", "set", host, "up"},
+			{"-n", ns, "addr", "add", addr + "/24", "dev", peer},
+			{"-n", ns, "link", "set", peer, "up"},
+			{"-n", ns, "link", "set", "lo", "up"},
+		}
+		for _, s := range steps {
+			if err := ipCmd(ctx, s...); err != nil {
+				return nil, err
+			}
+		}
+		l.ns, l.addrs = append(l.ns, ns), append(l.addrs, addr)
+	}
+	n.lanes[lane] = l
+	return &netnsView{l: l, n: len(names)}, nil
+}
+
+// netnsView is one cluster's use of a lane's namespaces.
+type netnsView struct {
+	l *netnsNet
+	n int
+}
+
+func (v *netnsView) Node(i int) (string, int, string, []string, []string) {
+	var peers []string
+	for j := range v.n {
+		if j != i {
+			peers = append(peers, fmt.Sprintf("http://%s:%d", v.l.addrs[j], netnsPort))
+		}
+	}
+	return v.l.addrs[i], netnsPort, v.l.addrs[i], peers, []string{"ip", "netns", "exec", v.l.ns[i]}
+}
+
+// Partition drops, inside node i's namespace, every packet to or from its
+// peers: both directions are cut by the kernel.
+func (v *netnsView) Partition(i int) error {
+	var peers []string
+	for j := range v.n {
+		if j != i {
+			peers = append(peers, v.l.addrs[j])
+		}
+	}
+	set := strings.Join(peers, ", ")
+	rules := fmt.Sprintf(`table inet %[1]s {
+	chain in { type filter hook input priority 0; policy accept; ip saddr { %[2]s } drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr { %[2]s } drop; }
+}
+`, netnsTable, set)
+	cmd := exec.Command("ip", "netns", "exec", v.l.ns[i], "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(rules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("nft in %s: %v: %s", v.l.ns[i], err, out)
+	}
+	return nil
+}
+
+// Heal removes the partition table from every namespace of the cluster.
+func (v *netnsView) Heal() error {
+	var errs []error
+	for i := range v.n {
+		out, err := exec.Command("ip", "netns", "exec", v.l.ns[i], "nft", "delete", "table", "inet", netnsTable).CombinedOutput()
+		if err != nil && !strings.Contains(string(out), "No such file") {
+			errs = append(errs, fmt.Errorf("nft heal in %s: %v: %s", v.l.ns[i], err, out))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close heals; the namespaces stay for the lane's next cluster.
+func (v *netnsView) Close() error { return v.Heal() }
+
+func ipCmd(ctx context.Context, args ...string) error {
+	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
