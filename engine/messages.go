@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -26,6 +27,9 @@ func (e *Engine) Notify(ctx context.Context, from, to, title, content string, pr
 	ns, err := inboxNamespace(to)
 	if err != nil {
 		return nil, err
+	}
+	if strings.TrimSpace(title) == "" {
+		return nil, memory.Errorf(memory.CodeInvalid, "title (the subject) must not be empty")
 	}
 	if from == "" {
 		from = "anonymous"

@@ -93,7 +93,7 @@ func (e *Engine) PendingList(ctx context.Context, status string, limit int) ([]P
 
 // PendingApprove applies a pending write and records who approved it.
 func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id)
+	p, err := e.openPending(ctx, id, decidedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +107,17 @@ func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pen
 
 // PendingReject discards a pending write, keeping the decision on record.
 func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id)
+	p, err := e.openPending(ctx, id, decidedBy)
 	if err != nil {
 		return nil, err
 	}
 	return p, e.decide(ctx, p, RejectedStatus, decidedBy)
 }
 
-func (e *Engine) openPending(ctx context.Context, id string) (*Pending, error) {
+func (e *Engine) openPending(ctx context.Context, id, decidedBy string) (*Pending, error) {
+	if err := memory.ValidateToken("decided_by", decidedBy, memory.MaxAgentIDLen); err != nil {
+		return nil, err
+	}
 	var p Pending
 	ok, err := e.getRecord(ctx, memory.KindPending, id, &p)
 	if err != nil {
