@@ -20,7 +20,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			st, err := gate.Sign(args[0], priv)
+			st, err := gate.Sign(args[0], priv, nil)
 			if err != nil {
 				return err
 			}

@@ -24,6 +24,9 @@ type Request struct {
 	PubKey   ed25519.PublicKey // the release signing key
 	MaxAge   time.Duration     // evidence older than this is stale
 	Now      time.Time         // zero means time.Now()
+	// Recompute re-judges the run from its measurements; nil means
+	// Aggregate, the campaign's own aggregator.
+	Recompute Recompute
 }
 
 // Decision is what the gate established when it allowed the release.
@@ -37,7 +40,8 @@ type Decision struct {
 // Allow returns nil error only when every condition holds: the signature
 // verifies and covers every artifact unchanged, the signed subject is this
 // exact binary, the signed result is PASSED, every phase (and every phase-1
-// node) is present and passed, and the evidence is fresh.
+// node) is present and passed, the verdict recomputed from the measured
+// values agrees, and the evidence is fresh.
 func Allow(req Request) (Decision, error) {
 	var d Decision
 	refuse := func(format string, args ...any) (Decision, error) {
@@ -72,6 +76,9 @@ func Allow(req Request) (Decision, error) {
 	d.CampaignID = run.ID
 	if fails := run.Failures(); len(fails) > 0 {
 		return refuse("evidence is not a pass: %s", strings.Join(fails, "; "))
+	}
+	if why := recomputeReasons(req.Evidence, req.Recompute); len(why) > 0 {
+		return refuse("recomputed verdict is not a pass: %s", strings.Join(why, "; "))
 	}
 	if run.CompletedAt.IsZero() {
 		return refuse("campaign summary has no valid completed_at")

@@ -45,9 +45,15 @@ func setup(t *testing.T, r fixture.Run) env {
 	return e
 }
 
+// verdictsOnly stands in for the aggregator on synthetic runs, which carry
+// verdicts but not the raw measurements (histories, id sets) the aggregator
+// recomputes them from. The real aggregator is exercised by
+// TestGateRecomputesVerdict.
+func verdictsOnly(string) ([]string, error) { return nil, nil }
+
 func (e env) sign(t *testing.T) attest.Statement {
 	t.Helper()
-	st, err := gate.Sign(e.dir, e.priv)
+	st, err := gate.Sign(e.dir, e.priv, verdictsOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +61,7 @@ func (e env) sign(t *testing.T) attest.Statement {
 }
 
 func (e env) allow() (gate.Decision, error) {
-	return gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now})
+	return gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now, Recompute: verdictsOnly})
 }
 
 func wantRefused(t *testing.T, err error, substr string) {
@@ -174,4 +180,24 @@ func TestGateRefusesEditedArtifact(t *testing.T) {
 	os.WriteFile(p, b, 0o644)
 	_, err := e.allow()
 	wantRefused(t, err, "changed phase2.json")
+}
+
+// TestGateRecomputesVerdict: a run whose files all say pass, signed PASSED,
+// is still refused when the campaign's aggregator cannot back the verdict
+// with measurements (here: no config, provenance, run record or histories).
+func TestGateRecomputesVerdict(t *testing.T) {
+	e := setup(t, fixture.Run{})
+	e.sign(t)
+	_, err := gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now})
+	wantRefused(t, err, "recomputed verdict is not a pass")
+	wantRefused(t, err, "run-meta.json")
+
+	// And signing with the aggregator records FAILED for the same run.
+	st, err := gate.Sign(e.dir, e.priv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Predicate.Result != attest.ResultFailed {
+		t.Fatalf("unbacked run signed %s", st.Predicate.Result)
+	}
 }

@@ -23,9 +23,10 @@ func (r *Run) Subject() (attest.ResourceDescriptor, error) {
 }
 
 // Sign writes the run's verdict envelope. The verdict is derived from the
-// evidence strictly (the same rules as the page and the gate), never taken
-// from the summary's overall_pass alone.
-func Sign(dir string, priv ed25519.PrivateKey) (attest.Statement, error) {
+// evidence strictly (the same rules as the page and the gate) and from the
+// recomputed verdict (nil rc: Aggregate), never taken from the summary's
+// overall_pass alone.
+func Sign(dir string, priv ed25519.PrivateKey, rc Recompute) (attest.Statement, error) {
 	run, err := LoadRun(dir)
 	if err != nil {
 		return attest.Statement{}, err
@@ -35,9 +36,13 @@ func Sign(dir string, priv ed25519.PrivateKey) (attest.Statement, error) {
 		return attest.Statement{}, err
 	}
 	passed, failed := run.TestNames()
+	recomputed := recomputeReasons(dir, rc)
+	for _, why := range recomputed {
+		failed = append(failed, "recomputed: "+why)
+	}
 	return attest.SignRun(dir, attest.Verdict{
 		Subject: subject,
-		Pass:    run.Pass(),
+		Pass:    run.Pass() && len(recomputed) == 0,
 		Passed:  passed,
 		Failed:  failed,
 	}, priv)
