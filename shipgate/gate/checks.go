@@ -107,6 +107,12 @@ func derivedChecks(phase int, f map[string]any, th thresholds) []Check {
 				out = append(out, atMost("node-"+node+" missing acknowledged ids", float64(len(ids)), 0))
 			}
 		}
+		if unl, isMap := f["unlisted_ids"].(map[string]any); isMap {
+			for _, node := range sortedKeys(unl) {
+				ids, _ := unl[node].([]any)
+				out = append(out, atMost("node-"+node+" list endpoint shows every id it holds (unlisted ids)", float64(len(ids)), 0))
+			}
+		}
 		flag("converged within settle-max", "converged")
 		if p, present := f["probe1_single_peer_down"]; present {
 			out = append(out, Check{Name: "one peer down: write accepted", Pass: str(p) == "201", Measured: str(p), Threshold: "201"})
@@ -141,11 +147,17 @@ func derivedChecks(phase int, f map[string]any, th thresholds) []Check {
 			for _, c := range classes {
 				m, _ := c.(map[string]any)
 				name := str(m["fault"])
-				if inv, _ := m["invalid"].(bool); inv {
-					out = append(out, Check{Name: name + " valid (fault struck with traffic in flight)", Measured: "invalid", Threshold: "valid"})
+				if inv, ok := m["invalid"].(bool); ok {
+					vc, _ := num(m["valid_cycles"])
+					cr, _ := num(m["cycles_run"])
+					out = append(out, Check{Name: name + " valid (fault struck with writes in flight)", Pass: !inv,
+						Measured: fmt.Sprintf("%s of %s cycles valid", fmtNum(vc), fmtNum(cr)), Threshold: "valid"})
 				}
 				if b, ok := num(m["convergence_bound"]); ok {
 					out = append(out, atLeast(name+" convergence_bound", b, th.MinBound))
+				}
+				if u, ok := num(m["unlisted"]); ok && u > 0 {
+					out = append(out, atMost(name+" ids the list endpoint omits", u, 0))
 				}
 				if l, ok := num(m["lost"]); ok {
 					n, _ := num(m["n"])

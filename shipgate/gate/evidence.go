@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -207,7 +208,17 @@ func (r *Run) Failures() []string {
 	if r.Summary == nil {
 		out = append(out, r.SummaryErr)
 	} else if pass, _ := r.Summary["overall_pass"].(bool); !pass {
-		out = append(out, "campaign summary says overall_pass is not true")
+		// Run-level reasons (interrupted, no provenance...); per-phase ones
+		// are reported from the phase files below.
+		before := len(out)
+		for _, why := range nonEmpty(r.Summary["reasons"]) {
+			if !strings.HasPrefix(why, "phase ") {
+				out = append(out, "campaign: "+why)
+			}
+		}
+		if len(out) == before {
+			out = append(out, "campaign summary says overall_pass is not true")
+		}
 	}
 	for _, a := range append(append([]Artifact{}, r.Phase1...), r.Phases...) {
 		if a.Status == StatusPass {
