@@ -46,10 +46,10 @@ const (
 // TextRef names the text an assist tool works on: a stored memory by id,
 // or a title and content given inline.
 type TextRef struct {
-	ID        string `json:"id,omitempty"`
-	Title     string `json:"title,omitempty"`
-	Content   string `json:"content,omitempty"`
-	Namespace string `json:"namespace,omitempty"`
+	ID        string `json:"id,omitempty" jsonschema:"id of a stored memory to analyse"`
+	Title     string `json:"title,omitempty" jsonschema:"title of a text to analyse instead of a stored memory"`
+	Content   string `json:"content,omitempty" jsonschema:"content of a text to analyse instead of a stored memory"`
+	Namespace string `json:"namespace,omitempty" jsonschema:"namespace whose memories are compared (default: the memory's own, or all)"`
 }
 
 // resolve loads the memory named by ID, or wraps the inline text.
