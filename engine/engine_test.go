@@ -170,10 +170,10 @@ func TestRecallIsDeterministicForTies(t *testing.T) {
 	}
 }
 
-func TestForgetArchivesAndRestoreRenewsExpiry(t *testing.T) {
+func TestForgetArchivesWithDryRun(t *testing.T) {
 	e := openExtrasEngine(t)
-	m := mustStore(t, e, NewMemory{Title: "old", Namespace: "tmp", Tier: memory.TierShort})
-	mustStore(t, e, NewMemory{Title: "keep", Namespace: "other"})
+	m := mustStore(t, e, NewMemory{Title: "old", Namespace: "tmp"})
+	keep := mustStore(t, e, NewMemory{Title: "keep", Namespace: "other"})
 	_, err := e.Forget(ctx, ForgetQuery{})
 	wantCode(t, err, memory.CodeInvalid)
 	dry, err := e.Forget(ctx, ForgetQuery{Namespace: "tmp", DryRun: true})
@@ -190,9 +190,28 @@ func TestForgetArchivesAndRestoreRenewsExpiry(t *testing.T) {
 	if err != nil || arch.Count != 1 || arch.Memories[0].ID != m.ID {
 		t.Fatalf("archive: %+v %v", arch, err)
 	}
-	restored, err := e.ArchiveRestore(ctx, m.ID)
-	if err != nil || restored.State != memory.StateActive || restored.ExpiresAt == nil || !restored.ExpiresAt.After(e.Now()) {
-		t.Fatalf("restore: %+v %v", restored, err)
+	if _, _, err := e.Get(ctx, keep.ID); err != nil {
+		t.Fatalf("forget reached another namespace: %v", err)
+	}
+}
+
+// An expired memory restored from the archive must not carry its past
+// expiry back (upstream slip: the next gc archived it again).
+func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
+	st := openExtrasEngine(t).Backend()
+	wall := time.Now()
+	e := New(st, Options{NodeID: "n1", Clock: &memory.Clock{Now: func() time.Time { return wall }}})
+	ttl := int64(1)
+	m := mustStore(t, e, NewMemory{Title: "brief", TTLSecs: &ttl})
+	wall = wall.Add(2 * time.Second)
+	if res, err := e.GC(ctx, false); err != nil || res.Matched != 1 {
+		t.Fatalf("gc: %+v %v", res, err)
+	}
+	if _, err := e.ArchiveRestore(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.GC(ctx, false); err != nil || res.Matched != 0 {
+		t.Fatalf("restored memory archived again: %+v %v", res, err)
 	}
 }
 

@@ -262,3 +262,32 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	}
 	return nil
 }
+
+// Bulk is POST /api/v1/memories/bulk; it returns the ids in input order.
+func (c *Client) Bulk(ctx context.Context, agent string, ms []Memory) ([]string, error) {
+	body, _ := json.Marshal(map[string]any{"memories": ms})
+	req, _ := http.NewRequestWithContext(ctx, "POST", c.Base+"/api/v1/memories/bulk", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if agent != "" {
+		req.Header.Set("X-Agent-Id", agent)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 201 && resp.StatusCode != 200 {
+		return nil, fmt.Errorf("bulk: HTTP %d: %.200s", resp.StatusCode, b)
+	}
+	var v struct {
+		IDs []string `json:"ids"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.IDs) != len(ms) {
+		return nil, fmt.Errorf("bulk: %d ids for %d memories: %.200s", len(v.IDs), len(ms), b)
+	}
+	return v.IDs, nil
+}

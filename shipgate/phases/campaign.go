@@ -19,6 +19,8 @@ const stopGrace = 15 * time.Second
 // runner's record of every phase it started.
 func Run(ctx context.Context, e *Env, failFast bool) []report.PhaseRun {
 	var runs []report.PhaseRun
+	e.StartPostgres(ctx)
+	defer e.StopPostgres()
 	timeouts := map[int]time.Duration{1: e.Cfg.Phase1.Timeout.D(), 2: e.Cfg.Phase2.Timeout.D(),
 		3: e.Cfg.Phase3.Timeout.D(), 4: e.Cfg.Phase4.Timeout.D()}
 	for _, p := range e.Cfg.Phases {

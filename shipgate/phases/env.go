@@ -36,6 +36,8 @@ type Env struct {
 	Clock    *history.Clock
 	Progress Progress
 	Host     string
+
+	pg *pgServer
 }
 
 // nodeOptions are serve settings for phase p.

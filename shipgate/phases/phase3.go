@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -47,20 +48,15 @@ func Phase3(ctx context.Context, e *Env) *report.Phase3 {
 	e.Progress.Set("phase", "3 migration: postgres")
 	if st.do("postgres", func() error {
 		var err error
-		pg, err = pgtest.Start(ctx, pgtest.Options{Dir: dir, NoFsync: true})
+		pg, r.PostgresStartMS, err = e.postgres(ctx)
 		if err != nil {
 			return err
 		}
-		e.Sup.TrackExternal("postgres", pg.PID())
 		return pg.CreateDatabase(ctx, c.Database)
 	}) != nil {
 		return r
 	}
-	defer func() {
-		pid := pg.PID()
-		pg.Stop()
-		e.Sup.UntrackExternal(pid)
-	}()
+	defer e.StopPostgres()
 	pgURL := pg.URL(c.Database)
 
 	e.Progress.Set("phase", fmt.Sprintf("3 migration: seeding %d", c.Memories))
@@ -111,10 +107,32 @@ func (e *Env) seed(ctx context.Context, dir, src string, r *report.Phase3) error
 	if err := cl.Start(ctx); err != nil {
 		return err
 	}
-	ids := make([]string, c.Memories)
+	// Bulk requests of 250 seed quickly; links go one by one, concurrently.
+	ids := make([]string, 0, c.Memories)
+	for lo := 0; lo < c.Memories; lo += 250 {
+		var batch []api.Memory
+		for i := lo; i < min(lo+250, c.Memories); i++ {
+			batch = append(batch, api.Memory{
+				Title: fmt.Sprintf("phase3-%04d", i), Content: fmt.Sprintf("migration fixture %d: ünïcödé, quotes \" and newline\nend", i),
+				Tier: []string{"short", "mid", "long"}[i%3], Namespace: c.Namespace,
+				Tags: []string{"ship-gate", fmt.Sprintf("bucket-%d", i%7)}, Priority: 1 + i%10, Confidence: float64(i%100) / 100,
+				Source: "api", Metadata: map[string]any{"i": i, "nested": map[string]any{"even": i%2 == 0}},
+			})
+		}
+		got, err := n.Client.Bulk(ctx, "ai:ship-gate-seed", batch)
+		if err != nil {
+			return fmt.Errorf("seeding: %w", err)
+		}
+		ids = append(ids, got...)
+	}
+	r.Seeded = len(ids)
+	var pairs [][2]string
+	for i := c.LinkEvery; c.LinkEvery > 0 && i < len(ids); i += c.LinkEvery {
+		pairs = append(pairs, [2]string{ids[i], ids[i-1]})
+	}
 	var next atomic.Int64
 	var mu sync.Mutex
-	var errs []string
+	var errs []error
 	var wg sync.WaitGroup
 	for range max(c.SeedWriter, 1) {
 		wg.Add(1)
@@ -122,39 +140,23 @@ func (e *Env) seed(ctx context.Context, dir, src string, r *report.Phase3) error
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= c.Memories || ctx.Err() != nil {
+				if i >= len(pairs) || ctx.Err() != nil {
 					return
 				}
-				w := n.Client.Create(ctx, "ai:ship-gate-seed", api.Memory{
-					Title: fmt.Sprintf("phase3-%04d", i), Content: fmt.Sprintf("migration fixture %d: ünïcödé, quotes \" and newline\nend", i),
-					Tier: []string{"short", "mid", "long"}[i%3], Namespace: c.Namespace,
-					Tags: []string{"ship-gate", fmt.Sprintf("bucket-%d", i%7)}, Priority: 1 + i%10, Confidence: float64(i%100) / 100,
-					Source: "api", Metadata: map[string]any{"i": i, "nested": map[string]any{"even": i%2 == 0}},
-				})
+				err := n.Client.Link(ctx, pairs[i][0], pairs[i][1], "related_to")
 				mu.Lock()
-				if w.Outcome == api.OK {
-					ids[i] = w.ID
-				} else if len(errs) < 5 {
-					errs = append(errs, fmt.Sprintf("seed %d: %s %s", i, w.Outcome, w.Err))
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					r.SeededLinks++
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	for _, id := range ids {
-		if id != "" {
-			r.Seeded++
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("seeding: %v", errs)
-	}
-	for i := c.LinkEvery; c.LinkEvery > 0 && i < len(ids); i += c.LinkEvery {
-		if err := n.Client.Link(ctx, ids[i], ids[i-1], "related_to"); err != nil {
-			return err
-		}
-		r.SeededLinks++
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	n.Stop() // graceful: the CLI reads the file next
 	return nil

@@ -139,13 +139,14 @@ type Phase3 struct {
 	DstCount         int             `json:"dst_count"`
 	Reasons          []string        `json:"reasons"`
 
-	Seeded      int    `json:"seeded"`
-	SeededLinks int    `json:"seeded_links"`
-	SrcLinks    int    `json:"src_links"`
-	DstLinks    int    `json:"dst_links"`
-	SrcDigest   string `json:"src_digest"` // computed by the harness from every row
-	DstDigest   string `json:"dst_digest"`
-	Steps       []Step `json:"steps"`
+	Seeded          int     `json:"seeded"`
+	SeededLinks     int     `json:"seeded_links"`
+	SrcLinks        int     `json:"src_links"`
+	DstLinks        int     `json:"dst_links"`
+	PostgresStartMS float64 `json:"postgres_start_ms"` // started in the background at campaign start
+	SrcDigest       string  `json:"src_digest"`        // computed by the harness from every row
+	DstDigest       string  `json:"dst_digest"`
+	Steps           []Step  `json:"steps"`
 	Timing
 }
 

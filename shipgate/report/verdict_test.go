@@ -1,0 +1,292 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/config"
+	"github.com/aimemory/ai-memory/shipgate/history"
+)
+
+// goodRun writes a complete, passing run directory whose every number is
+// what a clean campaign measures, with histories that agree.
+func goodRun(t *testing.T) (string, config.Campaign) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Phase4.Cycles = 2
+	cfg.Phase4.Writes = 10
+	put := func(name string, v any) {
+		if err := WriteJSON(filepath.Join(dir, name), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC()
+	tm := Timing{StartedAt: now, CompletedAt: now.Add(time.Second), WallSeconds: 1}
+	put(ConfigFile, cfg)
+	put(ProvenanceFile, Provenance{BinaryName: "ai-memory", BinarySHA256: strings.Repeat("ab", 32), Version: "ai-memory 0.1.0"})
+	put(MetaFile, Meta{CampaignID: "good", StartedAt: now, CompletedAt: now.Add(4 * time.Second), WallSeconds: 4})
+	for _, n := range Phase1Nodes {
+		put("phase1-node-"+n+".json", Phase1{Phase: 1, Pass: true, Reasons: []string{}, Node: n, StatsTotal: 1, RecallCount: 1,
+			SnapshotCount: 1, ManifestCount: 1, RestoreOK: true, MCPToolCount: 36, RestartSurvival: true,
+			Steps: []Step{{Name: "store", OK: true}}, Timing: tm})
+	}
+	rec := func(name string, cycles map[int][]string, class string) {
+		r, err := history.Create(filepath.Join(dir, name), history.NewClock())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cy, ids := range cycles {
+			for i, id := range ids {
+				r.Add(history.Op{Op: history.Invoke, Proc: cy*1000 + i, Class: class, Cycle: cy})
+				r.Add(history.Op{Op: history.OK, Proc: cy*1000 + i, Class: class, Cycle: cy, ID: id})
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	burst := []string{"A1", "A2", "A3", "A4"}
+	rec("history-phase2.jsonl", map[int][]string{0: burst}, "")
+	cfg2 := cfg.Phase2
+	put("phase2.json", Phase2{Phase: 2, Pass: true, Reasons: []string{}, TotalWrites: 200, ExpectedWrites: 200, OK: 4,
+		Counts: map[string]int{"a": 4, "b": 4, "c": 4}, MissingIDs: map[string][]string{}, Converged: true,
+		Probe1: "201", Probe2: "503", Probe2Detail: Probe{Status: 503, Code: "quorum_not_met", MS: float64(cfg2.QuorumTimeout.D().Milliseconds())},
+		Rejoin: Rejoin{Complete: true}, History: "history-phase2.jsonl", Timing: tm})
+	rep := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":1000,"content_digest":{"source":"d1","destination":"d1"}}`)
+	idem := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":0,"content_digest":{"source":"d1","destination":"d1"}}`)
+	put("phase3.json", Phase3{Phase: 3, Pass: true, Reasons: []string{}, ReportForward: rep, ReportIdempotent: idem, ReportReverse: rep,
+		SrcCount: 1000, DstCount: 1000, Seeded: 1000, SeededLinks: 249, SrcLinks: 249, DstLinks: 249, SrcDigest: "x", DstDigest: "x",
+		Steps: []Step{{Name: "seed", OK: true}}, Timing: tm})
+	p4 := Phase4{Phase: 4, Pass: true, Reasons: []string{}, CyclesPerFault: 2, WritesPerCycle: 10, Timing: tm}
+	for _, f := range config.AllFaults {
+		cycles := map[int][]string{}
+		for cy := 1; cy <= 2; cy++ {
+			ids := []string{f + "-x", f + "-y"}
+			ids[0], ids[1] = ids[0]+string(rune('0'+cy)), ids[1]+string(rune('0'+cy))
+			cycles[cy] = ids
+			p4.Cycles = append(p4.Cycles, Cycle{Fault: f, Cycle: cy, Writes: 10, OK: 2, Valid: true, Injected: true,
+				Present: map[string]int{"a": 2, "b": 2, "c": 2}, Converged: true, Bound: 1})
+		}
+		rec("history-phase4-"+f+".jsonl", cycles, f)
+	}
+	put("phase4.json", p4)
+	return dir, cfg
+}
+
+func aggregate(t *testing.T, dir string) *Summary {
+	t.Helper()
+	s, err := Aggregate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func mustFail(t *testing.T, dir, wantReason string) {
+	t.Helper()
+	s := aggregate(t, dir)
+	if s.OverallPass {
+		t.Fatalf("planted failure %q aggregated to overall_pass true", wantReason)
+	}
+	all := strings.Join(s.Reasons, "\n")
+	if !strings.Contains(all, wantReason) {
+		t.Fatalf("reasons do not mention %q:\n%s", wantReason, all)
+	}
+}
+
+func edit[T any](t *testing.T, dir, name string, f func(*T)) {
+	t.Helper()
+	var v T
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	f(&v)
+	if err := WriteJSON(filepath.Join(dir, name), &v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGoodRunPasses(t *testing.T) {
+	dir, _ := goodRun(t)
+	s := aggregate(t, dir)
+	if !s.OverallPass {
+		t.Fatalf("clean run failed: %v", s.Reasons)
+	}
+	if len(s.Phases) != 6 || len(s.Status) != 4 {
+		t.Fatalf("phases %d status %d", len(s.Phases), len(s.Status))
+	}
+}
+
+func TestPhase2NodeMissingIDs(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) {
+		p.Counts["b"] = 3
+		p.MissingIDs["b"] = []string{"A4"}
+	})
+	mustFail(t, dir, "node-b holds 3 of 4 acknowledged ids (need 4); lost ids: A4")
+}
+
+func TestPhase2Probe201When503Due(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) {
+		p.Probe2, p.Probe2Detail = "201", Probe{Status: 201, ID: "X"}
+	})
+	mustFail(t, dir, "probe2 (b and c down) got 201")
+}
+
+func TestPhase2ListingOmitsIDs(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) {
+		p.UnlistedIDs = map[string][]string{"a": {"A1", "A2"}}
+		p.Listed = map[string]int{"a": 2}
+	})
+	mustFail(t, dir, "node-a list endpoint omits 2 ids it holds")
+}
+
+func TestPhase3DigestMismatch(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase3.json", func(p *Phase3) { p.DstDigest = "y" })
+	mustFail(t, dir, "harness content digest mismatch")
+	dir, _ = goodRun(t)
+	edit(t, dir, "phase3.json", func(p *Phase3) {
+		p.ReportReverse = json.RawMessage(`{"errors":["boom"],"memories_read":1000,"memories_written":1000,"content_digest":{"source":"d1","destination":"d2"}}`)
+	})
+	mustFail(t, dir, "reverse migrate reported 1 errors")
+	mustFail(t, dir, "reverse content digest mismatch")
+}
+
+func TestPhase4LostAcknowledgedWrite(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase4.json", func(p *Phase4) {
+		c := &p.Cycles[0]
+		c.Present["c"] = 1
+		c.MissingIDs = map[string][]string{"c": {"lost-id"}}
+	})
+	mustFail(t, dir, "1 acknowledged writes lost")
+	mustFail(t, dir, "lost-id")
+}
+
+func TestPhase4HistoryDisagrees(t *testing.T) {
+	dir, _ := goodRun(t)
+	// An acknowledged write the artifact does not count.
+	f, err := os.OpenFile(filepath.Join(dir, "history-phase4-drop_random_acks.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"op":"invoke","proc":99,"t_ms":1,"phase":4}` + "\n" + `{"op":"ok","proc":99,"t_ms":2,"phase":4,"id":"extra"}` + "\n")
+	f.Close()
+	mustFail(t, dir, "acknowledges 5 writes, artifact says 4")
+}
+
+func TestPhase4ListCapIsNotABogusBound(t *testing.T) {
+	// A node that holds everything but lists only 20: the bound is what
+	// the nodes hold, and the verdict is red for the listing.
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase4.json", func(p *Phase4) {
+		p.Cycles[0].UnlistedIDs = map[string][]string{"a": {"u1"}}
+	})
+	mustFail(t, dir, "list endpoint omitted 1 ids")
+	s := aggregate(t, dir)
+	if strings.Contains(strings.Join(s.Reasons, " "), "0.2") {
+		t.Fatalf("bound reported as 0.2: %v", s.Reasons)
+	}
+}
+
+func TestPhase4InvalidWhenTrafficTooSmall(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase4.json", func(p *Phase4) {
+		for i := range p.Cycles {
+			if p.Cycles[i].Fault == config.PartitionMin {
+				p.Cycles[i].Valid = false
+			}
+		}
+	})
+	mustFail(t, dir, "partition_minority: invalid")
+}
+
+func TestPhase4MissingClassIsRed(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase4.json", func(p *Phase4) {
+		var keep []Cycle
+		for _, c := range p.Cycles {
+			if c.Fault != config.ClockSkewPeer {
+				keep = append(keep, c)
+			}
+		}
+		p.Cycles = keep
+	})
+	mustFail(t, dir, "clock_skew_peer: no cycle ran")
+}
+
+func TestHandEditedPassIsRecomputed(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase1-node-c.json", func(p *Phase1) { p.MCPToolCount = 12 }) // pass stays true
+	mustFail(t, dir, "mcp.tools 12 < 36")
+	mustFail(t, dir, "recorded pass:true contradicts")
+}
+
+func TestBrokenArtifactsFailClosed(t *testing.T) {
+	for name, write := range map[string]func(string){
+		"missing":     func(p string) { os.Remove(p) },
+		"empty":       func(p string) { os.WriteFile(p, nil, 0o644) },
+		"unparsable":  func(p string) { os.WriteFile(p, []byte(`{"phase":2,"pass":tr`), 0o644) },
+		"array":       func(p string) { os.WriteFile(p, []byte(`[]`), 0o644) },
+		"wrong phase": func(p string) { os.WriteFile(p, []byte(`{"phase":3,"pass":true,"reasons":[]}`), 0o644) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir, _ := goodRun(t)
+			write(filepath.Join(dir, "phase2.json"))
+			mustFail(t, dir, "phase 2")
+		})
+	}
+	t.Run("no phase files at all", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		for _, f := range []string{"phase1-node-a.json", "phase1-node-b.json", "phase1-node-c.json", "phase2.json", "phase3.json", "phase4.json"} {
+			os.Remove(filepath.Join(dir, f))
+		}
+		mustFail(t, dir, "missing")
+	})
+	t.Run("one phase-1 node missing", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		os.Remove(filepath.Join(dir, "phase1-node-b.json"))
+		mustFail(t, dir, "phase1-node-b.json: missing")
+	})
+	t.Run("history unparsable", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		os.WriteFile(filepath.Join(dir, "history-phase2.jsonl"), []byte("garbage\n"), 0o644)
+		mustFail(t, dir, "not a history line")
+	})
+	t.Run("no provenance", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		os.Remove(filepath.Join(dir, ProvenanceFile))
+		mustFail(t, dir, ProvenanceFile)
+	})
+	t.Run("run did not finish", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		os.Remove(filepath.Join(dir, MetaFile))
+		mustFail(t, dir, "did not finish")
+	})
+	t.Run("timed out phase", func(t *testing.T) {
+		dir, _ := goodRun(t)
+		edit(t, dir, "phase3.json", func(p *Phase3) { p.TimedOut = true })
+		mustFail(t, dir, "phase 3 timed out")
+	})
+}
+
+func TestNotRunPhaseIsRed(t *testing.T) {
+	dir, cfg := goodRun(t)
+	cfg.Phases = []int{1, 2, 3}
+	if err := WriteJSON(filepath.Join(dir, ConfigFile), cfg); err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, dir, "phase 4 not run")
+}
