@@ -27,10 +27,10 @@ func schemaPath(t *testing.T) string {
 	return ""
 }
 
-// validate checks v against the JSON Schema subset the release schema
+// checkSchema checks v against the JSON Schema subset the release schema
 // uses: type, required, properties, items, pattern, enum, minimum,
 // minLength, minItems.
-func validate(schema map[string]any, v any, at string) []string {
+func checkSchema(schema map[string]any, v any, at string) []string {
 	var errs []string
 	bad := func(f string, a ...any) { errs = append(errs, at+": "+fmt.Sprintf(f, a...)) }
 	if ty, ok := schema["type"].(string); ok {
@@ -59,13 +59,13 @@ func validate(schema map[string]any, v any, at string) []string {
 		m, _ := v.(map[string]any)
 		for k, sub := range props {
 			if x, ok := m[k]; ok {
-				errs = append(errs, validate(sub.(map[string]any), x, at+"."+k)...)
+				errs = append(errs, checkSchema(sub.(map[string]any), x, at+"."+k)...)
 			}
 		}
 	}
 	if items, ok := schema["items"].(map[string]any); ok {
 		for i, x := range v.([]any) {
-			errs = append(errs, validate(items, x, fmt.Sprintf("%s[%d]", at, i))...)
+			errs = append(errs, checkSchema(items, x, fmt.Sprintf("%s[%d]", at, i))...)
 		}
 	}
 	if p, ok := schema["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(v.(string)) {
@@ -124,7 +124,7 @@ func TestReleaseSummaryValidatesAgainstUpstreamSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := validate(schema, releaseJSON(t, rs), "$"); len(errs) > 0 {
+	if errs := checkSchema(schema, releaseJSON(t, rs), "$"); len(errs) > 0 {
 		t.Fatalf("schema violations: %v", errs)
 	}
 	if rs.Verdict != "pass" || rs.PassCount != 4 || rs.WallSeconds != 4 {
@@ -133,7 +133,7 @@ func TestReleaseSummaryValidatesAgainstUpstreamSchema(t *testing.T) {
 	// The validator itself must catch a violation.
 	bad := releaseJSON(t, rs).(map[string]any)
 	bad["verdict"], bad["date"] = "green", "27/04/2026"
-	if errs := validate(schema, bad, "$"); len(errs) != 2 {
+	if errs := checkSchema(schema, bad, "$"); len(errs) != 2 {
 		t.Fatalf("validator missed violations: %v", errs)
 	}
 	// A failing run gives verdict fail and still validates.
@@ -145,7 +145,7 @@ func TestReleaseSummaryValidatesAgainstUpstreamSchema(t *testing.T) {
 	if rs.Verdict != "fail" || rs.FailCount != 1 {
 		t.Fatalf("verdict %s fail %d", rs.Verdict, rs.FailCount)
 	}
-	if errs := validate(schema, releaseJSON(t, rs), "$"); len(errs) > 0 {
+	if errs := checkSchema(schema, releaseJSON(t, rs), "$"); len(errs) > 0 {
 		t.Fatalf("schema violations: %v", errs)
 	}
 	if _, err := Release("0.7.0", "runs/good", s); err == nil {
