@@ -73,7 +73,7 @@ func TestStartConnectStop(t *testing.T) {
 	}
 }
 
-func TestNewGivesFreshDatabases(t *testing.T) {
+func TestNewGivesIsolatedSchemas(t *testing.T) {
 	ctx := context.Background()
 	a, b := New(t), New(t)
 	if a == b {
@@ -92,12 +92,15 @@ func TestNewGivesFreshDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cb.Close(ctx)
-	var n int
-	if err := cb.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'").Scan(&n); err != nil {
+	var visible bool
+	if err := cb.QueryRow(ctx, "SELECT to_regclass('only_in_a') IS NOT NULL").Scan(&visible); err != nil {
 		t.Fatal(err)
 	}
-	if n != 0 {
-		t.Fatalf("database b sees a's table")
+	if visible {
+		t.Fatalf("b sees a's table")
+	}
+	if _, err := cb.Exec(ctx, "CREATE TABLE only_in_a (y int)"); err != nil {
+		t.Fatalf("b cannot create a table named like a's: %v", err)
 	}
 }
 
