@@ -36,7 +36,7 @@ func (r *Run) Checks(a Artifact) []Check {
 		}
 		if !failing {
 			for _, why := range a.Reasons {
-				out = append(out, Check{Name: "verdict", Measured: why, Threshold: "pass"})
+				out = append(out, Check{Name: "phase verdict", Measured: why, Threshold: "pass"})
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -195,7 +196,7 @@ func okCount(a gate.Artifact) float64 {
 func audience(r *gate.Run, outcome string, nPassed int, failed []string) (user, manager, engineer string) {
 	switch outcome {
 	case OutcomePass:
-		user = "This build kept every memory it acknowledged on every node, through crashed, cut-off, paused and clock-skewed peers, and moved its data to Postgres and back unchanged. It is safe to upgrade as far as this campaign can tell."
+		user = fmt.Sprintf("This build kept every memory it acknowledged on every node, through these injected faults: %s; and it moved its data to Postgres and back unchanged. As far as this campaign can tell, it is safe to upgrade.", faultList(r))
 		manager = fmt.Sprintf("Ship: all four phases passed, %d of %d checks green, on the exact binary named above. The verdict can be signed and is enforced by `ship-gate gate` before a tag.", nPassed, nPassed)
 		engineer = "Every acknowledged id was found on every node (checked id by id, with paging), probes behaved as W=2 demands, migration round-tripped with equal digests. Raw artifacts and their sha256 are below."
 	case OutcomeNoEvidence:
@@ -212,6 +213,20 @@ func audience(r *gate.Run, outcome string, nPassed int, failed []string) (user, 
 		engineer = "Failing checks: " + strings.Join(failed, "; ")
 	}
 	return user, manager, engineer
+}
+
+// faultList names the chaos classes phase 4 actually exercised.
+func faultList(r *gate.Run) string {
+	conv, _ := r.Phases[2].Fields["convergence_by_fault"].(map[string]any)
+	var names []string
+	for k := range conv {
+		names = append(names, strings.ReplaceAll(k, "_", " "))
+	}
+	if len(names) == 0 {
+		return "none recorded"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 func listArtifacts(dir string) []artifactView {
