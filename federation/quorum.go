@@ -48,34 +48,13 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 		weight = 2 // fault: every ack, the local commit's included, counts twice
 	}
 	copies := weight // the local commit
-	results := make(chan ack, len(n.peers))
-	fan, cancelFan := context.WithCancel(n.bg)
-	n.fanOut(fan, cancelFan, chunks, results)
-
-	timer := time.NewTimer(n.cfg.QuorumTimeout)
-	defer timer.Stop()
-	seen := map[string]bool{}
-	reason := reasonUnreachable
-	for answered := 0; copies < n.cfg.W && answered < len(n.peers); {
-		select {
-		case a := <-results:
-			answered++
-			if a.err == nil && !seen[a.node] {
-				seen[a.node] = true
-				copies += weight
-			}
-			continue
-		case <-timer.C:
-			reason = reasonTimeout
-		case <-ctx.Done():
-			reason = reasonCancelled
-		}
-		break
+	var reason string
+	if n.cfg.Faults.CancelFanoutAfterQuorum {
+		copies, reason = n.pushUntilQuorum(ctx, chunks, copies, weight)
+	} else {
+		copies, reason = n.awaitQuorum(ctx, chunks, copies, weight)
 	}
 	met := copies >= n.cfg.W
-	if met && n.cfg.Faults.CancelFanoutAfterQuorum {
-		cancelFan() // fault: abandon the pushes still owed (upstream #309)
-	}
 	n.metrics.quorum(met, reason, time.Since(start))
 	httpapi.ReportQuorumAcks(ctx, copies)
 	if met {
@@ -89,63 +68,90 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 	}
 }
 
-// fanOut starts the pushes of one batch. Normally every peer gets its own
-// goroutine. Under cancel-fanout-after-quorum the pushes go one peer after
-// another, so that the cancellation at quorum reliably finds pushes not
-// yet made; on loopback, parallel pushes would all land within a
-// millisecond and the defect would only show under real network latency.
-func (n *Node) fanOut(fan context.Context, cancel context.CancelFunc, chunks [][]byte, results chan<- ack) {
-	n.fanout.Add(1)
+// awaitQuorum starts one push per peer on the node's context and waits
+// for enough distinct acknowledgements, the timeout, or every push to
+// fail. It returns the copies counted and, when short, why.
+func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
+	results := make(chan ack, len(n.peers))
 	for _, p := range n.peers {
-		n.metrics.pending.Inc()
-		p.stat.add(func(s *peerStats) { s.pending++ })
-	}
-	done := func(p *peer, node string, err error, took time.Duration) {
-		n.metrics.pending.Dec()
-		n.metrics.push(p.url, err, took)
-		p.stat.add(func(s *peerStats) {
-			s.pending--
-			if err != nil {
-				s.pushFailed++
-				s.lastErr, s.lastErrAt = "push: "+err.Error(), time.Now()
-			} else {
-				s.pushOK++
-				s.lastOK = time.Now()
-			}
-		})
-		if err != nil && !errors.Is(err, context.Canceled) {
-			n.log.Warn("push failed; sync will repair it", "peer", p.url, "err", err)
-		}
-		results <- ack{node: node, err: err}
-	}
-	if n.cfg.Faults.CancelFanoutAfterQuorum {
+		n.track(p)
+		n.fanout.Add(1)
 		go func() {
 			defer n.fanout.Done()
-			defer cancel()
-			for _, p := range n.peers {
-				start := time.Now()
-				node, err := n.pushWithRetry(fan, p, chunks)
-				done(p, node, err, time.Since(start))
+			results <- n.pushTracked(n.bg, p, chunks)
+		}()
+	}
+	timer := time.NewTimer(n.cfg.QuorumTimeout)
+	defer timer.Stop()
+	seen := map[string]bool{}
+	for answered := 0; copies < n.cfg.W && answered < len(n.peers); answered++ {
+		select {
+		case a := <-results:
+			if a.err == nil && !seen[a.node] {
+				seen[a.node] = true
+				copies += weight
 			}
-		}()
-		return
-	}
-	remaining := make(chan struct{}, len(n.peers))
-	for _, p := range n.peers {
-		go func() {
-			start := time.Now()
-			node, err := n.pushWithRetry(fan, p, chunks)
-			done(p, node, err, time.Since(start))
-			remaining <- struct{}{}
-		}()
-	}
-	go func() {
-		defer n.fanout.Done()
-		defer cancel()
-		for range n.peers {
-			<-remaining
+		case <-timer.C:
+			return copies, reasonTimeout
+		case <-ctx.Done():
+			return copies, reasonCancelled
 		}
-	}()
+	}
+	return copies, reasonUnreachable
+}
+
+// pushUntilQuorum is the write path under cancel-fanout-after-quorum
+// (upstream #309): pushes stop as soon as quorum is met and the peers not
+// yet served never get the batch. It pushes one peer after another so the
+// defect shows on loopback too, where parallel pushes would all land
+// within a millisecond of the first acknowledgement.
+func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
+	wctx, cancel := context.WithTimeout(ctx, n.cfg.QuorumTimeout)
+	defer cancel()
+	seen := map[string]bool{}
+	for _, p := range n.peers {
+		if copies >= n.cfg.W {
+			break
+		}
+		n.track(p)
+		if a := n.pushTracked(wctx, p, chunks); a.err == nil && !seen[a.node] {
+			seen[a.node] = true
+			copies += weight
+		}
+	}
+	if wctx.Err() != nil {
+		return copies, reasonTimeout
+	}
+	return copies, reasonUnreachable
+}
+
+// track counts a push as pending before it starts.
+func (n *Node) track(p *peer) {
+	n.metrics.pending.Inc()
+	p.stat.add(func(s *peerStats) { s.pending++ })
+}
+
+// pushTracked pushes to p and records the outcome for status and metrics.
+func (n *Node) pushTracked(ctx context.Context, p *peer, chunks [][]byte) ack {
+	start := time.Now()
+	node, err := n.pushWithRetry(ctx, p, chunks)
+	n.metrics.pending.Dec()
+	n.metrics.push(p.url, err, time.Since(start))
+	now := time.Now()
+	p.stat.add(func(s *peerStats) {
+		s.pending--
+		if err != nil {
+			s.pushFailed++
+			s.lastErr, s.lastErrAt = "push: "+err.Error(), now
+		} else {
+			s.pushOK++
+			s.lastOK = now
+		}
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		n.log.Warn("push failed; sync will repair it", "peer", p.url, "err", err)
+	}
+	return ack{node: node, err: err}
 }
 
 // pushWithRetry makes at most two attempts, each bounded by the quorum
