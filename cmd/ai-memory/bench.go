@@ -23,6 +23,7 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/httpapi"
 	"github.com/aimemory/ai-memory/sqlite"
+	"github.com/aimemory/ai-memory/storeurl"
 )
 
 var benchFlags struct {
@@ -163,7 +164,8 @@ func check(name string, v, limit float64, higherIsBetter bool) target {
 // benchDB is --db when given explicitly, else a fresh temporary file.
 func benchDB(cmd *cobra.Command) (path string, cleanup func(), err error) {
 	if f := cmd.Flag("db"); f != nil && f.Changed || os.Getenv("AI_MEMORY_DB") != "" {
-		return strings.TrimPrefix(globals.DB, "sqlite://"), func() {}, nil
+		path, err := storeurl.SQLitePath(globals.DB)
+		return path, func() {}, err
 	}
 	dir, err := os.MkdirTemp("", "ai-memory-bench-")
 	if err != nil {
