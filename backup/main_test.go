@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/pgtest"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 	case "holder":
 		os.Exit(runHolder(os.Getenv("BACKUP_TEST_DB")))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // writers is how many goroutines of the writer process store memories.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func Restore(ctx context.Context, opts RestoreOptions) (*RestoreResult, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	snap, manPath, err := resolveSnapshot(opts.From)
+	snap, manPath, err := resolveFrom(opts.From, []string{".db"})
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +101,9 @@ func Restore(ctx context.Context, opts RestoreOptions) (*RestoreResult, error) {
 	return res, nil
 }
 
-// resolveSnapshot turns --from into a snapshot and its manifest path.
-func resolveSnapshot(from string) (snap, manifest string, err error) {
+// resolveFrom turns --from into a snapshot and its manifest path. A
+// directory yields its newest snapshot with one of the extensions.
+func resolveFrom(from string, exts []string) (snap, manifest string, err error) {
 	fi, err := os.Stat(from)
 	if err != nil {
 		return "", "", memory.Errorf(memory.CodeNotFound, "backup %s: %v", from, errors.Unwrap(err))
@@ -112,11 +114,11 @@ func resolveSnapshot(from string) (snap, manifest string, err error) {
 			return "", "", err
 		}
 		for _, st := range stamps {
-			if name := snaps[st]; strings.HasSuffix(name, ".db") {
+			if name := snaps[st]; slices.Contains(exts, filepath.Ext(name)) {
 				return filepath.Join(from, name), filepath.Join(from, manifestName(st)), nil
 			}
 		}
-		return "", "", memory.Errorf(memory.CodeNotFound, "no %s*.db snapshot in %s", snapshotPrefix, from)
+		return "", "", memory.Errorf(memory.CodeNotFound, "no %s* snapshot (%s) in %s", snapshotPrefix, strings.Join(exts, ", "), from)
 	}
 	dir, name := filepath.Split(from)
 	if strings.HasSuffix(name, manifestSuffix) {
@@ -134,9 +136,19 @@ func resolveSnapshot(from string) (snap, manifest string, err error) {
 	return from, filepath.Join(dir, manifestName(st)), nil
 }
 
-// verify checks a snapshot against its manifest and SQLite's integrity check.
-// It returns the verified sha256.
+// verify checks a SQLite snapshot against its manifest and SQLite's
+// integrity check, and returns the verified sha256.
 func verify(ctx context.Context, snap, manPath string) (string, error) {
+	sum, err := verifyManifest(snap, manPath)
+	if err != nil {
+		return "", err
+	}
+	return sum, checkIntegrity(ctx, snap, false)
+}
+
+// verifyManifest checks a snapshot's name, size and sha256 against its
+// manifest and returns the sha256.
+func verifyManifest(snap, manPath string) (string, error) {
 	if manPath == "" {
 		return "", memory.Errorf(memory.CodeInvalid, "%s has no manifest (name is not %s<stamp>.db); use --skip-verify to restore it unchecked", snap, snapshotPrefix)
 	}
@@ -162,7 +174,7 @@ func verify(ctx context.Context, snap, manPath string) (string, error) {
 		return "", memory.Errorf(memory.CodeInvalid, "snapshot %s has sha256 %s but its manifest says %s: corrupted; refusing to restore",
 			snap, sum, man.SHA256)
 	}
-	return sum, checkIntegrity(ctx, snap, false)
+	return sum, nil
 }
 
 // copyBeside copies src into a synced temporary file in the directory of
