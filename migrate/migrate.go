@@ -83,11 +83,19 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 	}
 	sel := selector{namespace: opts.Namespace}
 	var src digest
+	// Into an empty destination every row is new, so the archived count
+	// needs no look-ups (see archivedToApply).
+	existing, err := to.Changes(ctx, 0, 1)
+	if err != nil {
+		rep.Errors = append(rep.Errors, err.Error())
+		return rep, fmt.Errorf("migrate: destination: %w", err)
+	}
+	w := writer{to: to, rep: &rep, fresh: existing.Empty()}
 	fail := func(err error) (Report, error) {
 		rep.Errors = append(rep.Errors, err.Error())
 		return rep, err
 	}
-	err := eachPage(ctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
+	err = eachPage(ctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
 		b, err := sel.filter(ctx, from, &cs.Batch)
 		if err != nil {
 			return err
@@ -99,7 +107,7 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 		rep.Read += len(b.Memories)
 		if !opts.DryRun && !b.Empty() {
 			b.Op = "migrate"
-			if err := rep.apply(ctx, to, b); err != nil {
+			if err := w.apply(ctx, b); err != nil {
 				return err
 			}
 		}
@@ -118,45 +126,58 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 	return rep, nil
 }
 
+// writer applies pages to the destination and counts what it took.
+type writer struct {
+	to    memory.Store
+	rep   *Report
+	fresh bool // the destination was empty when the run began
+}
+
 // apply writes b, bisecting on invalid rows so the valid ones still land.
-func (rep *Report) apply(ctx context.Context, to memory.Store, b *memory.Batch) error {
-	archived, err := archivedToApply(ctx, to, b)
+func (w *writer) apply(ctx context.Context, b *memory.Batch) error {
+	archived, err := w.archivedToApply(ctx, b)
 	if err != nil {
 		return err
 	}
-	res, err := to.Apply(ctx, b)
+	res, err := w.to.Apply(ctx, b)
 	if err == nil {
-		rep.Written += res.Memories
-		rep.Links += res.Links
-		rep.Records += res.Records
-		rep.Archived += archived
+		w.rep.Written += res.Memories
+		w.rep.Links += res.Links
+		w.rep.Records += res.Records
+		w.rep.Archived += archived
 		return nil
 	}
 	if memory.ErrorCode(err) != memory.CodeInvalid {
 		return err
 	}
 	if len(b.Memories)+len(b.Links)+len(b.Records) == 1 {
-		rep.Errors = append(rep.Errors, err.Error())
+		w.rep.Errors = append(w.rep.Errors, err.Error())
 		return nil
 	}
 	first, second := split(b)
-	if err := rep.apply(ctx, to, first); err != nil {
+	if err := w.apply(ctx, first); err != nil {
 		return err
 	}
-	return rep.apply(ctx, to, second)
+	return w.apply(ctx, second)
 }
 
 // archivedToApply counts the archived memories of b that the destination
-// will take (absent there, or older). Apply reports only totals, so the
-// archived share is decided beforehand; only archived rows cost a lookup.
-func archivedToApply(ctx context.Context, to memory.Store, b *memory.Batch) (int, error) {
+// will take. Apply reports only totals, so the archived share is decided
+// beforehand: into a destination that began empty, each row of the feed
+// is new (the feed lists a row once, at its latest change); otherwise each
+// archived row is looked up and counted if absent or older there.
+func (w *writer) archivedToApply(ctx context.Context, b *memory.Batch) (int, error) {
 	n := 0
 	for i := range b.Memories {
 		m := &b.Memories[i]
 		if m.State != memory.StateArchived {
 			continue
 		}
-		got, err := to.GetMemory(ctx, m.ID)
+		if w.fresh {
+			n++
+			continue
+		}
+		got, err := w.to.GetMemory(ctx, m.ID)
 		switch {
 		case memory.IsNotFound(err):
 			n++
