@@ -42,6 +42,10 @@ type Options struct {
 	Version string
 	// FederationEnabled is reported by /api/v1/health.
 	FederationEnabled bool
+	// ListCap, when positive, is the list-cap-20 fault switch (package
+	// faults): GET /api/v1/memories silently returns at most ListCap rows
+	// with has_more=false. Never set outside fault injection.
+	ListCap int
 	// Logger receives access and error logs; nil discards them.
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics; nil

@@ -63,6 +63,9 @@ type serveContext struct {
 	// HTTP are the server options; a hook may set FederationEnabled, wrap
 	// nothing else.
 	HTTP *httpapi.Options
+	// TLS is the API's TLS configuration (nil: plain HTTP); federation
+	// adds the peer CA for mutual TLS.
+	TLS *tls.Config
 	// Mount adds routes once the server exists (srv.Handle / HandleUnauthenticated).
 	mounts []func(*httpapi.Server)
 	// stops run after the HTTP server stopped, before the store closes,
@@ -109,7 +112,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer closeStore()
-	sc := &serveContext{Engine: eng, Logger: log, HTTP: &httpapi.Options{
+	sc := &serveContext{Engine: eng, Logger: log, TLS: tlsCfg, HTTP: &httpapi.Options{
 		Engine: eng, APIKey: f.apiKey, Version: version, Logger: log,
 	}}
 	defer func() {
@@ -122,6 +125,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			return err
 		}
 	}
+	tlsCfg = sc.TLS
 	srv := httpapi.New(*sc.HTTP)
 	for _, m := range sc.mounts {
 		m(srv)

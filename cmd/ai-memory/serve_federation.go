@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/aimemory/ai-memory/faults"
+	"github.com/aimemory/ai-memory/federation"
+)
+
+// fedFlags are serve's federation flags. A node with peers replicates
+// every write to them (W copies before a 201, this node's included) and
+// pulls what it misses from each of them every sync interval.
+var fedFlags struct {
+	quorumWrites, quorumTimeoutMs, syncIntervalMs int
+	peers                                         []string
+	peerCA, peerCert, peerKey                     string
+	unsafeFaults                                  bool
+	faults                                        []string
+}
+
+// fanoutDrain is how long a stopping node waits for pushes still owed to
+// peers before leaving the rest to their sync.
+const fanoutDrain = 5 * time.Second
+
+func init() {
+	fs := serveCmd.Flags()
+	fs.IntVar(&fedFlags.quorumWrites, "quorum-writes", 0, "copies a write needs before it is acknowledged, this node's included (0: a majority of the cluster)")
+	fs.StringSliceVar(&fedFlags.peers, "quorum-peers", nil, "the other nodes' base URLs, comma separated (http(s)://host:port)")
+	fs.IntVar(&fedFlags.quorumTimeoutMs, "quorum-timeout-ms", int(federation.DefaultQuorumTimeout/time.Millisecond), "wait this long for the write quorum, then answer 503 quorum_not_met (the local copy stays)")
+	fs.IntVar(&fedFlags.syncIntervalMs, "sync-interval-ms", int(federation.DefaultSyncInterval/time.Millisecond), "pull missed writes from every peer this often (anti-entropy)")
+	fs.StringVar(&fedFlags.peerCA, "peer-ca", "", "CA (PEM) of the cluster: peers must present a client certificate it signed (mTLS); needs --tls-cert/--tls-key")
+	fs.StringVar(&fedFlags.peerCert, "peer-cert", "", "this node's client certificate (PEM) towards its peers")
+	fs.StringVar(&fedFlags.peerKey, "peer-key", "", "key (PEM) of --peer-cert")
+	fs.BoolVar(&fedFlags.unsafeFaults, "unsafe-fault-injection", false, "allow --fault (testing the release gate only: faults lose data)")
+	fs.StringSliceVar(&fedFlags.faults, "fault", nil, "inject a defect: "+strings.Join(faults.Names, ", ")+" (needs --unsafe-fault-injection)")
+	registerServeHook(serveFederation)
+}
+
+func serveFederation(_ context.Context, sc *serveContext) error {
+	f := &fedFlags
+	fs, err := faults.Parse(f.faults, f.unsafeFaults)
+	if err != nil {
+		return err
+	}
+	if fs.Any() {
+		sc.Logger.Warn("FAULT INJECTION ACTIVE: this node breaks its guarantees on purpose", "faults", fs.Active())
+	}
+	sc.Engine.Clock().Skew = fs.ClockSkew
+	if fs.ListCap20 {
+		sc.HTTP.ListCap = faults.ListCap
+	}
+	var peers []string
+	for _, p := range f.peers {
+		if p = strings.TrimSpace(p); p != "" {
+			peers = append(peers, p)
+		}
+	}
+	if len(peers) == 0 {
+		if f.quorumWrites > 1 || f.peerCA != "" {
+			return invalidf("--quorum-writes and --peer-ca need --quorum-peers")
+		}
+		return nil
+	}
+	if f.quorumTimeoutMs <= 0 || f.syncIntervalMs <= 0 {
+		return invalidf("--quorum-timeout-ms and --sync-interval-ms must be positive")
+	}
+	w := f.quorumWrites
+	if w == 0 {
+		w = (len(peers)+1)/2 + 1
+	}
+	clientTLS, peerCA, err := federation.PeerTLS{CAFile: f.peerCA, CertFile: f.peerCert, KeyFile: f.peerKey}.Load()
+	if err != nil {
+		return err
+	}
+	if peerCA != nil {
+		if sc.TLS == nil {
+			return invalidf("--peer-ca needs --tls-cert/--tls-key: peers authenticate each other over TLS")
+		}
+		sc.TLS = federation.ServerTLS(sc.TLS, peerCA)
+	}
+	if sc.HTTP.Registry == nil {
+		sc.HTTP.Registry = prometheus.NewRegistry()
+		sc.HTTP.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	node, err := federation.New(sc.Engine, federation.Config{
+		Peers:           peers,
+		W:               w,
+		QuorumTimeout:   time.Duration(f.quorumTimeoutMs) * time.Millisecond,
+		SyncInterval:    time.Duration(f.syncIntervalMs) * time.Millisecond,
+		ClientTLS:       clientTLS,
+		RequirePeerCert: peerCA != nil,
+		APIKey:          sc.HTTP.APIKey,
+		Faults:          fs,
+		Registerer:      sc.HTTP.Registry,
+		Logger:          sc.Logger.With("component", "federation"),
+	})
+	if err != nil {
+		return err
+	}
+	sc.Engine.SetReplicator(node)
+	sc.HTTP.FederationEnabled = true
+	sc.Mount(node.Mount)
+	node.Start()
+	sc.OnStop(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), fanoutDrain)
+		defer cancel()
+		if err := node.Close(ctx); err != nil {
+			sc.Logger.Warn("federation stopped with work left", "err", err)
+		}
+	})
+	sc.Logger.Info("federation on", "peers", peers, "quorum_writes", w, "mtls", peerCA != nil)
+	return nil
+}
