@@ -11,12 +11,14 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/backup"
+	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/storeurl"
 )
 
 var backupFlags struct {
-	to   string
-	keep int
+	to      string
+	keep    int
+	logical bool
 }
 
 var backupCmd = &cobra.Command{
@@ -27,7 +29,12 @@ ai-memory-<UTC stamp>.db, with <stamp>.manifest.json beside it (sha256, size,
 row counts by state, schema version, node id, method). The snapshot is taken
 online with SQLite's VACUUM INTO: a running server keeps writing, and the
 snapshot holds every write committed before it started. Then only the --keep
-newest snapshots (and their manifests) are kept.`,
+newest snapshots (and their manifests) are kept.
+
+For --db postgres://… the snapshot is ai-memory-<stamp>.pgdump, written by
+pg_dump (custom format) from one read-only snapshot that also gives the
+manifest's row counts; without pg_dump, or with --logical, it is the engine's
+JSON export, ai-memory-<stamp>.json. The manifest's method says which.`,
 	Args: cobra.NoArgs,
 	RunE: runBackup,
 }
@@ -36,13 +43,14 @@ func init() {
 	f := backupCmd.Flags()
 	f.StringVar(&backupFlags.to, "to", "", "directory for snapshots (required; created if missing)")
 	f.IntVar(&backupFlags.keep, "keep", 48, "snapshots to keep in the directory, the new one included")
+	f.BoolVar(&backupFlags.logical, "logical", false, "PostgreSQL: write the JSON export even when pg_dump is installed")
 	backupCmd.MarkFlagRequired("to")
 	rootCmd.AddCommand(backupCmd)
 }
 
 func runBackup(cmd *cobra.Command, _ []string) error {
 	if isPostgresURL(globals.DB) {
-		return memory.Errorf(memory.CodeInvalid, "backup of a PostgreSQL store is not supported yet; use pg_dump")
+		return backupPostgres(cmd)
 	}
 	// A mistyped --db must not create and back up an empty database.
 	path, err := storeurl.SQLitePath(globals.DB)
@@ -65,9 +73,33 @@ func runBackup(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	return printBackup(cmd, res)
+}
+
+func backupPostgres(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	st, err := storeurl.Open(ctx, globals.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	id, err := resolveNodeID(ctx, st, "")
+	if err != nil {
+		return err
+	}
+	eng := engine.New(st, engine.Options{NodeID: id})
+	res, err := backup.Postgres(ctx, globals.DB, eng, backup.PostgresOptions{Logical: backupFlags.logical,
+		Options: backup.Options{Dir: backupFlags.to, Keep: backupFlags.keep, NodeID: id}})
+	if err != nil {
+		return err
+	}
+	return printBackup(cmd, res)
+}
+
+func printBackup(cmd *cobra.Command, res *backup.Result) error {
 	return printResult(cmd, res, func(w io.Writer) {
 		m := res.Manifest
-		fmt.Fprintf(w, "snapshot %s (%d bytes, sha256 %s)\n", res.Snapshot, m.SizeBytes, m.SHA256)
+		fmt.Fprintf(w, "snapshot %s (%s, %d bytes, sha256 %s)\n", res.Snapshot, m.Method, m.SizeBytes, m.SHA256)
 		fmt.Fprintf(w, "memories: %d active, %d archived, %d deleted; %d links, %d records; schema %d\n",
 			m.Rows.Memories[memory.StateActive], m.Rows.Memories[memory.StateArchived], m.Rows.Memories[memory.StateDeleted],
 			m.Rows.Links, m.Rows.Records, m.SchemaVersion)

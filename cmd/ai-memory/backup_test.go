@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aimemory/ai-memory/pgtest"
 )
 
 // TestBackupWhileServeWrites: 4 HTTP clients write to a running serve; the
@@ -254,4 +256,37 @@ func visibleState(t *testing.T, db string) string {
 	sort.Slice(x.Links, func(i, j int) bool { return key(x.Links[i]) < key(x.Links[j]) })
 	b, _ := json.Marshal(x)
 	return string(b)
+}
+
+// TestBackupPostgresCommand: backup --db postgres://… writes a pg_dump
+// snapshot (or, with --logical, the JSON export) whose manifest counts the
+// rows, and restore puts the dump back.
+func TestBackupPostgresCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	for i := range 5 {
+		runJSON(t, src, "store", "-T", fmt.Sprintf("pg note %d", i), "-c", "to postgres")
+	}
+	pgURL := pgtest.New(t)
+	if r := run(t, src, "", "migrate", "--from", src, "--to", pgURL, "--json"); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	bdir := filepath.Join(dir, "pg")
+	b := runJSON(t, pgURL, "backup", "--to", bdir, "--keep", "3")
+	m := b["manifest"].(map[string]any)
+	active := m["rows"].(map[string]any)["memories"].(map[string]any)["active"]
+	if m["method"] != "pg_dump" || active != 5.0 || m["backend"] != "postgres" {
+		t.Fatalf("pg backup manifest: %v", m)
+	}
+	if r := runJSON(t, pgURL, "restore", "--from", bdir); r["verified"] != true {
+		t.Fatalf("pg restore: %v", r)
+	}
+	l := runJSON(t, pgURL, "backup", "--to", bdir, "--keep", "3", "--logical")
+	if lm := l["manifest"].(map[string]any); lm["method"] != "logical_export" {
+		t.Fatalf("logical backup manifest: %v", lm)
+	}
+	r := run(t, pgURL, "", "restore", "--from", l["snapshot"].(string), "--json")
+	if r.code == 0 || !strings.Contains(r.stderr, "empty database") {
+		t.Fatalf("logical restore into a non-empty database: exit %d %s", r.code, r.stderr)
+	}
 }

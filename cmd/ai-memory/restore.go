@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/backup"
 	"github.com/aimemory/ai-memory/storeurl"
 )
@@ -28,7 +27,11 @@ refused unless --skip-verify is given.
 The verified copy is swapped in with an atomic rename; the replaced database
 is kept as <db>.pre-restore-<stamp> (with its WAL, if any). Restore refuses
 while another process, such as a running serve, has the database open: stop
-it first, restore, then start it again.`,
+it first, restore, then start it again.
+
+For --db postgres://… a pg_dump snapshot (.pgdump) is checked against its
+manifest and restored by pg_restore --clean in one transaction; a logical
+export (.json) is restored only into an empty database.`,
 	Args: cobra.NoArgs,
 	RunE: runRestore,
 }
@@ -42,16 +45,26 @@ func init() {
 }
 
 func runRestore(cmd *cobra.Command, _ []string) error {
+	opts := backup.RestoreOptions{From: restoreFlags.from, SkipVerify: restoreFlags.skipVerify}
+	var res *backup.RestoreResult
 	if isPostgresURL(globals.DB) {
-		return memory.Errorf(memory.CodeInvalid, "restore into a PostgreSQL store is not supported yet; use pg_restore")
-	}
-	path, err := storeurl.SQLitePath(globals.DB)
-	if err != nil {
-		return err
-	}
-	res, err := backup.Restore(cmd.Context(), backup.RestoreOptions{From: restoreFlags.from, DB: path, SkipVerify: restoreFlags.skipVerify})
-	if err != nil {
-		return err
+		st, err := storeurl.Open(cmd.Context(), globals.DB)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if res, err = backup.RestorePostgres(cmd.Context(), globals.DB, st, opts); err != nil {
+			return err
+		}
+	} else {
+		path, err := storeurl.SQLitePath(globals.DB)
+		if err != nil {
+			return err
+		}
+		opts.DB = path
+		if res, err = backup.Restore(cmd.Context(), opts); err != nil {
+			return err
+		}
 	}
 	return printResult(cmd, res, func(w io.Writer) {
 		how := "verified against " + res.Manifest
