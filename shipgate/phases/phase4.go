@@ -156,10 +156,10 @@ func shortName(class string) string {
 }
 
 // cycle runs one chaos cycle on a fresh trio and tears it down.
-func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history.Recorder, rng *rand.Rand) report.Cycle {
+func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history.Recorder, rng *rand.Rand) (cy report.Cycle) {
 	c := e.Cfg.Phase4
 	start := time.Now()
-	cy := report.Cycle{Fault: class, Cycle: n, Writes: c.Writes, Present: map[string]int{}, MissingIDs: map[string][]string{}}
+	cy = report.Cycle{Fault: class, Cycle: n, Writes: c.Writes, Present: map[string]int{}, MissingIDs: map[string][]string{}}
 	defer func() { cy.WallMS = ms(time.Since(start)) }()
 	dir := filepath.Join(e.WorkDir, "phase4", class, fmt.Sprintf("c%03d", n))
 	cl, err := cluster.New(ctx, e.Sup, e.Provider, cluster.Spec{
@@ -175,7 +175,9 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 		cl.Kill()
 		os.RemoveAll(dir)
 	}()
-	if err := cl.Start(ctx); err != nil {
+	err = cl.Start(ctx)
+	cy.StartMS = ms(time.Since(start))
+	if err != nil {
 		cy.Error = "start trio: " + err.Error()
 		return cy
 	}
@@ -194,12 +196,14 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 		Trigger: failpoint.Trigger(rng, c.TriggerMinAcked, c.TriggerMaxFraction, c.Writes)}
 	cy.Victim, cy.Trigger = victim.Name, p.Trigger
 	ns := fmt.Sprintf("chaos-%s-c%d", shortName(class), n)
+	trafficStart := time.Now()
 	tr := traffic.Start(ctx, traffic.Config{
 		Phase: 4, Class: class, Cycle: n, Namespace: ns, Source: "chaos", Prefix: fmt.Sprintf("%s-c%03d", shortName(class), n),
 		Agents: c.Agents, InFlight: c.InFlightPerAgent, Total: c.Writes, Targets: targets, Rec: rec, ProcBase: n * 1000,
 	})
 	inj := failpoint.Run(ctx, p, cl, victim, tr, rec)
 	res := tr.Wait()
+	cy.TrafficMS = ms(time.Since(trafficStart))
 	errs := []string{}
 	if inj.Err != nil && inj.Injected {
 		errs = append(errs, "fault: "+inj.Err.Error())

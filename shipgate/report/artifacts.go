@@ -189,6 +189,8 @@ type Cycle struct {
 	Converged     bool                `json:"converged"`
 	ConvergeMS    float64             `json:"converge_ms"`
 	WallMS        float64             `json:"wall_ms"`
+	StartMS       float64             `json:"start_ms"`   // fresh trio healthy
+	TrafficMS     float64             `json:"traffic_ms"` // first write to last completion
 	Error         string              `json:"error,omitempty"`
 	ConvergeError []string            `json:"converge_errors,omitempty"`
 }

@@ -66,6 +66,10 @@ func Settle(ctx context.Context, nodes []Node, ns string, acked []string, poll, 
 	start := time.Now()
 	c := &Convergence{Acked: len(acked), Present: map[string]int{}, Missing: map[string][]string{},
 		Unlisted: map[string][]string{}, Listed: map[string]int{}}
+	want := make(map[string]bool, len(acked))
+	for _, id := range acked {
+		want[id] = true
+	}
 	found := make([]map[string]bool, len(nodes))
 	for i := range nodes {
 		found[i] = map[string]bool{}
@@ -77,7 +81,7 @@ func Settle(ctx context.Context, nodes []Node, ns string, acked []string, poll, 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := pollNode(ctx, n, ns, acked, found[i]); err != nil {
+				if err := pollNode(ctx, n, ns, acked, want, found[i]); err != nil {
 					errs[i] = fmt.Sprintf("node %s: %v", n.Name, err)
 				} else {
 					errs[i] = ""
@@ -137,11 +141,15 @@ func Settle(ctx context.Context, nodes []Node, ns string, acked []string, poll, 
 	return c
 }
 
-// pollNode marks in found every acked id the node holds.
-func pollNode(ctx context.Context, n Node, ns string, acked []string, found map[string]bool) error {
+// pollNode marks in found every acked id the node holds. Ids the listing
+// shows that were never acknowledged (a 503 whose local copy stayed) are
+// not counted: only acknowledged writes are owed.
+func pollNode(ctx context.Context, n Node, ns string, acked []string, want, found map[string]bool) error {
 	ids, lerr := n.Client.ListIDs(ctx, ns)
 	for _, id := range ids {
-		found[id] = true
+		if want[id] {
+			found[id] = true
+		}
 	}
 	var todo []string
 	for _, id := range acked {
