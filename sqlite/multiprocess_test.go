@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(childEnv); path != "" {
 		os.Exit(runWriterChild(path, os.Getenv(childEnv+"_NAME")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBenchDir()
+	os.Exit(code)
 }
 
 // runWriterChild applies childRows memories, one per Apply, from

@@ -1,8 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -16,18 +19,125 @@ const relevanceSQL = "-bm25(memories_fts, 10.0, 1.0, 3.0)"
 
 // Search runs a full-text query over active memories, best first, ties by id.
 func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.SearchHit, error) {
-	match := matchExpr(q.Terms, q.MatchAll)
-	if match == "" {
-		return nil, nil
+	terms := slices.DeleteFunc(slices.Clone(q.Terms), func(t string) bool { return t == "" })
+	if len(terms) == 0 || !wantsActive(q.States) {
+		return nil, nil // the index holds active memories only
 	}
-	w := filters(&q.ListQuery)
+	if !q.MatchAll && len(terms) > 1 {
+		var err error
+		if terms, err = s.terms.dropCommon(ctx, s.read, terms); err != nil {
+			return nil, err
+		}
+	}
+	match := matchExpr(terms, q.MatchAll)
+	limit, offset := pageLimit(q.Limit), max(q.Offset, 0)
+	if onlyLiveness(&q.ListQuery) && offset+limit <= MaxLimit {
+		hits, exact, err := s.searchIndexFirst(ctx, match, &q.ListQuery, limit, offset)
+		if err != nil || exact {
+			return hits, err
+		}
+	}
+	return s.searchJoined(ctx, match, &q.ListQuery, limit, offset)
+}
+
+func wantsActive(states []memory.State) bool {
+	return len(states) == 0 || slices.Contains(states, memory.StateActive)
+}
+
+// onlyLiveness reports whether q filters on nothing but state and expiry,
+// which rarely remove an indexed row: then ranking inside the index first
+// and reading the few best rows beats joining every match.
+func onlyLiveness(q *memory.ListQuery) bool {
+	return q.Namespace == "" && q.Tier == "" && len(q.Tags) == 0 && q.AgentID == "" &&
+		q.MinPriority <= 0 && q.Since == nil && q.Until == nil
+}
+
+// searchIndexFirst ranks matches inside the FTS index, without touching the
+// memories table, keeps the best k, then reads and filters those rows. The
+// answer is exact when the index had no more than k matches, or when enough
+// rows scoring strictly above the k-th survive the filters (any row not read
+// scores at most that much). Otherwise exact is false and the caller falls
+// back to searchJoined.
+func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, exact bool, err error) {
+	need := offset + limit
+	k := max(2*need, 100)
+	rows, err := s.read.QueryContext(ctx, "SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
+		" WHERE memories_fts MATCH ? ORDER BY relevance DESC LIMIT ?", match, k)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	relevance := map[int64]float64{}
+	var rowids []int64
+	cutoff := 0.0
+	for rows.Next() {
+		var rowid int64
+		if err := rows.Scan(&rowid, &cutoff); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		relevance[rowid] = cutoff
+		rowids = append(rowids, rowid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	complete := len(rowids) < k
+	if len(rowids) == 0 {
+		return nil, true, nil
+	}
+
+	ids, err := json.Marshal(rowids)
+	if err != nil {
+		return nil, false, err
+	}
+	w := filters(q)
+	rows, err = s.read.QueryContext(ctx, "SELECT "+memoryColumns("m")+", m.rowid FROM memories m"+w.sql()+
+		" AND m.rowid IN (SELECT value FROM json_each(?))", append(w.args, string(ids))...)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	above := 0
+	for rows.Next() {
+		var rowid int64
+		m, err := scanMemory(rows, &rowid)
+		if err != nil {
+			return nil, false, err
+		}
+		rel := relevance[rowid]
+		if rel > cutoff {
+			above++
+		}
+		hits = append(hits, memory.SearchHit{Memory: m, Relevance: rel})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	if !complete && above < need {
+		return nil, false, nil
+	}
+	slices.SortFunc(hits, func(a, b memory.SearchHit) int {
+		if c := cmp.Compare(b.Relevance, a.Relevance); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Memory.ID, b.Memory.ID)
+	})
+	if offset >= len(hits) {
+		return nil, true, nil
+	}
+	return hits[offset:min(need, len(hits))], true, nil
+}
+
+// searchJoined joins every match with its row to filter, then ranks.
+func (s *Store) searchJoined(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) ([]memory.SearchHit, error) {
+	w := filters(q)
 	query := "SELECT " + memoryColumns("m") + ", " + relevanceSQL + " AS relevance" +
 		" FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid" +
 		" WHERE memories_fts MATCH ? AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY relevance DESC, m.id LIMIT ? OFFSET ?"
 	args := append([]any{match}, w.args...)
-	args = append(args, pageLimit(q.Limit), max(q.Offset, 0))
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.read.QueryContext(ctx, query, append(args, limit, offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -49,12 +159,9 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 // matchExpr quotes every term as an FTS5 string, so no user text is ever
 // read as query syntax, and joins them with AND (space) or OR.
 func matchExpr(terms []string, all bool) string {
-	quoted := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t == "" {
-			continue
-		}
-		quoted = append(quoted, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
 	sep := " OR "
 	if all {

@@ -62,6 +62,8 @@ type Store struct {
 	writeDB *sql.DB
 	w       *writer
 
+	terms termStats // document frequencies for OR queries
+
 	closeOnce sync.Once
 	closeErr  error
 }

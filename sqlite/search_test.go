@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// TestSearchPathsAgree checks the index-first plan against the plain join
+// on a random corpus, with expired rows that force the fallback and offsets
+// that reach past the first candidates.
+func TestSearchPathsAgree(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	c := newCorpus(5)
+	now := t0
+	batch := memory.Batch{}
+	for i := range 600 {
+		m := c.memory(now)
+		switch {
+		case i%10 < 7: // expired but not yet collected: with Now set, most candidates drop out
+			m.ExpiresAt = ptrTime(now.Add(-time.Minute))
+		case i%10 == 7:
+			m.ExpiresAt = ptrTime(now.Add(time.Hour))
+		}
+		if i%17 == 0 { // exact duplicates tie on relevance
+			m.Title, m.Content = "twin twin", "twin body"
+		}
+		batch.Memories = append(batch.Memories, m)
+	}
+	if _, err := s.Apply(ctx, &batch); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked := 0
+	for i := range 120 {
+		terms := memory.Terms(c.words(1 + rng.IntN(3)))
+		if i%10 == 0 {
+			terms = []string{"twin"}
+		}
+		lq := memory.ListQuery{Limit: 1 + rng.IntN(30), Offset: rng.IntN(3) * 7}
+		if rng.IntN(2) == 0 {
+			lq.Now = now
+		}
+		for _, all := range []bool{true, false} {
+			q := memory.SearchQuery{ListQuery: lq, Terms: terms, MatchAll: all}
+			got, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !all && len(terms) > 1 {
+				terms, err = s.terms.dropCommon(ctx, s.read, terms)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := s.searchJoined(ctx, matchExpr(terms, all), &lq, lq.Limit, lq.Offset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(hitKeys(got)) != fmt.Sprint(hitKeys(want)) {
+				t.Fatalf("query %q all=%v %+v:\nindex-first %v\njoined      %v", terms, all, lq, hitKeys(got), hitKeys(want))
+			}
+			checked += len(got)
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("only %d hits compared; the corpus does not exercise search", checked)
+	}
+}
+
+func hitKeys(hs []memory.SearchHit) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = fmt.Sprintf("%s:%.9g", h.Memory.ID, h.Relevance)
+	}
+	return out
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
+
+// TestORDropsMeaninglessTerms: a word in most memories adds nothing to
+// bm25, so an OR query drops it, but never its last term.
+func TestORDropsMeaninglessTerms(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	var ms []memory.Memory
+	for i := range 10 {
+		m := testMem(i)
+		m.Content = "the common word"
+		if i == 0 {
+			m.Content = "the rare gem"
+		}
+		ms = append(ms, m)
+	}
+	mustApply(t, s, ms...)
+	ids := func(terms ...string) []string {
+		hits, err := s.Search(ctx, memory.SearchQuery{Terms: terms, ListQuery: memory.ListQuery{Limit: 50}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, h.Memory.ID)
+		}
+		return out
+	}
+	if got := ids("the", "gem"); !slices.Equal(got, []string{ms[0].ID}) {
+		t.Fatalf("OR the|gem: %v, want only the row with gem", got)
+	}
+	if got := ids("the", "common"); len(got) != 9 || slices.Contains(got, ms[0].ID) {
+		t.Fatalf("OR of common words only: %v, want the 9 rows with the rarer term", got)
+	}
+	// AND keeps every term: its meaning depends on each.
+	hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{"the", "gem"}, MatchAll: true, ListQuery: memory.ListQuery{Limit: 50}})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("AND the gem: %d hits, %v", len(hits), err)
+	}
+}

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// termStatsTTL is how long document frequencies are trusted. They only
+// decide which OR terms to drop, so a minute-old count is good enough.
+const termStatsTTL = time.Minute
+
+// maxCachedTerms bounds the cache; it starts over when full.
+const maxCachedTerms = 50_000
+
+// termStats caches how many active memories contain each term.
+//
+// bm25 gives a term in more than half of the documents an inverse document
+// frequency of zero (FTS5 clamps it to 1e-6): such a word adds nothing to any
+// score, yet an OR query containing it must rank nearly every row. Recall
+// sends whole sentences, so "the" or "is" would turn a sub-millisecond
+// query into a scan of the table. dropCommon removes those terms from OR
+// queries; the ranking of every row that still matches is unchanged, and
+// the rows it loses are the ones matching only words that carry no meaning.
+type termStats struct {
+	mu   sync.Mutex
+	at   time.Time
+	docs int64
+	df   map[string]int64
+}
+
+// dropCommon returns the terms of an OR query without those in more than
+// half of the active memories, keeping the rarest one if that is all of them.
+func (ts *termStats) dropCommon(ctx context.Context, db *sql.DB, terms []string) ([]string, error) {
+	docs, dfs, err := ts.lookup(ctx, db, terms)
+	if err != nil {
+		return nil, err
+	}
+	keep := make([]string, 0, len(terms))
+	rarest := 0
+	for i, t := range terms {
+		if dfs[i]*2 <= docs {
+			keep = append(keep, t)
+		}
+		if dfs[i] < dfs[rarest] {
+			rarest = i
+		}
+	}
+	if len(keep) == 0 {
+		keep = append(keep, terms[rarest])
+	}
+	return keep, nil
+}
+
+func (ts *termStats) lookup(ctx context.Context, db *sql.DB, terms []string) (int64, []int64, error) {
+	ts.mu.Lock()
+	if time.Since(ts.at) > termStatsTTL || len(ts.df) > maxCachedTerms {
+		ts.at, ts.docs, ts.df = time.Time{}, 0, map[string]int64{}
+	}
+	docs, fresh := ts.docs, !ts.at.IsZero()
+	dfs := make([]int64, len(terms))
+	var missing []int
+	for i, t := range terms {
+		if df, ok := ts.df[t]; ok {
+			dfs[i] = df
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	ts.mu.Unlock()
+
+	// Read outside the lock: two searches may count the same term at once,
+	// which costs a little and is harmless.
+	if !fresh {
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM memories WHERE state = 'active'").Scan(&docs); err != nil {
+			return 0, nil, fmt.Errorf("count active memories: %w", err)
+		}
+	}
+	for _, i := range missing {
+		err := db.QueryRowContext(ctx, "SELECT doc FROM memories_fts_terms WHERE term = ?", terms[i]).Scan(&dfs[i])
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, fmt.Errorf("term frequency of %q: %w", terms[i], err)
+		}
+	}
+
+	ts.mu.Lock()
+	if !fresh && ts.at.IsZero() {
+		ts.at, ts.docs = time.Now(), docs
+	}
+	for _, i := range missing {
+		ts.df[terms[i]] = dfs[i]
+	}
+	ts.mu.Unlock()
+	return docs, dfs, nil
+}
