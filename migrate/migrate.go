@@ -95,29 +95,48 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 		rep.Errors = append(rep.Errors, err.Error())
 		return rep, err
 	}
-	err = eachPage(ctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
-		b, err := sel.filter(ctx, from, &cs.Batch)
-		if err != nil {
-			return err
-		}
-		if err := src.addBatch(b); err != nil {
-			return err
-		}
+	// The source is read one page ahead while the destination writes the
+	// current one; at most three pages are in memory.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan *memory.Batch, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		readErr <- eachPage(rctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
+			b, err := sel.filter(rctx, from, &cs.Batch)
+			if err != nil {
+				return err
+			}
+			if err := src.addBatch(b); err != nil {
+				return err
+			}
+			select {
+			case pages <- b:
+				return nil
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+		})
+	}()
+	for b := range pages {
 		rep.Batches++
 		rep.Read += len(b.Memories)
 		if !opts.DryRun && !b.Empty() {
 			b.Op = "migrate"
 			if err := w.apply(ctx, b); err != nil {
-				return err
+				cancel()
+				for range pages { // let the reader finish
+				}
+				return fail(fmt.Errorf("migrate: %w", err))
 			}
 		}
 		if opts.OnBatch != nil {
 			opts.OnBatch(rep)
 		}
-		return nil
-	})
-	if err != nil {
-		return fail(fmt.Errorf("migrate: %w", err))
+	}
+	if err := <-readErr; err != nil {
+		return fail(fmt.Errorf("migrate: reading the source: %w", err))
 	}
 	rep.ContentDigest.Source = src.String()
 	if rep.ContentDigest.Destination, err = digestOf(ctx, to, sel, opts.Batch); err != nil {
