@@ -78,6 +78,7 @@ func runWriterChild(path, name string) int {
 // memories into one file at once: nothing may be lost, no write may fail,
 // and the change sequence must stay gapless across both.
 func TestTwoProcessesWriteOneFile(t *testing.T) {
+	t.Parallel() // mostly waits on fsync and the file lock
 	path := filepath.Join(t.TempDir(), "shared.db")
 	exe, err := os.Executable()
 	if err != nil {
