@@ -267,3 +267,13 @@ func TestTwoProcessesOneFile(t *testing.T) {
 		}
 	}
 }
+
+func httpPost(url, body string) (int, error) {
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

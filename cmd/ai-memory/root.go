@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,6 +197,8 @@ func printError(w io.Writer, err error) {
 func main() {
 	if err := rootCmd.ExecuteContext(context.Background()); err != nil {
 		err = usageError(err)
+		// A flag error stops parsing before --json is read; honour it anyway.
+		globals.JSON = globals.JSON || slices.Contains(os.Args[1:], "--json") || slices.Contains(os.Args[1:], "--json=true")
 		printError(os.Stderr, err)
 		os.Exit(exitCode(err))
 	}
