@@ -60,11 +60,11 @@ type Digests struct {
 // Match reports whether both sides hold the same rows.
 func (d Digests) Match() bool { return d.Source != "" && d.Source == d.Destination }
 
-// Run copies from → to. Rows the destination rejects as invalid are
-// isolated (the batch is split until the bad row stands alone), reported in
-// Errors and skipped, so one bad row costs one row. Any other failure stops
-// the run; the error is also in Errors, and a re-run picks up where it is
-// needed. The report is filled in either way.
+// Run copies from → to. Rows the destination rejects as invalid or too
+// large are isolated (the batch is split until the bad row stands alone),
+// reported in Errors and skipped, so one bad row costs one row. Any other
+// failure stops the run; the error is also in Errors, and a re-run picks up
+// where it is needed. The report is filled in either way.
 func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, error) {
 	if opts.Batch == 0 {
 		opts.Batch = DefaultBatch
@@ -166,7 +166,7 @@ func (w *writer) apply(ctx context.Context, b *memory.Batch) error {
 		w.rep.Archived += archived
 		return nil
 	}
-	if memory.ErrorCode(err) != memory.CodeInvalid {
+	if code := memory.ErrorCode(err); code != memory.CodeInvalid && code != memory.CodeTooLarge {
 		return err
 	}
 	if len(b.Memories)+len(b.Links)+len(b.Records) == 1 {

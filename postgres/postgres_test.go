@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
@@ -188,5 +189,21 @@ func TestOpenUnreachableIsUnavailable(t *testing.T) {
 	_, err = Open(context.Background(), "postgres://x@127.0.0.1:1/db?sslmode=bogus", Options{})
 	if memory.ErrorCode(err) != memory.CodeInvalid {
 		t.Fatalf("bad URL: got %v, want invalid_argument", err)
+	}
+}
+
+// TestOversizedTitleIsTooLarge: a replicated row can bypass the engine's
+// title limit; a title past the index's row limit is the caller's problem
+// (too_large), not a server fault.
+func TestOversizedTitleIsTooLarge(t *testing.T) {
+	s := open(t)
+	var b strings.Builder
+	for i := 0; b.Len() < 8000; i++ {
+		fmt.Fprintf(&b, "%x", sha256.Sum256([]byte{byte(i), byte(i >> 8)})) // incompressible
+	}
+	m := testMemory("big", b.String(), "x", 1)
+	_, err := s.Apply(context.Background(), &memory.Batch{Memories: []memory.Memory{m}})
+	if memory.ErrorCode(err) != memory.CodeTooLarge {
+		t.Fatalf("got %v, want too_large", err)
 	}
 }

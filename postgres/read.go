@@ -196,13 +196,14 @@ func (s *Store) CountMemories(ctx context.Context, q memory.ListQuery) (int, err
 	return n, wrap("count memories", err)
 }
 
-// Touch bumps the node-local read statistics; no new version, no change seq.
+// Touch bumps the node-local read statistics; no new version, no change
+// seq. last_accessed_at only moves forward.
 func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE memories SET access_count = access_count + 1,
-		last_accessed_at = $2 WHERE id = ANY($1)`, ids, at)
+		last_accessed_at = GREATEST(last_accessed_at, $2) WHERE id = ANY($1)`, ids, at)
 	return wrap("touch", err)
 }
 

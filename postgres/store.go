@@ -91,9 +91,10 @@ func unavailable(err error) error {
 }
 
 // wrap turns a driver error into a memory.Error where the cause is the
-// caller's data: PostgreSQL's data exceptions (class 22: a NUL byte in
-// text, JSON it cannot store, out-of-range numbers) are invalid input, not
-// server faults.
+// caller's data: PostgreSQL's data exceptions (class 22: JSON it cannot
+// store, out-of-range numbers) are invalid input and its program limits
+// (class 54: say, a title too long for the index) are too large input,
+// not server faults.
 func wrap(what string, err error) error {
 	if err == nil {
 		return nil
@@ -103,8 +104,13 @@ func wrap(what string, err error) error {
 		return err
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && len(pe.Code) == 5 && pe.Code[:2] == "22" {
-		return memory.Errorf(memory.CodeInvalid, "%s: %s", what, pe.Message)
+	if errors.As(err, &pe) && len(pe.Code) == 5 {
+		switch pe.Code[:2] {
+		case "22":
+			return memory.Errorf(memory.CodeInvalid, "%s: %s", what, pe.Message)
+		case "54":
+			return memory.Errorf(memory.CodeTooLarge, "%s: %s", what, pe.Message)
+		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
 }
