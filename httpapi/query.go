@@ -25,10 +25,7 @@ type searchRequest struct {
 func (s *Server) searchGet(w http.ResponseWriter, r *http.Request) {
 	p := queryParams(r)
 	q := p.listQuery()
-	text := p.str("q")
-	if text == "" {
-		text = p.str("query")
-	}
+	text := firstNonEmpty(p.str("q"), p.str("query"))
 	if p.err != nil {
 		s.fail(w, r, p.err)
 		return
@@ -69,7 +66,7 @@ type recallRequest struct {
 
 func (s *Server) recallGet(w http.ResponseWriter, r *http.Request) {
 	p := queryParams(r)
-	in := recallRequest{Context: p.str("context"), Query: p.str("q") + p.str("query"), Namespace: p.str("namespace"),
+	in := recallRequest{Context: p.str("context"), Query: firstNonEmpty(p.str("q"), p.str("query")), Namespace: p.str("namespace"),
 		Tags: p.list("tags"), Limit: p.int("limit"), BudgetTokens: p.int("budget_tokens"), AgentID: p.str("agent_id")}
 	if p.err != nil {
 		s.fail(w, r, p.err)
@@ -98,4 +95,11 @@ func (s *Server) recall(w http.ResponseWriter, r *http.Request, in recallRequest
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
