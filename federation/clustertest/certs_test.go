@@ -26,7 +26,7 @@ type certs struct {
 	pool   *x509.CertPool
 }
 
-func newCerts(t *testing.T, name string) *certs {
+func newCerts(t testing.TB, name string) *certs {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -57,7 +57,7 @@ func newCerts(t *testing.T, name string) *certs {
 }
 
 // node issues a certificate for a node and returns its PEM files.
-func (c *certs) node(t *testing.T, name string) (certFile, keyFile string) {
+func (c *certs) node(t testing.TB, name string) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -88,7 +88,7 @@ func (c *certs) node(t *testing.T, name string) (certFile, keyFile string) {
 }
 
 // clientCert is a node certificate loaded for use by a test client.
-func (c *certs) clientCert(t *testing.T, name string) tls.Certificate {
+func (c *certs) clientCert(t testing.TB, name string) tls.Certificate {
 	crt, key := c.node(t, name)
 	cert, err := tls.LoadX509KeyPair(crt, key)
 	if err != nil {
@@ -97,7 +97,7 @@ func (c *certs) clientCert(t *testing.T, name string) tls.Certificate {
 	return cert
 }
 
-func writePEM(t *testing.T, path, kind string, der []byte) {
+func writePEM(t testing.TB, path, kind string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ type node struct {
 }
 
 type cluster struct {
-	t      *testing.T
+	t      testing.TB
 	nodes  []*node
 	client *http.Client
 	apiKey string
@@ -53,7 +53,7 @@ type cluster struct {
 
 // freeAddrs picks loopback ports for n nodes up front, since every node
 // names its peers on its command line.
-func freeAddrs(t *testing.T, n int) []string {
+func freeAddrs(t testing.TB, n int) []string {
 	var out []string
 	var lns []net.Listener
 	for range n {
@@ -71,7 +71,7 @@ func freeAddrs(t *testing.T, n int) []string {
 }
 
 // newCluster starts three nodes, fully meshed.
-func newCluster(t *testing.T, o options) *cluster {
+func newCluster(t testing.TB, o options) *cluster {
 	t.Helper()
 	if o.w == 0 {
 		o.w = 2
@@ -191,7 +191,7 @@ func (n *node) kill() {
 	<-n.done
 }
 
-func (n *node) signal(t *testing.T, s syscall.Signal) {
+func (n *node) signal(t testing.TB, s syscall.Signal) {
 	if err := n.cmd.Process.Signal(s); err != nil {
 		t.Fatalf("signal %v to node %s: %v", s, n.name, err)
 	}
