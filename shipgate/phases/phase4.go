@@ -126,6 +126,9 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 				e.Progress.Set("cycle", fmt.Sprintf("%d/%d (%s %d)", done.Load(), total, it.class, it.cycle))
 				e.Progress.Set("writes", fmt.Sprintf("%d acknowledged", acked.Load()))
 				e.Progress.Set("faults", fmt.Sprintf("%d injected", injected.Load()))
+				if d := done.Load(); d%int64(max(total/10, 1)) == 0 {
+					e.Progress.Logf("phase 4: %d/%d cycles, %d writes acknowledged, %d faults injected", d, total, acked.Load(), injected.Load())
+				}
 				lost := 0
 				for _, m := range cy.MissingIDs {
 					lost += len(m)
