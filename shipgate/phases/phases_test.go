@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 
 type testProgress struct{ t *testing.T }
 
-func (p testProgress) Set(string, string)        {}
+func (p testProgress) Set(string, string)         {}
 func (p testProgress) Logf(f string, args ...any) { p.t.Logf(f, args...) }
 
 // small is a reduced campaign that still exercises every mechanism.
