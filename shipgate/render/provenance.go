@@ -17,7 +17,16 @@ func provenanceOf(r *gate.Run) *provenance {
 	}
 	p, _ := r.Summary["provenance"].(map[string]any)
 	s := func(k string) string { v, _ := p[k].(string); return v }
-	return &provenance{Version: s("version"), BinarySHA256: s("binary_sha256"), Commit: s("git_commit")}
+	commit := s("git_commit")
+	if commit == "" && s("binary_vcs_revision") != "" {
+		// Tested a prebuilt binary outside a checkout: its build info still
+		// names the commit it was built from.
+		commit = s("binary_vcs_revision") + " (from the binary's build info)"
+		if m, _ := p["binary_vcs_modified"].(bool); m {
+			commit += ", modified tree"
+		}
+	}
+	return &provenance{Version: s("version"), BinarySHA256: s("binary_sha256"), Commit: commit}
 }
 
 // wallSeconds is the campaign's wall time: wall_seconds if recorded, else

@@ -152,8 +152,17 @@ func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
 	case 2:
 		a := r.Phases[0]
 		if a.Fields != nil {
-			if s := convergenceSeries(a); s != nil {
+			if s := convergenceSeries(a); len(s) > 0 && len(s[0].Points) > 1 {
 				v.Charts = append(v.Charts, LineChart("ids present per node until convergence", "ms since settling began", "acknowledged ids held", s, okCount(a)))
+			} else if len(s) > 0 {
+				// One poll: every node already held every id. A line needs
+				// two points; bars show the single sample as it is.
+				var bars []Bar
+				for _, n := range s {
+					p := n.Points[0]
+					bars = append(bars, Bar{Label: n.Name, Value: p.Y, Bad: !math.IsNaN(okCount(a)) && p.Y < okCount(a)})
+				}
+				v.Charts = append(v.Charts, BarChart(fmt.Sprintf("acknowledged ids held per node at the first poll (%s ms after the burst)", short(s[0].Points[0].X)), "ids", bars))
 			} else {
 				v.Missing = append(v.Missing, "convergence over time (phase2.json has no convergence_series)")
 			}
