@@ -183,3 +183,17 @@ func TestListFilters(t *testing.T) {
 		}
 	}
 }
+
+// The list-cap-20 fault reproduces the upstream defect the gate must catch.
+func TestListRowCapFault(t *testing.T) {
+	a := newTestAPI(t, Options{ListCap: 20}, sqlite.Options{})
+	items := make([]map[string]any, 50)
+	for i := range items {
+		items[i] = map[string]any{"title": fmt.Sprint(i)}
+	}
+	a.must(t, 201, "POST", "/api/v1/memories/bulk", items)
+	r := a.must(t, 200, "GET", "/api/v1/memories?limit=1000", nil)
+	if r.body["count"] != 20.0 || r.body["has_more"] != false || r.str("next_cursor") != "" {
+		t.Fatalf("capped list: count %v has_more %v", r.body["count"], r.body["has_more"])
+	}
+}
