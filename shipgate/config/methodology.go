@@ -53,10 +53,12 @@ both probes as expected, rejoin complete.
 ## Phase 3: migration
 
 %d memories (every %d-th linked to its predecessor, all tagged) are seeded into a
-fresh SQLite database, migrated to a throwaway PostgreSQL (--batch %d), migrated
-again (idempotency) and migrated back into a fresh SQLite. Pass: 0 errors in all
-three reports, forward read/written == %d, equal counts, and equal content
-digests (the migrate reports' and one computed by the harness from every row).
+fresh SQLite database, migrated to a throwaway PostgreSQL (--batch %d; the server
+starts in the background when the campaign begins), migrated again and migrated
+back into a fresh SQLite. Pass: 0 errors in all three reports; forward and
+reverse read and write all %d; the identical second run reads %d and writes
+0 (idempotency); equal memory and link counts; equal content digests, both the
+migrate reports' and one the harness computes from every exported row.
 
 ## Phase 4: chaos
 
@@ -93,7 +95,7 @@ upper bound on the loss rate.
 		p1.RecallMin, p1.StatsTotalMin, p1.Snapshots, p1.Snapshots, p1.CuratorMaxOps, p1.CuratorMaxErrors, p1.MCPToolsMin,
 		p2.QuorumWrites, len(p2.Agents), strings.Join(p2.Agents, ", "), p2.WritesPerAgent, burst, p2.InFlightPerAgent,
 		p2.BurstSyncInterval, p2.SettleMax, p2.SettlePoll, p2.QuorumTimeout, p2.ProbeSlack, p2.RejoinSyncInterval, p2.RejoinMax, p2.MinPresentFraction,
-		p3.Memories, p3.LinkEvery, p3.Batch, p3.Memories,
+		p3.Memories, p3.LinkEvery, p3.Batch, p3.Memories, p3.Memories,
 		strings.Join(p4.Faults, ", "), p4.Cycles, p4.Writes, len(p4.Agents), p4.InFlightPerAgent, p4.Lanes,
 		p4.QuorumWrites, p4.QuorumTimeout, p4.SyncInterval, p4.TriggerMinAcked, p4.TriggerMaxFraction*100,
 		p4.FaultDuration, p4.FaultDuration, p4.ClockSkew, p4.SettleMax, p4.MinBound, p4.MaxLost, p4.MinValidCycleFraction*100)
