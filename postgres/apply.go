@@ -43,10 +43,10 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 	$7::integer[], $8::double precision[], $9::text[], $10::text[], $11::text[], $12::bigint[],
 	$13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::text[],
 	$18::timestamptz[], $19::text[], $20::bigint[])
-	WITH ORDINALITY AS u(id, tier, namespace, title, content, tags, priority, confidence,
+	AS u(id, tier, namespace, title, content, tags, priority, confidence,
 	source, agent_id, metadata, access_count, created_at, updated_at, last_accessed_at,
-	expires_at, state, archived_at, origin, version, ord)
-ORDER BY ord
+	expires_at, state, archived_at, origin, version)
+ORDER BY id COLLATE "C" -- row locks in id order, as Touch takes them: no deadlock cycle
 ON CONFLICT (id) DO UPDATE SET
 	tier = EXCLUDED.tier, namespace = EXCLUDED.namespace, title = EXCLUDED.title,
 	content = EXCLUDED.content, tags = EXCLUDED.tags, priority = EXCLUDED.priority,

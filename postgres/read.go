@@ -202,8 +202,11 @@ func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// Rows are locked in id order, as Apply locks them, so a Touch and an
+	// Apply never wait on each other in a cycle.
 	_, err := s.pool.Exec(ctx, `UPDATE memories SET access_count = access_count + 1,
-		last_accessed_at = GREATEST(last_accessed_at, $2) WHERE id = ANY($1)`, ids, at)
+		last_accessed_at = GREATEST(last_accessed_at, $2)
+		WHERE id IN (SELECT id FROM memories WHERE id = ANY($1) ORDER BY id FOR UPDATE)`, ids, at)
 	return wrap("touch", err)
 }
 
