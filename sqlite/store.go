@@ -57,7 +57,7 @@ type Store struct {
 	opts Options
 
 	read *sql.DB // pool of query-only connections
-	aux  *sql.DB // one connection for backup and checkpoint, off the write path
+	aux  *sql.DB // backup and checkpoints, off the write path
 
 	writeDB *sql.DB
 	w       *writer
@@ -88,7 +88,8 @@ func Open(path string, opts Options) (*Store, error) {
 	}()
 	busy := busyRetry{timeout: opts.BusyTimeout}
 
-	s.writeDB, err = openDB(path, opts, "journal_mode(WAL)", "synchronous("+opts.Synchronous+")")
+	// SQLite's own checkpoints are off on the writer: see checkpoint.go.
+	s.writeDB, err = openDB(path, opts, "journal_mode(WAL)", "synchronous("+opts.Synchronous+")", "wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -102,23 +103,25 @@ func Open(path string, opts Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s.w, err = newWriter(conn, busy, opts.Synchronous)
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
 
 	s.read, err = openDB(path, opts, "query_only(1)")
 	if err != nil {
+		conn.Close()
 		return nil, err
 	}
 	s.read.SetMaxOpenConns(opts.ReadConns)
 	s.read.SetMaxIdleConns(opts.ReadConns)
 	s.aux, err = openDB(path, opts)
 	if err != nil {
+		conn.Close()
 		return nil, err
 	}
 	s.aux.SetMaxOpenConns(1)
+	s.w, err = newWriter(conn, busy, opts.Synchronous)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	ok = true
 	return s, nil
 }
@@ -154,6 +157,7 @@ func (s *Store) Close() error {
 		if s.w != nil {
 			s.closeErr = s.w.close()
 		}
+
 		s.closeErr = errors.Join(s.closeErr, s.closeDBs())
 	})
 	return s.closeErr

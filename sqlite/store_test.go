@@ -393,3 +393,27 @@ func TestBareInsertBaseline(t *testing.T) {
 		t.Fatal("bad synchronous mode accepted")
 	}
 }
+
+// TestWALStaysBounded: with automatic checkpoints off the write path, the
+// background checkpointer must still keep the WAL from growing with every
+// commit.
+func TestWALStaysBounded(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	for i := range 1500 {
+		m := testMem(i)
+		m.Content = fmt.Sprintf("row %d with some words to index %d", i, i*7)
+		if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(s.Path() + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unchecked, 1500 commits of several pages each leave a WAL of tens of MB.
+	if fi.Size() > 8<<20 {
+		t.Fatalf("WAL is %d bytes after 1500 commits; checkpoints are not keeping up", fi.Size())
+	}
+	t.Logf("WAL %d bytes after 1500 commits", fi.Size())
+}

@@ -42,10 +42,11 @@ type writer struct {
 	conn  *sql.Conn
 	busy  busyRetry
 	stmts writeStmts
-	sync  string // PRAGMA synchronous in force on conn
-	full  string // the configured mode, restored after lazy groups
+	ckpt  checkpointState // touched by the writer goroutine only
+	sync  string          // PRAGMA synchronous in force on conn
+	full  string          // the configured mode, restored after lazy groups
 
-	commits, writes atomic.Int64 // for WriteStats
+	commits, writes, checkpoints atomic.Int64 // for WriteStats
 
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
@@ -125,6 +126,7 @@ func (w *writer) run() {
 			}
 		}
 		w.commit(group)
+		w.maybeCheckpoint()
 	}
 }
 
@@ -218,6 +220,7 @@ func (w *writer) commit(group []*writeReq) {
 	} else {
 		w.commits.Add(1)
 		w.writes.Add(int64(len(live)))
+		w.ckpt.committed(int(tx.last - start))
 	}
 	for i, r := range live {
 		if errs[i] == nil {
@@ -230,13 +233,14 @@ func (w *writer) commit(group []*writeReq) {
 // WriteStats counts committed write transactions and the writes they
 // carried; Writes/Commits is the group commit factor.
 type WriteStats struct {
-	Commits int64 `json:"commits"`
-	Writes  int64 `json:"writes"`
+	Commits     int64 `json:"commits"`
+	Writes      int64 `json:"writes"`
+	Checkpoints int64 `json:"checkpoints"`
 }
 
 // WriteStats reports the writer's counters since Open.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load()}
+	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load(), Checkpoints: s.w.checkpoints.Load()}
 }
 
 func (w *writer) exec(q string) error {
