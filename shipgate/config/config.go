@@ -181,7 +181,7 @@ func Default() Campaign {
 			Lanes:                 4,
 			QuorumWrites:          2,
 			QuorumTimeout:         Duration(time.Second),
-			SyncInterval:          Duration(100 * time.Millisecond),
+			SyncInterval:          Duration(250 * time.Millisecond),
 			FaultDuration:         Duration(500 * time.Millisecond),
 			ClockSkew:             Duration(5 * time.Second),
 			TriggerMinAcked:       5,

@@ -131,6 +131,7 @@ func TestPhase2RedWithCancelFanoutAfterQuorum(t *testing.T) {
 	if r.Pass {
 		t.Fatal("phase 2 green with fan-out cancelled after quorum")
 	}
+	t.Logf("reasons:\n%s", reasons(r.Reasons))
 	if !strings.Contains(reasons(r.Reasons), "lost ids: ") {
 		t.Fatalf("reasons do not name lost ids:\n%s", reasons(r.Reasons))
 	}
