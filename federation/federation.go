@@ -91,11 +91,15 @@ type Node struct {
 	metrics *metrics
 	// bg outlives every request: fan-out and sync run on it, and Close
 	// cancels it only after the fan-out had its chance to finish.
-	bg     context.Context
-	stop   context.CancelFunc
-	fanout sync.WaitGroup
-	loops  sync.WaitGroup
-	recv   *receiver
+	bg    context.Context
+	stop  context.CancelFunc
+	loops sync.WaitGroup
+	recv  *receiver
+	// mu orders fan-out starts before Close's wait: once closing is set
+	// no push starts, and sync carries what was not pushed.
+	mu      sync.Mutex
+	closing bool
+	fanout  sync.WaitGroup
 }
 
 // New builds a node over eng. It does not start the sync loops (Start)
@@ -142,7 +146,7 @@ func New(eng *engine.Engine, cfg Config) (*Node, error) {
 // cancel-fanout-after-quorum fault keeps them off: sync would repair the
 // copies that fault drops and the release gate could not see the defect.
 func (n *Node) Start() {
-	if n.cfg.SyncInterval < 0 || n.cfg.Faults.CancelFanoutAfterQuorum {
+	if !n.syncEnabled() {
 		n.log.Warn("anti-entropy sync is off", "faults", n.cfg.Faults.Active())
 		return
 	}
@@ -155,9 +159,17 @@ func (n *Node) Start() {
 	}
 }
 
+func (n *Node) syncEnabled() bool {
+	return n.cfg.SyncInterval >= 0 && !n.cfg.Faults.CancelFanoutAfterQuorum
+}
+
 // Close waits up to ctx for pushes still owed to peers, then stops them and
 // the sync loops. Pushes cut off here are repaired by the peers' own sync.
 func (n *Node) Close(ctx context.Context) error {
+	n.mu.Lock()
+	n.closing = true
+	n.mu.Unlock()
+	n.recv.close()
 	drained := make(chan struct{})
 	go func() {
 		n.fanout.Wait()

@@ -173,4 +173,6 @@ type peerStats struct {
 	pending    int64 // pushes to this peer in flight
 	pushOK     int64
 	pushFailed int64
+	// pushFailing is whether the last push failed (logs transitions).
+	pushFailing bool
 }

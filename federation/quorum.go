@@ -38,6 +38,9 @@ type ack struct {
 // their own timeout and one retry, and show as pending fan-out in
 // /sync/status until they end.
 func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
+	if b.Empty() {
+		return nil
+	}
 	start := time.Now()
 	chunks, err := encodeChunks(b)
 	if err != nil {
@@ -73,6 +76,11 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 // fail. It returns the copies counted and, when short, why.
 func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
 	results := make(chan ack, len(n.peers))
+	n.mu.Lock()
+	if n.closing {
+		n.mu.Unlock()
+		return copies, reasonCancelled
+	}
 	for _, p := range n.peers {
 		n.track(p)
 		n.fanout.Add(1)
@@ -81,6 +89,7 @@ func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight 
 			results <- n.pushTracked(n.bg, p, chunks)
 		}()
 	}
+	n.mu.Unlock()
 	timer := time.NewTimer(n.cfg.QuorumTimeout)
 	defer timer.Stop()
 	seen := map[string]bool{}
@@ -138,8 +147,11 @@ func (n *Node) pushTracked(ctx context.Context, p *peer, chunks [][]byte) ack {
 	n.metrics.pending.Dec()
 	n.metrics.push(p.url, err, time.Since(start))
 	now := time.Now()
+	var wasFailing bool
 	p.stat.add(func(s *peerStats) {
 		s.pending--
+		wasFailing = s.pushFailing
+		s.pushFailing = err != nil
 		if err != nil {
 			s.pushFailed++
 			s.lastErr, s.lastErrAt = "push: "+err.Error(), now
@@ -148,8 +160,12 @@ func (n *Node) pushTracked(ctx context.Context, p *peer, chunks [][]byte) ack {
 			s.lastOK = now
 		}
 	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		n.log.Warn("push failed; sync will repair it", "peer", p.url, "err", err)
+	// Log transitions only: a dead peer would otherwise log every write.
+	switch {
+	case err != nil && !wasFailing && !errors.Is(err, context.Canceled):
+		n.log.Warn("pushes to peer failing; sync will repair what they miss", "peer", p.url, "err", err)
+	case err == nil && wasFailing:
+		n.log.Info("pushes to peer succeed again", "peer", p.url)
 	}
 	return ack{node: node, err: err}
 }

@@ -21,8 +21,10 @@ type receiver struct {
 	// skip-replicate-consolidate, so sync drops them too (in memory only).
 	mu      sync.Mutex
 	skipped map[string]bool
-	// delayed counts acknowledged batches not yet applied (ack-before-durable).
+	// delayed counts acknowledged batches not yet applied
+	// (ack-before-durable); closed stops new ones (under mu).
 	delayed sync.WaitGroup
+	closed  bool
 }
 
 func newReceiver(eng *engine.Engine, f faults.Set, log *slog.Logger) *receiver {
@@ -40,6 +42,11 @@ func (r *receiver) push(b *memory.Batch) (memory.ApplyResult, error) {
 	if r.faults.AckBeforeDurable {
 		// fault: acknowledge now, apply later from memory; a crash in
 		// between loses a copy the coordinator counted.
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.closed {
+			return memory.ApplyResult{}, memory.Errorf(memory.CodeUnavailable, "node is shutting down")
+		}
 		r.delayed.Add(1)
 		time.AfterFunc(faults.AckDelay, func() {
 			defer r.delayed.Done()
@@ -92,6 +99,13 @@ func (r *receiver) dropSkipped(b *memory.Batch) {
 		}
 	}
 	b.Memories, b.Links = ms, ls
+}
+
+// close refuses further delayed applies.
+func (r *receiver) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
 }
 
 // wait returns when every delayed apply has run.

@@ -69,8 +69,7 @@ func (s *peerStats) snapshot(url string, now time.Time) PeerStatus {
 func (n *Node) Status() Status {
 	now := time.Now()
 	st := Status{NodeID: n.eng.NodeID(), QuorumWrites: n.cfg.W, Nodes: len(n.peers) + 1,
-		SyncEnabled: n.cfg.SyncInterval >= 0 && !n.cfg.Faults.CancelFanoutAfterQuorum,
-		Faults:      n.cfg.Faults.Active(), Peers: make([]PeerStatus, 0, len(n.peers))}
+		SyncEnabled: n.syncEnabled(), Faults: n.cfg.Faults.Active(), Peers: make([]PeerStatus, 0, len(n.peers))}
 	for _, p := range n.peers {
 		ps := p.stat.snapshot(p.url, now)
 		st.PendingFanout += ps.PendingFanout

@@ -90,14 +90,17 @@ func TestDeletesAndUpdatesConverge(t *testing.T) {
 		}
 	}
 	eventually(t, 5*time.Second, converged(t, nodes, keep))
-	for _, n := range nodes {
-		for _, id := range keep {
-			m, err := n.st.GetMemory(ctx, id)
-			if err != nil || !strings.HasPrefix(m.Content, "updated on ") {
-				t.Errorf("node %s: %s = %+v, %v", n.name, id, m, err)
+	eventually(t, 5*time.Second, func() string {
+		for _, n := range nodes {
+			for _, id := range keep {
+				m, err := n.st.GetMemory(ctx, id)
+				if err != nil || !strings.HasPrefix(m.Content, "updated on ") {
+					return fmt.Sprintf("node %s: %s = %+v, %v", n.name, id, m, err)
+				}
 			}
 		}
-	}
+		return ""
+	})
 }
 
 func TestFaultSkipConsolidateDiverges(t *testing.T) {

@@ -29,6 +29,10 @@ type options struct {
 	faults    map[int][]string // --fault values per node index
 	certs     *certs           // mTLS material; nil means plain HTTP
 	apiKey    string
+	// seed, when set, prepares node i's database file before it starts.
+	seed func(tb testing.TB, i int, dbPath string)
+	// held names nodes newCluster leaves stopped (started later by the test).
+	held map[int]bool
 }
 
 // node is one `ai-memory serve` process and its data directory, which
@@ -124,8 +128,13 @@ func newCluster(t testing.TB, o options) *cluster {
 			n.kill()
 		}
 	})
-	for _, n := range c.nodes {
-		c.start(n)
+	for i, n := range c.nodes {
+		if o.seed != nil {
+			o.seed(t, i, filepath.Join(n.dir, "node.db"))
+		}
+		if !o.held[i] {
+			c.start(n)
+		}
 	}
 	return c
 }
