@@ -30,10 +30,20 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) {
 	}
 	fillNew(r, &in)
 	ctx, acks := withAcks(r)
-	res, err := s.eng.Store(ctx, in)
+	res, err := s.eng.StoreGoverned(ctx, in)
+	if res.Pending != nil {
+		// A namespace standard requires approval: nothing is stored yet.
+		writeJSON(w, http.StatusAccepted, map[string]any{"status": engine.PendingStatus, "pending_id": res.Pending.ID, "pending": res.Pending})
+		return
+	}
+	stored := engine.StoreResult{}
+	if res.Stored != nil {
+		stored = *res.Stored
+		s.notify(stored.Memory)
+	}
 	// 201 also when the store de-duplicated onto the memory with this
 	// title: the client asked to create and now holds that id.
-	s.writeStored(w, r, http.StatusCreated, res.Memory.ID, acks, err, memoryBody(&res.Memory))
+	s.writeStored(w, r, http.StatusCreated, stored.Memory.ID, acks, err, memoryBody(&stored.Memory))
 }
 
 // bulkRequest accepts {"memories":[...]}; a bare JSON array is accepted too.
@@ -62,8 +72,19 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request) {
 	for i := range in.Memories {
 		fillNew(r, &in.Memories[i])
 	}
+	if err := s.refuseGoverned(r, in.Memories); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	ctx, acks := withAcks(r)
 	res, err := s.eng.StoreMany(ctx, in.Memories)
+	if len(res) > 0 {
+		mems := make([]memory.Memory, len(res))
+		for i := range res {
+			mems[i] = res[i].Memory
+		}
+		s.notify(mems...)
+	}
 	ids := make([]string, len(res))
 	created := 0
 	for i, m := range res {

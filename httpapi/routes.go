@@ -33,6 +33,12 @@ func (s *Server) routes() {
 	s.Handle("POST /api/v1/archive/{id}/restore", http.HandlerFunc(s.archiveRestore))
 	s.Handle("POST /api/v1/archive/purge", http.HandlerFunc(s.archivePurge))
 
+	s.Handle("GET /api/v1/agents", http.HandlerFunc(s.listAgents))
+	s.Handle("POST /api/v1/agents", http.HandlerFunc(s.registerAgent))
+	s.Handle("GET /api/v1/pending", http.HandlerFunc(s.listPending))
+	s.Handle("POST /api/v1/pending/{id}/approve", s.decidePending(true))
+	s.Handle("POST /api/v1/pending/{id}/reject", s.decidePending(false))
+
 	s.Handle("GET /api/v1/stats", http.HandlerFunc(s.stats))
 	s.Handle("GET /api/v1/namespaces", http.HandlerFunc(s.namespaces))
 	s.Handle("GET /api/v1/export", http.HandlerFunc(s.export))

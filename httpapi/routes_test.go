@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +18,10 @@ func TestSearchAndRecall(t *testing.T) {
 	fox := a.create(t, map[string]any{"title": "fox facts", "content": "the quick brown fox jumps", "namespace": "zoo", "tier": "long", "priority": 9})
 	a.create(t, map[string]any{"title": "dog facts", "content": "the lazy dog sleeps", "namespace": "zoo"})
 	a.create(t, map[string]any{"title": "fox elsewhere", "content": "a fox in another namespace", "namespace": "wild"})
+	// Filler: the store may drop OR terms found in over half of all memories.
+	for i := range 4 {
+		a.create(t, map[string]any{"title": fmt.Sprintf("filler %d", i), "content": "unrelated weather report", "namespace": "misc"})
+	}
 
 	r := a.must(t, 200, "GET", "/api/v1/search?q=fox+jumps&namespace=zoo", nil)
 	if r.body["count"] != 1.0 || r.str("query") != "fox jumps" {

@@ -71,7 +71,7 @@ var storeFlags memoryFlags
 
 var storeCmd = &cobra.Command{
 	Use:   "store",
-	Short: "Store a memory (or update the one with the same title in the namespace)",
+	Short: "Store a memory (or update the one with the same title in the namespace; queued when its namespace requires approval)",
 	Args:  cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, _ []string) error {
 		f, fs := &storeFlags, cmd.Flags()
@@ -105,10 +105,16 @@ var storeCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		res, err := eng.Store(cmd.Context(), in)
+		gov, err := eng.StoreGoverned(cmd.Context(), in)
 		if err != nil {
 			return err
 		}
+		if p := gov.Pending; p != nil {
+			return printResult(cmd, map[string]any{"status": engine.PendingStatus, "pending_id": p.ID, "pending": p}, func(w io.Writer) {
+				fmt.Fprintf(w, "queued %s: namespace %s requires approval (ai-memory pending)\n", p.ID, p.Namespace)
+			})
+		}
+		res := gov.Stored
 		return printResult(cmd, res.Memory, func(w io.Writer) {
 			verb := "stored"
 			if !res.Created {

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
+)
+
+// refuseGoverned rejects a bulk write touching a namespace whose standard
+// requires approval: approval is per write, so such memories go through
+// POST /api/v1/memories one at a time and queue there.
+func (s *Server) refuseGoverned(r *http.Request, in []engine.NewMemory) error {
+	checked := map[string]bool{}
+	for _, m := range in {
+		ns := m.Namespace
+		if ns == "" {
+			ns = memory.DefaultNamespace
+		}
+		if checked[ns] || memory.ValidateNamespace(ns) != nil { // invalid names fail in StoreMany
+			continue
+		}
+		checked[ns] = true
+		stds, err := s.eng.ResolveStandards(r.Context(), ns)
+		if err != nil {
+			return err
+		}
+		for _, st := range stds {
+			if st.RequireApproval {
+				return memory.Errorf(memory.CodeForbidden, "namespace %q requires approval (standard of %q); store its memories one at a time to queue them", ns, st.Namespace)
+			}
+		}
+	}
+	return nil
+}
+
+// notify fires the store webhooks in the background, as the MCP face
+// does: a slow subscriber must not slow the write. Serve waits for
+// deliveries still running at shutdown.
+func (s *Server) notify(ms ...memory.Memory) {
+	s.deliveries.Add(1)
+	go func() {
+		defer s.deliveries.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, m := range ms {
+			ds, err := s.eng.NotifySubscribers(ctx, engine.EventStore, m)
+			if err != nil {
+				s.log.Warn("webhook delivery", "err", err)
+				return
+			}
+			for _, d := range ds {
+				if d.Error != "" || d.Status >= 300 {
+					s.log.Warn("webhook delivery failed", "subscription", d.SubscriptionID, "url", d.URL, "status", d.Status, "err", d.Error)
+				}
+			}
+		}
+	}()
+}
+
+type agentRequest struct {
+	AgentID      string   `json:"agent_id"`
+	AgentType    string   `json:"agent_type"`
+	Capabilities []string `json:"capabilities"`
+	Description  string   `json:"description"`
+}
+
+func (s *Server) registerAgent(w http.ResponseWriter, r *http.Request) {
+	var in agentRequest
+	if err := decodeJSON(r, &in, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.AgentID == "" {
+		in.AgentID = r.Header.Get("X-Agent-Id")
+	}
+	ctx, acks := withAcks(r)
+	a, err := s.eng.RegisterAgent(ctx, engine.Agent{AgentID: in.AgentID, AgentType: in.AgentType, Capabilities: in.Capabilities, Description: in.Description})
+	id := ""
+	if a != nil {
+		id = a.MemoryID
+	}
+	s.writeStored(w, r, http.StatusCreated, id, acks, err, func(acks int64) any {
+		return struct {
+			*engine.Agent
+			QuorumAcks int64 `json:"quorum_acks,omitempty"`
+		}{a, acks}
+	})
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
+	agents, err := s.eng.ListAgents(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": agents, "count": len(agents)})
+}
+
+func (s *Server) listPending(w http.ResponseWriter, r *http.Request) {
+	p := queryParams(r)
+	status, limit := p.str("status"), p.int("limit")
+	if p.err != nil {
+		s.fail(w, r, p.err)
+		return
+	}
+	ps, err := s.eng.PendingList(r.Context(), status, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pending": ps, "count": len(ps)})
+}
+
+type decisionRequest struct {
+	DecidedBy string `json:"decided_by"`
+}
+
+// decidePending approves or rejects; the decider is decided_by, else the
+// X-Agent-Id of the caller.
+func (s *Server) decidePending(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in decisionRequest
+		if err := decodeJSON(r, &in, true); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if in.DecidedBy == "" {
+			in.DecidedBy = r.Header.Get("X-Agent-Id")
+		}
+		ctx, acks := withAcks(r)
+		decide := s.eng.PendingReject
+		if approve {
+			decide = s.eng.PendingApprove
+		}
+		p, err := decide(ctx, r.PathValue("id"), in.DecidedBy)
+		id := ""
+		if p != nil {
+			id = p.MemoryID
+		}
+		s.writeStored(w, r, http.StatusOK, id, acks, err, func(acks int64) any {
+			return struct {
+				*engine.Pending
+				QuorumAcks int64 `json:"quorum_acks,omitempty"`
+			}{p, acks}
+		})
+	}
+}
