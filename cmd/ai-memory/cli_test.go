@@ -43,7 +43,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := run(t, db, "", append(c.args, "--json")...)
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		if r.code != c.code || json.Unmarshal([]byte(r.stderr), &e) != nil || e.Error.Code != c.want || e.Error.Message == "" || r.stdout != "" {
 			t.Errorf("%v: exit %d stderr %q stdout %q; want exit %d code %s", c.args, r.code, r.stderr, r.stdout, c.code, c.want)
 		}
