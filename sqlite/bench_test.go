@@ -260,3 +260,24 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetMemory reads single memories by id from the 100k file.
+func BenchmarkGetMemory(b *testing.B) {
+	path := benchDB(b)
+	s, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	page, _, err := s.ListMemories(ctx, memory.ListQuery{Limit: MaxLimit})
+	if err != nil || len(page) == 0 {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.GetMemory(ctx, page[i%len(page)].ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

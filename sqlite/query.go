@@ -29,13 +29,13 @@ func pageLimit(n int) int {
 
 // GetMemory returns a memory in any state.
 func (s *Store) GetMemory(ctx context.Context, id string) (*memory.Memory, error) {
-	row := s.read.QueryRowContext(ctx, "SELECT "+memoryColumns("m")+" FROM memories m WHERE m.id = ?", id)
+	row := s.queryRow(ctx, "SELECT "+memoryColumns("m")+" FROM memories m WHERE m.id = ?", id)
 	return oneMemory(row, "memory %s", id)
 }
 
 // FindByTitle returns the active memory with this exact title in namespace.
 func (s *Store) FindByTitle(ctx context.Context, namespace, title string) (*memory.Memory, error) {
-	row := s.read.QueryRowContext(ctx, "SELECT "+memoryColumns("m")+
+	row := s.queryRow(ctx, "SELECT "+memoryColumns("m")+
 		" FROM memories m WHERE m.namespace = ? AND m.title = ? AND m.state = 'active' ORDER BY m.id LIMIT 1",
 		namespace, title)
 	return oneMemory(row, "memory titled %q", title)
@@ -117,7 +117,7 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	}
 	limit := pageLimit(q.Limit)
 	query := "SELECT " + memoryColumns("m") + " FROM memories m" + w.sql() + " ORDER BY m.id LIMIT ? OFFSET ?"
-	rows, err := s.read.QueryContext(ctx, query, append(w.args, limit+1, max(q.Offset, 0))...)
+	rows, err := s.query(ctx, query, append(w.args, limit+1, max(q.Offset, 0))...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list memories: %w", err)
 	}
@@ -144,7 +144,7 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 func (s *Store) CountMemories(ctx context.Context, q memory.ListQuery) (int, error) {
 	w := filters(&q)
 	var n int
-	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM memories m"+w.sql(), w.args...).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, "SELECT count(*) FROM memories m"+w.sql(), w.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count memories: %w", err)
 	}
 	return n, nil
@@ -152,7 +152,7 @@ func (s *Store) CountMemories(ctx context.Context, q memory.ListQuery) (int, err
 
 // Links returns the live links touching id, in either direction.
 func (s *Store) Links(ctx context.Context, id string) ([]memory.Link, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.query(ctx,
 		"SELECT "+linkColumns+" FROM links WHERE source_id = ?1 AND deleted = 0"+
 			" UNION SELECT "+linkColumns+" FROM links WHERE target_id = ?1 AND deleted = 0"+
 			" ORDER BY source_id, target_id, relation", id)
@@ -173,7 +173,7 @@ func (s *Store) Links(ctx context.Context, id string) ([]memory.Link, error) {
 
 // GetRecord returns a live record.
 func (s *Store) GetRecord(ctx context.Context, kind, key string) (*memory.Record, error) {
-	r, err := scanRecord(s.read.QueryRowContext(ctx,
+	r, err := scanRecord(s.queryRow(ctx,
 		"SELECT "+recordColumns+" FROM records WHERE kind = ? AND key = ? AND deleted = 0", kind, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, memory.Errorf(memory.CodeNotFound, "record %s/%s not found", kind, key)
@@ -193,7 +193,7 @@ func (s *Store) ListRecords(ctx context.Context, kind, prefix string) ([]memory.
 		query += " AND key < ?"
 		args = append(args, end)
 	}
-	rows, err := s.read.QueryContext(ctx, query+" ORDER BY key", args...)
+	rows, err := s.query(ctx, query+" ORDER BY key", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list records %s: %w", kind, err)
 	}
@@ -226,7 +226,7 @@ func prefixEnd(p string) (string, bool) {
 // LocalGet reads a node-local setting.
 func (s *Store) LocalGet(ctx context.Context, key string) (string, bool, error) {
 	var v string
-	err := s.read.QueryRowContext(ctx, "SELECT value FROM local WHERE key = ?", key).Scan(&v)
+	err := s.queryRow(ctx, "SELECT value FROM local WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

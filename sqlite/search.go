@@ -25,7 +25,7 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 	}
 	if !q.MatchAll && len(terms) > 1 {
 		var err error
-		if terms, err = s.terms.dropCommon(ctx, s.read, terms); err != nil {
+		if terms, err = s.terms.dropCommon(ctx, s, terms); err != nil {
 			return nil, err
 		}
 	}
@@ -61,7 +61,7 @@ func onlyLiveness(q *memory.ListQuery) bool {
 func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, exact bool, err error) {
 	need := offset + limit
 	k := max(2*need, 100)
-	rows, err := s.read.QueryContext(ctx, "SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
+	rows, err := s.query(ctx, "SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
 		" WHERE memories_fts MATCH ? ORDER BY relevance DESC LIMIT ?", match, k)
 	if err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
@@ -92,7 +92,7 @@ func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.Li
 		return nil, false, err
 	}
 	w := filters(q)
-	rows, err = s.read.QueryContext(ctx, "SELECT "+memoryColumns("m")+", m.rowid FROM memories m"+w.sql()+
+	rows, err = s.query(ctx, "SELECT "+memoryColumns("m")+", m.rowid FROM memories m"+w.sql()+
 		" AND m.rowid IN (SELECT value FROM json_each(?))", append(w.args, string(ids))...)
 	if err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
@@ -137,7 +137,7 @@ func (s *Store) searchJoined(ctx context.Context, match string, q *memory.ListQu
 		" WHERE memories_fts MATCH ? AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY relevance DESC, m.id LIMIT ? OFFSET ?"
 	args := append([]any{match}, w.args...)
-	rows, err := s.read.QueryContext(ctx, query, append(args, limit, offset)...)
+	rows, err := s.query(ctx, query, append(args, limit, offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -55,7 +55,7 @@ func TestSearchPathsAgree(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !all && len(terms) > 1 {
-				terms, err = s.terms.dropCommon(ctx, s.read, terms)
+				terms, err = s.terms.dropCommon(ctx, s, terms)
 				if err != nil {
 					t.Fatal(err)
 				}

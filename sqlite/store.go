@@ -62,6 +62,7 @@ type Store struct {
 	writeDB *sql.DB
 	w       *writer
 
+	stmts stmtCache // prepared reads
 	terms termStats // document frequencies for OR queries
 
 	closeOnce sync.Once
@@ -111,6 +112,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s.read.SetMaxOpenConns(opts.ReadConns)
 	s.read.SetMaxIdleConns(opts.ReadConns)
+	s.stmts.db = s.read
 	s.aux, err = openDB(path, opts)
 	if err != nil {
 		conn.Close()
@@ -158,7 +160,7 @@ func (s *Store) Close() error {
 			s.closeErr = s.w.close()
 		}
 
-		s.closeErr = errors.Join(s.closeErr, s.closeDBs())
+		s.closeErr = errors.Join(s.closeErr, s.stmts.close(), s.closeDBs())
 	})
 	return s.closeErr
 }

@@ -34,8 +34,8 @@ type termStats struct {
 
 // dropCommon returns the terms of an OR query without those in more than
 // half of the active memories, keeping the rarest one if that is all of them.
-func (ts *termStats) dropCommon(ctx context.Context, db *sql.DB, terms []string) ([]string, error) {
-	docs, dfs, err := ts.lookup(ctx, db, terms)
+func (ts *termStats) dropCommon(ctx context.Context, s *Store, terms []string) ([]string, error) {
+	docs, dfs, err := ts.lookup(ctx, s, terms)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (ts *termStats) dropCommon(ctx context.Context, db *sql.DB, terms []string)
 	return keep, nil
 }
 
-func (ts *termStats) lookup(ctx context.Context, db *sql.DB, terms []string) (int64, []int64, error) {
+func (ts *termStats) lookup(ctx context.Context, s *Store, terms []string) (int64, []int64, error) {
 	ts.mu.Lock()
 	if time.Since(ts.at) > termStatsTTL || len(ts.df) > maxCachedTerms {
 		ts.at, ts.docs, ts.df = time.Time{}, 0, map[string]int64{}
@@ -75,12 +75,12 @@ func (ts *termStats) lookup(ctx context.Context, db *sql.DB, terms []string) (in
 	// Read outside the lock: two searches may count the same term at once,
 	// which costs a little and is harmless.
 	if !fresh {
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM memories WHERE state = 'active'").Scan(&docs); err != nil {
+		if err := s.queryRow(ctx, "SELECT count(*) FROM memories WHERE state = 'active'").Scan(&docs); err != nil {
 			return 0, nil, fmt.Errorf("count active memories: %w", err)
 		}
 	}
 	for _, i := range missing {
-		err := db.QueryRowContext(ctx, "SELECT doc FROM memories_fts_terms WHERE term = ?", terms[i]).Scan(&dfs[i])
+		err := s.queryRow(ctx, "SELECT doc FROM memories_fts_terms WHERE term = ?", terms[i]).Scan(&dfs[i])
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, nil, fmt.Errorf("term frequency of %q: %w", terms[i], err)
 		}
