@@ -55,10 +55,16 @@ func TestBenchMigrate100k(t *testing.T) {
 		child := exec.Command(os.Args[0], "-test.run=^TestHelperBenchLeg$")
 		child.Env = append(os.Environ(), "MIGRATE_BENCH_FROM="+leg.from, "MIGRATE_BENCH_TO="+leg.to)
 		child.Stderr = os.Stderr
+		serverCPU := serverCPUSecs(t, srv.PID())
 		out, err := child.Output()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", leg.name, err, out)
 		}
+		clientCPU := (child.ProcessState.UserTime() + child.ProcessState.SystemTime()).Seconds()
+		// The child's connections are closed; give the postmaster a moment
+		// to reap their backends so their CPU time is counted.
+		time.Sleep(500 * time.Millisecond)
+		serverCPU = serverCPUSecs(t, srv.PID()) - serverCPU
 		var res benchLeg
 		line := out[strings.LastIndex(string(out), "BENCH ")+len("BENCH "):]
 		if err := json.Unmarshal([]byte(strings.SplitN(string(line), "\n", 2)[0]), &res); err != nil {
@@ -67,9 +73,12 @@ func TestBenchMigrate100k(t *testing.T) {
 		if res.Report.Read != n || res.Report.Written != n || len(res.Report.Errors) != 0 || !res.Report.ContentDigest.Match() {
 			t.Fatalf("%s: report %+v", leg.name, res.Report)
 		}
-		t.Logf("%s: %d rows (%d memories) copied in %.2fs = %.0f rows/s (%.0f memories/s); digests of both sides %.2fs more; peak RSS %d MiB",
+		load, _ := os.ReadFile("/proc/loadavg")
+		t.Logf("%s: %d rows (%d memories) copied in %.2fs = %.0f rows/s (%.0f memories/s); destination digest %.2fs more; peak RSS %d MiB",
 			leg.name, rows, n, res.CopySecs, float64(rows)/res.CopySecs, float64(n)/res.CopySecs,
 			res.TotalSecs-res.CopySecs, res.PeakRSSKiB/1024)
+		t.Logf("%s: CPU %.1fs in the migrating process + %.1fs in PostgreSQL = %.0f rows per CPU-second (whole run, digests included); load average %s",
+			leg.name, clientCPU, serverCPU, float64(rows)/(clientCPU+serverCPU), strings.Fields(string(load))[0])
 	}
 }
 
@@ -98,6 +107,28 @@ func TestHelperBenchLeg(t *testing.T) {
 	res := benchLeg{Report: rep, CopySecs: copied.Seconds(), TotalSecs: total.Seconds(), PeakRSSKiB: peakRSSKiB(t)}
 	js, _ := json.Marshal(res)
 	fmt.Printf("BENCH %s\n", js)
+}
+
+// serverCPUSecs is the CPU time of a PostgreSQL server we started: the
+// postmaster's own plus that of its exited (reaped) backends; 0 for an
+// external server.
+func serverCPUSecs(t *testing.T, pid int) float64 {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the ")" closing the command name: utime is the 12th,
+	// stime, cutime, cstime follow (clock ticks, USER_HZ = 100 on Linux).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} {
+		v, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += v
+	}
+	return float64(ticks) / 100
 }
 
 // peakRSSKiB is this process's high-water resident set (VmHWM).
