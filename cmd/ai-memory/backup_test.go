@@ -224,8 +224,10 @@ func TestCuratorCommand(t *testing.T) {
 	if visibleState(t, db) != before {
 		t.Fatal("state after rollback differs from before the run")
 	}
-	if r := run(t, db, "", "curator", "--once", "--daemon"); r.code != 2 {
-		t.Fatalf("two modes: exit %d", r.code)
+	for _, bad := range [][]string{{"--once", "--daemon"}, {}, {"--rollback-last", "1", "--dry-run"}, {"--once", "--max-ops", "-1"}} {
+		if r := run(t, db, "", append([]string{"curator"}, bad...)...); r.code != 2 {
+			t.Errorf("curator %v: exit %d, want 2: %s", bad, r.code, r.stderr)
+		}
 	}
 }
 

@@ -71,6 +71,10 @@ func runCurator(cmd *cobra.Command, _ []string) error {
 	if modes != 1 {
 		return invalidf("give exactly one of --once, --daemon, --rollback ID or --rollback-last N")
 	}
+	rollingBack := curatorFlags.rollback != "" || cmd.Flags().Changed("rollback-last")
+	if rollingBack && curatorFlags.dryRun {
+		return invalidf("--dry-run applies to --once and --daemon, not to a rollback")
+	}
 	if curatorFlags.daemon && curatorFlags.intervalSecs < 1 {
 		return invalidf("--interval-secs %d: want 1 or more", curatorFlags.intervalSecs)
 	}
