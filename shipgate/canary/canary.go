@@ -152,6 +152,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := s.write(o.OutDir); err != nil {
 		return nil, err
 	}
+	// The canary campaigns get their own dashboard; the parent dashboard
+	// shows the canary table.
+	if _, err := render.Index(o.OutDir); err != nil {
+		return s, err
+	}
 	_, err := render.Index(filepath.Dir(filepath.Clean(o.OutDir)))
 	return s, err
 }

@@ -70,6 +70,9 @@ func runCanaries(t *testing.T, plan string, only ...string) *Summary {
 	if _, err := os.Stat(filepath.Join(out, SummaryFile)); err != nil {
 		t.Fatal("no canary-summary.json")
 	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Fatal("no dashboard over the canary campaigns")
+	}
 	page, err := os.ReadFile(filepath.Join(filepath.Dir(out), "index.html"))
 	if err != nil || !strings.Contains(string(page), `class="canary"`) {
 		t.Fatal("dashboard has no canary section")
