@@ -188,3 +188,40 @@ func processUID(t *testing.T, pid int) int {
 	t.Fatal("no Uid in /proc status")
 	return -1
 }
+
+// TestFromEnvUsesTheNamedServer: with EnvURL set nothing is started, and
+// Stop leaves the external server alone.
+func TestFromEnvUsesTheNamedServer(t *testing.T) {
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("skipped: " + EnvURL + " is already set for the whole run")
+	}
+	ctx := context.Background()
+	owner, err := Start(ctx, Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Stop() })
+	t.Setenv(EnvURL, owner.URL("postgres"))
+	ext, err := FromEnv(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ext.PID() != 0 || ext.Dir() != "" {
+		t.Fatalf("FromEnv started a server: pid %d dir %q", ext.PID(), ext.Dir())
+	}
+	if err := ext.CreateDatabase(ctx, "via_env"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ext.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, owner.URL("via_env"))
+	if err != nil {
+		t.Fatalf("external server gone after Stop: %v", err)
+	}
+	conn.Close(ctx)
+	t.Setenv(EnvURL, "mysql://127.0.0.1/x")
+	if _, err := FromEnv(ctx, Options{}); err == nil {
+		t.Fatal("FromEnv accepted a non-postgres URL")
+	}
+}
