@@ -8,8 +8,9 @@ import (
 )
 
 // A batch may carry several versions of one row. One INSERT cannot touch a
-// row twice, so only the last-writer-wins winner of each key is sent; the
-// result is the same as applying the versions one by one.
+// row twice, so only the last-writer-wins winner of each key is sent. The
+// stored state is what applying the versions one by one would leave; the
+// applied count counts that row once.
 
 func latestMemories(in []memory.Memory) []*memory.Memory {
 	out := make([]*memory.Memory, 0, len(in))
