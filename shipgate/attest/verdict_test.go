@@ -186,3 +186,26 @@ func TestNewStatementFailClosed(t *testing.T) {
 		t.Fatal("signed an empty run")
 	}
 }
+
+// TestVerifyRunEveryByte flips each byte of an artifact in turn: verify must
+// reject every single edit and accept the restored file.
+func TestVerifyRunEveryByte(t *testing.T) {
+	dir, pub, priv := sampleRun(t)
+	if _, err := SignRun(dir, passingVerdict(), priv); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "phase2.json")
+	orig, _ := os.ReadFile(p)
+	for i := range orig {
+		edited := append([]byte(nil), orig...)
+		edited[i] ^= 0x20
+		os.WriteFile(p, edited, 0o644)
+		if _, err := VerifyRun(dir, pub); !errors.Is(err, ErrArtifactMismatch) {
+			t.Fatalf("byte %d edited: verify returned %v", i, err)
+		}
+	}
+	os.WriteFile(p, orig, 0o644)
+	if _, err := VerifyRun(dir, pub); err != nil {
+		t.Fatalf("restored run: %v", err)
+	}
+}
