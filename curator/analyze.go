@@ -146,12 +146,25 @@ func classifyPairs(docs []doc, dupT, subjT float64) (dups, contras []pairFinding
 	return dups, contras
 }
 
+// cluster is a group of near-duplicates, keeper first, with the lowest
+// similarity among the pairs that joined it.
+type cluster struct {
+	members       []int
+	minSimilarity float64
+}
+
 // clusters groups duplicate pairs transitively. A cluster holding a
-// contradiction pair is dropped; the rest are ordered keeper first.
-func clusters(docs []doc, dups, contras []pairFinding) [][]int {
+// contradiction pair is dropped.
+func clusters(docs []doc, dups, contras []pairFinding) []cluster {
 	uf := newUnionFind(len(docs))
 	for _, d := range dups {
 		uf.union(d.a, d.b)
+	}
+	minSim := map[int]float64{}
+	for _, d := range dups {
+		if s, ok := minSim[uf.find(d.a)]; !ok || d.similarity < s {
+			minSim[uf.find(d.a)] = d.similarity
+		}
 	}
 	groups := map[int][]int{}
 	for i := range docs {
@@ -163,15 +176,15 @@ func clusters(docs []doc, dups, contras []pairFinding) [][]int {
 			conflicted[uf.find(c.a)] = true
 		}
 	}
-	var out [][]int
+	var out []cluster
 	for root, g := range groups {
 		if len(g) < 2 || conflicted[root] {
 			continue
 		}
 		sort.Slice(g, func(i, j int) bool { return keeperFirst(&docs[g[i]].mem, &docs[g[j]].mem) })
-		out = append(out, g[:min(len(g), maxClusterSize)])
+		out = append(out, cluster{members: g[:min(len(g), maxClusterSize)], minSimilarity: minSim[root]})
 	}
-	sort.Slice(out, func(i, j int) bool { return docs[out[i][0]].mem.ID < docs[out[j][0]].mem.ID })
+	sort.Slice(out, func(i, j int) bool { return docs[out[i].members[0]].mem.ID < docs[out[j].members[0]].mem.ID })
 	return out
 }
 

@@ -216,20 +216,9 @@ func (c *Curator) plan(ctx context.Context, live []memory.Memory, rep *Report) *
 		docs := byNS[ns]
 		all = append(all, docs...)
 		dups, contras := classifyPairs(docs, c.opts.DuplicateThreshold, c.opts.SubjectThreshold)
-		minSim := map[int]float64{}
-		uf := newUnionFind(len(docs))
-		for _, d := range dups {
-			uf.union(d.a, d.b)
-		}
-		for _, d := range dups {
-			r := uf.find(d.a)
-			if s, ok := minSim[r]; !ok || d.similarity < s {
-				minSim[r] = d.similarity
-			}
-		}
-		for _, g := range clusters(docs, dups, contras) {
-			cp := ConsolidationPlan{Namespace: ns, Title: docs[g[0]].mem.Title, MinSimilarity: round3(minSim[uf.find(g[0])])}
-			for _, i := range g {
+		for _, cl := range clusters(docs, dups, contras) {
+			cp := ConsolidationPlan{Namespace: ns, Title: docs[cl.members[0]].mem.Title, MinSimilarity: round3(cl.minSimilarity)}
+			for _, i := range cl.members {
 				cp.IDs = append(cp.IDs, docs[i].mem.ID)
 				touched[docs[i].mem.ID] = true
 			}

@@ -76,3 +76,7 @@ func store(t *testing.T, e *engine.Engine, ns, title, content string, tags ...st
 	}
 	return res.Memory
 }
+
+func memoryWith(content string) memory.Memory {
+	return memory.Memory{Title: "subject", Content: content}
+}
