@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -21,46 +22,71 @@ type Export struct {
 // exportPage is the change-feed page size used to walk the store.
 const exportPage = 1000
 
-// Export walks the whole change feed; deleted rows are left out.
+// Export walks the whole change feed; deleted rows are left out. Memory
+// use grows with the store: it is meant for stores that fit in memory
+// (migrate streams instead).
 func (e *Engine) Export(ctx context.Context, namespace string) (*Export, error) {
 	out := &Export{Memories: []memory.Memory{}, Links: []memory.Link{}, ExportedAt: e.Now()}
-	keep := map[string]bool{}
-	var links []memory.Link
+	mems := map[string]memory.Memory{}
+	links := map[string]memory.Link{}
+	recs := map[string]memory.Record{}
 	for seq := int64(0); ; {
 		cs, err := e.store.Changes(ctx, seq, exportPage)
 		if err != nil {
 			return nil, err
 		}
+		// A row changed during the walk appears again at a later sequence;
+		// the later copy replaces the earlier one.
 		for _, m := range cs.Memories {
-			if m.State != memory.StateDeleted && (namespace == "" || m.Namespace == namespace) {
-				out.Memories = append(out.Memories, m)
-				keep[m.ID] = true
-			}
+			mems[m.ID] = m
 		}
 		for _, l := range cs.Links {
-			if !l.Deleted {
-				links = append(links, l)
-			}
+			links[linkKey(l)] = l
 		}
-		if namespace == "" {
-			for _, r := range cs.Records {
-				if !r.Deleted {
-					out.Records = append(out.Records, r)
-				}
-			}
+		for _, r := range cs.Records {
+			recs[r.Kind+"\x00"+r.Key] = r
 		}
 		if !cs.More {
 			break
 		}
 		seq = cs.NextSeq
 	}
+	keep := map[string]bool{}
+	for _, m := range mems {
+		if m.State != memory.StateDeleted && (namespace == "" || m.Namespace == namespace) {
+			out.Memories = append(out.Memories, m)
+			keep[m.ID] = true
+		}
+	}
 	for _, l := range links {
-		if keep[l.SourceID] || keep[l.TargetID] {
+		if !l.Deleted && (keep[l.SourceID] || keep[l.TargetID]) {
 			out.Links = append(out.Links, l)
 		}
 	}
+	if namespace == "" {
+		for _, r := range recs {
+			if !r.Deleted {
+				out.Records = append(out.Records, r)
+			}
+		}
+	}
+	sortExport(out)
 	out.Count = len(out.Memories)
 	return out, nil
+}
+
+func linkKey(l memory.Link) string {
+	return l.SourceID + "\x00" + l.TargetID + "\x00" + string(l.Relation)
+}
+
+// sortExport orders rows by key so the same data exports byte-identically.
+func sortExport(x *Export) {
+	sort.Slice(x.Memories, func(i, j int) bool { return x.Memories[i].ID < x.Memories[j].ID })
+	sort.Slice(x.Links, func(i, j int) bool { return linkKey(x.Links[i]) < linkKey(x.Links[j]) })
+	sort.Slice(x.Records, func(i, j int) bool {
+		a, b := x.Records[i], x.Records[j]
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Key < b.Key
+	})
 }
 
 // ImportResult reports an import.
