@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
@@ -95,4 +96,71 @@ func TestFTSFollowsRandomHistory(t *testing.T) {
 	if _, err := s.aux.Exec("INSERT INTO memories_fts (memories_fts, rank) VALUES ('integrity-check', 0)"); err != nil {
 		t.Fatalf("FTS integrity check: %v", err)
 	}
+}
+
+// TestIndexMergeKeepsSearchExact writes enough small commits to start the
+// idle-time index merge, lets it finish, runs Optimize, and checks search
+// against the data after each.
+func TestIndexMergeKeepsSearchExact(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	words := strings.Fields("amber basil cedar delta ember fjord gamma harbor iris jade kelp lumen")
+	want := map[string][]string{}
+	for i := range 1100 / 10 {
+		var b memory.Batch
+		for j := range 10 {
+			m := testMem(i*10 + j)
+			w1, w2 := words[(i+j)%len(words)], words[(i*j)%len(words)]
+			m.Content = w1 + " " + w2
+			want[w1] = append(want[w1], m.ID)
+			if w2 != w1 {
+				want[w2] = append(want[w2], m.ID)
+			}
+			b.Memories = append(b.Memories, m)
+		}
+		if _, err := s.Apply(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, w := range words {
+			hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{w}, MatchAll: true, ListQuery: memory.ListQuery{Limit: MaxLimit}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range hits {
+				got = append(got, h.Memory.ID)
+			}
+			slices.Sort(got)
+			exp := slices.Clone(want[w])
+			slices.Sort(exp)
+			if !slices.Equal(got, exp) {
+				t.Fatalf("%s: word %q found %d rows, want %d", when, w, len(got), len(exp))
+			}
+		}
+		if _, err := s.aux.Exec("INSERT INTO memories_fts (memories_fts, rank) VALUES ('integrity-check', 0)"); err != nil {
+			t.Fatalf("%s: FTS integrity check: %v", when, err)
+		}
+	}
+	// Idle now: the writer merges in steps until nothing is left.
+	deadline := time.Now().Add(30 * time.Second)
+	last, quiet := int64(-1), 0
+	for time.Now().Before(deadline) && quiet < 5 {
+		time.Sleep(100 * time.Millisecond)
+		if n := s.WriteStats().IndexMerges; n == last {
+			quiet++
+		} else {
+			last, quiet = n, 0
+		}
+	}
+	if last < 2 {
+		t.Fatalf("%d index merge steps after 1100 rows; want the idle merge to run", last)
+	}
+	check("after idle merge")
+	if err := s.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("after Optimize")
 }

@@ -42,11 +42,14 @@ type writer struct {
 	conn  *sql.Conn
 	busy  busyRetry
 	stmts writeStmts
-	ckpt  checkpointState // touched by the writer goroutine only
-	sync  string          // PRAGMA synchronous in force on conn
-	full  string          // the configured mode, restored after lazy groups
+	// Touched by the writer goroutine only.
+	ckpt    checkpointState
+	merge   mergeState
+	lastSeq int64  // the change sequence after the last commit
+	sync    string // PRAGMA synchronous in force on conn
+	full    string // the configured mode, restored after lazy groups
 
-	commits, writes, checkpoints atomic.Int64 // for WriteStats
+	commits, writes, checkpoints, merges atomic.Int64 // for WriteStats
 
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
@@ -77,6 +80,9 @@ func newWriter(conn *sql.Conn, busy busyRetry, synchronous string) (*writer, err
 	}
 	if err := w.stmts.prepare(conn); err != nil {
 		return nil, err
+	}
+	if err := w.stmts.readSeq.QueryRow().Scan(&w.lastSeq); err != nil {
+		return nil, fmt.Errorf("read change sequence: %w", err)
 	}
 	go w.run()
 	return w, nil
@@ -111,7 +117,17 @@ func (w *writer) do(ctx context.Context, lazy bool, fn writeFunc) error {
 func (w *writer) run() {
 	defer close(w.exited)
 	group := make([]*writeReq, 0, maxGroup)
-	for first := range w.reqs {
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
+	for {
+		first, ok := w.next(idle)
+		if !ok {
+			return
+		}
+		if first == nil {
+			w.mergeStep()
+			continue
+		}
 		group = append(group[:0], first)
 	drain:
 		for len(group) < maxGroup {
@@ -127,6 +143,23 @@ func (w *writer) run() {
 		}
 		w.commit(group)
 		w.maybeCheckpoint()
+	}
+}
+
+// next waits for the next request. With index maintenance due it waits at
+// most mergeIdle and returns nil when that passes quietly.
+func (w *writer) next(idle *time.Timer) (*writeReq, bool) {
+	if !w.merge.due(w.lastSeq) {
+		r, ok := <-w.reqs
+		return r, ok
+	}
+	idle.Reset(mergeIdle)
+	select {
+	case r, ok := <-w.reqs:
+		idle.Stop()
+		return r, ok
+	case <-idle.C:
+		return nil, true
 	}
 }
 
@@ -153,16 +186,9 @@ func (w *writer) commit(group []*writeReq) {
 	// A group of touches only commits without an fsync: access counts are
 	// local statistics, and the next synced commit or checkpoint makes them
 	// durable, because syncing the WAL syncs every frame before it.
-	want := w.full
-	if lazy {
-		want = "NORMAL"
-	}
-	if want != w.sync {
-		if _, err := w.conn.ExecContext(context.Background(), "PRAGMA synchronous = "+want); err != nil {
-			failAll(fmt.Errorf("set synchronous: %w", err))
-			return
-		}
-		w.sync = want
+	if err := w.setSync(lazy); err != nil {
+		failAll(err)
+		return
 	}
 
 	ctx := context.Background()
@@ -221,6 +247,8 @@ func (w *writer) commit(group []*writeReq) {
 		w.commits.Add(1)
 		w.writes.Add(int64(len(live)))
 		w.ckpt.committed(int(tx.last - start))
+		w.merge.rows += int(tx.last - start)
+		w.lastSeq = tx.last
 	}
 	for i, r := range live {
 		if errs[i] == nil {
@@ -236,11 +264,29 @@ type WriteStats struct {
 	Commits     int64 `json:"commits"`
 	Writes      int64 `json:"writes"`
 	Checkpoints int64 `json:"checkpoints"`
+	IndexMerges int64 `json:"index_merges"` // idle-time full-text index merge steps
 }
 
 // WriteStats reports the writer's counters since Open.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load(), Checkpoints: s.w.checkpoints.Load()}
+	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load(), Checkpoints: s.w.checkpoints.Load(), IndexMerges: s.w.merges.Load()}
+}
+
+// setSync switches the connection between the configured synchronous mode
+// and NORMAL (lazy) between transactions.
+func (w *writer) setSync(lazy bool) error {
+	want := w.full
+	if lazy {
+		want = "NORMAL"
+	}
+	if want == w.sync {
+		return nil
+	}
+	if _, err := w.conn.ExecContext(context.Background(), "PRAGMA synchronous = "+want); err != nil {
+		return fmt.Errorf("set synchronous: %w", err)
+	}
+	w.sync = want
+	return nil
 }
 
 func (w *writer) exec(q string) error {
