@@ -14,7 +14,7 @@
 set -euo pipefail
 
 CONFORMANCE_VERSION="${CONFORMANCE_VERSION:-0.1.16}"
-PORT=39077
+PORT=0 # 0: a free port, read back from serve's output
 RUN_ALL=0
 OUT_DIR=""
 APPLICABLE=(server-initialize ping tools-list resources-list prompts-list dns-rebinding-protection server-sse-multiple-streams)
@@ -55,12 +55,14 @@ echo "node $(node --version), conformance $CONFORMANCE_VERSION"
 
 (cd "$ROOT" && go build -o "$WORK/ai-memory" ./cmd/ai-memory)
 
-start_server() { # start_server [extra serve flags...]
+BASE=""
+start_server() { # start_server [extra serve flags...]; sets BASE
 	"$WORK/ai-memory" --db "$WORK/conformance.db" serve --host 127.0.0.1 --port "$PORT" --log-level warn "$@" \
 		>"$WORK/serve.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 50); do
-		if curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1; then return 0; fi
+		BASE="$(sed -n 's/^ai-memory listening on \(http[^ ]*\).*/\1/p' "$WORK/serve.log")"
+		if [[ -n "$BASE" ]] && curl -fsS "$BASE/api/v1/health" >/dev/null 2>&1; then return 0; fi
 		sleep 0.2
 	done
 	echo "serve did not come up:" >&2
@@ -76,7 +78,7 @@ stop_server() {
 # 1. /mcp sits behind the API key like the rest of the HTTP API.
 start_server --api-key conformance-key
 INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
-mcp_status() { curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/mcp" \
+mcp_status() { curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/mcp" \
 	-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "$@" -d "$INIT"; }
 FAILED=0
 check() { # check NAME GOT WANT
@@ -94,7 +96,7 @@ for i in 1 2 3; do
 	"$WORK/ai-memory" --db "$WORK/conformance.db" store -n conformance -T "conformance note $i" -c "seeded for resources-list" >/dev/null
 done
 start_server
-URL="http://127.0.0.1:$PORT/mcp"
+URL="$BASE/mcp"
 conformance() { (cd "$WORK" && npx -y "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" server --url "$URL" \
 	${OUT_DIR:+--output-dir "$OUT_DIR"} "$@"); }
 for s in "${APPLICABLE[@]}"; do
