@@ -86,12 +86,12 @@ func hitKeys(hs []memory.SearchHit) []string {
 func ptrTime(t time.Time) *time.Time { return &t }
 
 // TestORDropsMeaninglessTerms: a word in most memories adds nothing to
-// bm25, so an OR query drops it, but never its last term.
+// bm25, so an OR query over a large store drops it, but never its last term.
 func TestORDropsMeaninglessTerms(t *testing.T) {
 	s := openTemp(t, Options{Synchronous: "NORMAL"})
 	ctx := context.Background()
 	var ms []memory.Memory
-	for i := range 10 {
+	for i := range minDocsForPruning {
 		m := testMem(i)
 		m.Content = "the common word"
 		if i == 0 {
@@ -114,12 +114,32 @@ func TestORDropsMeaninglessTerms(t *testing.T) {
 	if got := ids("the", "gem"); !slices.Equal(got, []string{ms[0].ID}) {
 		t.Fatalf("OR the|gem: %v, want only the row with gem", got)
 	}
-	if got := ids("the", "common"); len(got) != 9 || slices.Contains(got, ms[0].ID) {
-		t.Fatalf("OR of common words only: %v, want the 9 rows with the rarer term", got)
+	if got := ids("the", "common"); len(got) != 50 || slices.Contains(got, ms[0].ID) {
+		t.Fatalf("OR of common words only: %v, want a page of rows with the rarer term", got)
 	}
 	// AND keeps every term: its meaning depends on each.
 	hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{"the", "gem"}, MatchAll: true, ListQuery: memory.ListQuery{Limit: 50}})
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("AND the gem: %d hits, %v", len(hits), err)
+	}
+}
+
+// TestORKeepsCommonTermsInSmallStores: in a store of a few memories a word
+// in most of them is still what the caller is looking for.
+func TestORKeepsCommonTermsInSmallStores(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	var ms []memory.Memory
+	for i := range 3 {
+		m := testMem(i)
+		m.Content = "nothing shared"
+		if i < 2 {
+			m.Content = "kafka brokers"
+		}
+		ms = append(ms, m)
+	}
+	mustApply(t, s, ms...)
+	hits, err := s.Search(context.Background(), memory.SearchQuery{Terms: []string{"how", "is", "kafka"}, ListQuery: memory.ListQuery{Limit: 10}})
+	if err != nil || len(hits) != 2 {
+		t.Fatalf("OR how|is|kafka over 3 memories: %d hits, %v", len(hits), err)
 	}
 }

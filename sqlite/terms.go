@@ -32,25 +32,41 @@ type termStats struct {
 	df   map[string]int64
 }
 
+// minDocsForPruning keeps small stores exact: below it every OR term is
+// searched, since the scan is cheap and "more than half" of a handful of
+// memories is often the very word the caller is looking for.
+const minDocsForPruning = 1000
+
 // dropCommon returns the terms of an OR query without those in more than
-// half of the active memories, keeping the rarest one if that is all of them.
+// half of the active memories and without those in none. If that leaves no
+// term, it keeps the rarest term that occurs at all, so a query matching
+// something never comes back empty.
 func (ts *termStats) dropCommon(ctx context.Context, s *Store, terms []string) ([]string, error) {
 	docs, dfs, err := ts.lookup(ctx, s, terms)
 	if err != nil {
 		return nil, err
 	}
+	if docs < minDocsForPruning {
+		return terms, nil
+	}
 	keep := make([]string, 0, len(terms))
-	rarest := 0
+	rarest := -1
 	for i, t := range terms {
+		if dfs[i] == 0 {
+			continue
+		}
 		if dfs[i]*2 <= docs {
 			keep = append(keep, t)
 		}
-		if dfs[i] < dfs[rarest] {
+		if rarest < 0 || dfs[i] < dfs[rarest] {
 			rarest = i
 		}
 	}
-	if len(keep) == 0 {
+	if len(keep) == 0 && rarest >= 0 {
 		keep = append(keep, terms[rarest])
+	}
+	if len(keep) == 0 {
+		return terms, nil // nothing occurs: the query matches nothing either way
 	}
 	return keep, nil
 }
