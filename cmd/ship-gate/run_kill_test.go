@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
+	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
 // buildBinaries compiles ship-gate and ai-memory from this checkout.
@@ -31,43 +32,70 @@ func buildBinaries(t *testing.T) (shipGate, aiMemory string) {
 // phase 3 has both a node and PostgreSQL running, then requires every
 // process it started to be gone and its temporary directory removed.
 func TestSIGKILLMidCampaignLeavesNothing(t *testing.T) {
+	cmd, out, statePath, snap := startUntilBusy(t, "killed")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	// Nodes die by parent-death signal, postgres by its own; the reaper
+	// removes the directory and the state file.
+	requireNothingLeft(t, out, statePath, snap)
+}
+
+// TestSIGTERMTearsDownAndFailsClosed interrupts a run: it must tear down,
+// still write its evidence, and record a failed, interrupted campaign.
+func TestSIGTERMTearsDownAndFailsClosed(t *testing.T) {
+	cmd, out, statePath, snap := startUntilBusy(t, "interrupted")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("interrupted run exited with %v, want status 1", err)
+	}
+	requireNothingLeft(t, out, statePath, snap)
+	s, err := report.Aggregate(filepath.Join(out, "interrupted"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.OverallPass || !strings.Contains(strings.Join(s.Reasons, " "), "interrupted by signal") {
+		t.Fatalf("interrupted run summary: pass=%v reasons=%v", s.OverallPass, s.Reasons)
+	}
+}
+
+// startUntilBusy starts a campaign (phases 1 and 3) and returns once a node
+// and PostgreSQL run at the same time, with a snapshot of its state file.
+func startUntilBusy(t *testing.T, id string) (*exec.Cmd, string, string, *cluster.State) {
+	t.Helper()
 	sg, aim := buildBinaries(t)
 	out, stateDir := t.TempDir(), t.TempDir()
-	cmd := exec.Command(sg, "run", "--phases", "1,3", "--binary", aim, "--out", out, "--campaign-id", "killed",
-		"--state-dir", stateDir, "--deadline", "2m")
-	logf, _ := os.Create(filepath.Join(out, "ship-gate.log"))
-	defer logf.Close()
+	cmd := exec.Command(sg, "run", "--phases", "1,3", "--binary", aim, "--out", out, "--campaign-id", id,
+		"--state-dir", stateDir, "--deadline", "3m")
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "ship-gate.log"))
+	t.Cleanup(func() { logf.Close() })
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	statePath := filepath.Join(stateDir, "killed.json")
-
-	// Wait until the state file shows postgres and a serve alive together.
-	var snap *cluster.State
-	deadline := time.Now().Add(90 * time.Second)
+	statePath := filepath.Join(stateDir, id+".json")
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		st, err := cluster.ReadState(statePath)
 		if err == nil && has(st, "postgres") && has(st, "ai-memory serve") && len(st.Dirs) > 0 {
-			snap = st
-			break
+			return cmd, out, statePath, st
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if snap == nil {
-		b, _ := os.ReadFile(filepath.Join(out, "ship-gate.log"))
-		t.Fatalf("never saw postgres and a node running together; log:\n%s", b)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	b, _ := os.ReadFile(logf.Name())
+	t.Fatalf("never saw postgres and a node running together; log:\n%s", b)
+	return nil, "", "", nil
+}
 
-	// Nodes die by parent-death signal, postgres by its own; the reaper
-	// removes the directory and the state file.
+func requireNothingLeft(t *testing.T, out, statePath string, snap *cluster.State) {
+	t.Helper()
 	work := snap.Dirs[0]
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	var alive []string
 	for time.Now().Before(deadline) {
 		alive = alive[:0]

@@ -66,7 +66,7 @@ func TestSupervisorKillAndCost(t *testing.T) {
 	if len(st.Procs) != 0 {
 		t.Fatalf("reaped process still in state: %+v", st.Procs)
 	}
-	if s.Cost().Processes != 1 {
+	if c := s.Cost(); c.Processes != 1 || c.PeakRSSBytes <= 0 || c.PeakRSSBytes > 64<<20 {
 		t.Fatalf("cost: %+v", s.Cost())
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -155,9 +157,6 @@ func (p *Proc) reap() {
 	delete(s.procs, pid)
 	if ps := p.cmd.ProcessState; ps != nil {
 		s.cost.CPUSeconds += (ps.UserTime() + ps.SystemTime()).Seconds()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > s.cost.PeakRSSBytes {
-			s.cost.PeakRSSBytes = ru.Maxrss * 1024 // Linux reports KiB
-		}
 		s.cost.Processes++
 	}
 	s.mu.Unlock()
@@ -197,9 +196,29 @@ func (p *Proc) Signal(sig syscall.Signal) error {
 	return syscall.Kill(p.PID(), sig)
 }
 
+// sampleRSS records the process's peak resident set (VmHWM) while it is
+// still alive. rusage cannot be used: a child's ru_maxrss counts the
+// harness's memory it shared before exec.
+func (p *Proc) sampleRSS() {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			s := p.sup
+			s.mu.Lock()
+			s.cost.PeakRSSBytes = max(s.cost.PeakRSSBytes, kb*1024)
+			s.mu.Unlock()
+		}
+	}
+}
+
 // Kill sends SIGKILL to the process group and waits until it is reaped.
 func (p *Proc) Kill() {
 	if !p.Exited() {
+		p.sampleRSS()
 		syscall.Kill(-p.PID(), syscall.SIGKILL)
 		syscall.Kill(p.PID(), syscall.SIGKILL)
 	}
@@ -212,6 +231,7 @@ func (p *Proc) Stop(grace time.Duration) {
 	if p.Exited() {
 		return
 	}
+	p.sampleRSS()
 	syscall.Kill(p.PID(), syscall.SIGCONT)
 	syscall.Kill(p.PID(), syscall.SIGTERM)
 	select {
