@@ -93,6 +93,18 @@ func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory
 	if err := memory.Validate(m); err != nil {
 		return nil, err
 	}
+	if p.Title != nil || p.Namespace != nil {
+		// Titles are unique per namespace (store de-duplicates on them); a
+		// rename onto a taken title would leave two memories that store can
+		// no longer tell apart.
+		other, err := e.store.FindByTitle(ctx, m.Namespace, m.Title)
+		if err == nil && other.ID != m.ID {
+			return nil, memory.Errorf(memory.CodeConflict, "namespace %q already has memory %s titled %q", m.Namespace, other.ID, m.Title)
+		}
+		if err != nil && !memory.IsNotFound(err) {
+			return nil, err
+		}
+	}
 	return m, e.commit(ctx, &memory.Batch{Op: "update", Memories: []memory.Memory{*m}})
 }
 

@@ -195,3 +195,13 @@ func TestQuorumAcksReported(t *testing.T) {
 }
 
 var memoryErrorForbidden = memory.Error{Code: memory.CodeForbidden, Message: "peer not allowed"}
+
+func TestConflict(t *testing.T) {
+	a := newTestAPI(t, Options{}, sqlite.Options{})
+	a.create(t, map[string]any{"title": "taken"})
+	id := a.create(t, map[string]any{"title": "free"})
+	r := a.call(t, "PUT", "/api/v1/memories/"+id, map[string]any{"title": "taken"})
+	if r.status != 409 || r.errCode() != "conflict" {
+		t.Fatalf("rename onto a taken title: %d %s", r.status, r.raw)
+	}
+}
