@@ -1,6 +1,18 @@
 // Package sqlite is the default memory.Store: one SQLite file in WAL mode,
 // written by a single goroutine that group-commits concurrent writes, and
 // read through a pool of connections that never block on it.
+//
+//   - writer.go: the write queue, group commit, SQLITE_BUSY retries when
+//     other processes share the file.
+//   - apply.go: last-writer-wins upserts; every applied row takes the next
+//     value of one change sequence (change_seq), which Changes pages by.
+//   - schema.go: versioned migrations (PRAGMA user_version); the FTS5
+//     index of active memories kept by triggers.
+//   - query.go, search.go, terms.go, stats.go, changes.go: reads.
+//   - checkpoint.go, merge.go: WAL checkpoints and index merges, both run
+//     by the writer between transactions, never inside a caller's commit.
+//   - backup.go, baseline.go: VACUUM INTO snapshots; the bare-insert floor
+//     for the bench command.
 package sqlite
 
 import (
