@@ -88,22 +88,30 @@ type netnsNet struct {
 	addrs []string
 }
 
-// Network returns the namespaces of lane, creating them on first use;
-// consecutive clusters of a lane reuse them (the nodes and data are new).
+// laneStride is the number of addresses each lane owns: lane l's node i is
+// 198.18.0.(3l+i+1), whatever the size of the cluster using the lane.
+const laneStride = 3
+
+// Network returns the namespaces of lane, creating the ones it lacks;
+// consecutive clusters of a lane reuse them (their nodes and data are new).
 func (n *Netns) Network(ctx context.Context, lane int, names []string) (Network, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if l, ok := n.lanes[lane]; ok && len(l.ns) >= len(names) {
-		return &netnsView{l: l, n: len(names)}, nil
+	if len(names) > laneStride {
+		return nil, fmt.Errorf("netns provider: at most %d nodes per cluster", laneStride)
 	}
-	if (lane+1)*len(names) > 250 {
+	if (lane+1)*laneStride > 250 {
 		return nil, fmt.Errorf("netns provider: lane %d exceeds 198.18.0.0/24", lane)
 	}
-	l := &netnsNet{}
-	for i := range names {
+	l := n.lanes[lane]
+	if l == nil {
+		l = &netnsNet{}
+		n.lanes[lane] = l
+	}
+	for i := len(l.ns); i < len(names); i++ {
 		ns := fmt.Sprintf("sg-%s-%d-%d", n.tag, lane, i)
-		addr := fmt.Sprintf("%s%d", netnsPrefix, lane*len(names)+i+1)
-		host := fmt.Sprintf("sgh%s%d%d", n.tag, lane, i) // <= 15 bytes
+		addr := fmt.Sprintf("%s%d", netnsPrefix, lane*laneStride+i+1)
+		host := fmt.Sprintf("sgh%s%d%d", n.tag, lane, i)
 		peer := fmt.Sprintf("sgn%s%d%d", n.tag, lane, i)
 		if len(host) > 15 {
 			return nil, fmt.Errorf("netns provider: interface name %s too long", host)
@@ -128,7 +136,6 @@ func (n *Netns) Network(ctx context.Context, lane int, names []string) (Network,
 		}
 		l.ns, l.addrs = append(l.ns, ns), append(l.addrs, addr)
 	}
-	n.lanes[lane] = l
 	return &netnsView{l: l, n: len(names)}, nil
 }
 
