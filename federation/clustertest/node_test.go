@@ -91,7 +91,7 @@ func newCluster(t testing.TB, o options) *cluster {
 		scheme = "https"
 	}
 	addrs := freeAddrs(t, 3)
-	c := &cluster{t: t, apiKey: o.apiKey, ns: "fed-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
+	c := &cluster{t: t, apiKey: o.apiKey, ns: namespaceFor(t.Name())}
 	c.client = &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16, Proxy: nil}}
 	if o.certs != nil {
 		c.client.Transport = &http.Transport{MaxIdleConnsPerHost: 16, Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: o.certs.pool}}
@@ -137,6 +137,16 @@ func newCluster(t testing.TB, o options) *cluster {
 		}
 	}
 	return c
+}
+
+// namespaceFor turns a test name into a valid namespace of its own.
+func namespaceFor(name string) string {
+	return "fed-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, name)
 }
 
 // start runs the node's process and waits until it answers health.
