@@ -202,7 +202,8 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	if binary == "" {
 		prog.Set("phase", "building ai-memory")
 		binary = filepath.Join(runDir, "ai-memory")
-		b := exec.CommandContext(ctx, "go", "build", "-o", binary, "./cmd/ai-memory")
+		// -buildvcs=auto stamps the commit into the binary (GOFLAGS may turn it off).
+		b := exec.CommandContext(ctx, "go", "build", "-buildvcs=auto", "-o", binary, "./cmd/ai-memory")
 		b.Dir, b.Stdout, b.Stderr = f.source, os.Stderr, os.Stderr
 		if err := b.Run(); err != nil {
 			return fmt.Errorf("build ai-memory from %s: %w", f.source, err)
