@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aimemory/ai-memory/engine"
+	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -26,7 +26,9 @@ func benchEnabled(t *testing.T) {
 	}
 }
 
-// seedDB writes n memories of synthetic prose into a new SQLite file.
+// seedDB writes n memories of synthetic prose into a new SQLite file,
+// applying pre-built batches directly (the engine's per-item de-duplication
+// lookups would make seeding 100 000 memories take many minutes).
 func seedDB(t *testing.T, n int) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), fmt.Sprintf("bench-%d.db", n))
@@ -35,7 +37,7 @@ func seedDB(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := engine.New(st, engine.Options{NodeID: "bench"})
+	clock := memory.NewClock()
 	rng := rand.New(rand.NewPCG(1, 2))
 	vocab := make([]string, 3000)
 	for i := range vocab {
@@ -50,12 +52,15 @@ func seedDB(t *testing.T, n int) string {
 	}
 	start := time.Now()
 	for done := 0; done < n; {
-		batch := make([]engine.NewMemory, 0, 1000)
-		for i := 0; i < 1000 && done < n; i, done = i+1, done+1 {
-			batch = append(batch, engine.NewMemory{Title: fmt.Sprintf("memory %d %s", done, words(3)), Content: words(40),
-				Namespace: fmt.Sprintf("ns%d", done%20), Tier: "long"})
+		b := &memory.Batch{Op: "seed"}
+		for i := 0; i < memory.MaxBatchItems && done < n; i, done = i+1, done+1 {
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			b.Memories = append(b.Memories, memory.Memory{ID: memory.NewID(now), Tier: memory.TierLong,
+				Namespace: fmt.Sprintf("ns%d", done%20), Title: fmt.Sprintf("memory %d %s", done, words(3)), Content: words(40),
+				Tags: []string{}, Priority: 5, Confidence: 1, Source: "bench", Metadata: map[string]any{},
+				CreatedAt: now, UpdatedAt: now, State: memory.StateActive, Origin: "bench", Version: clock.Tick()})
 		}
-		if _, err := e.StoreMany(context.Background(), batch); err != nil {
+		if _, err := st.Apply(context.Background(), b); err != nil {
 			t.Fatal(err)
 		}
 	}
