@@ -22,7 +22,7 @@ const maxChunkBytes = memory.MaxBodyBytes - 64<<10
 const (
 	reasonTimeout     = "timeout"     // peers did not answer in time
 	reasonUnreachable = "unreachable" // every push failed before the timeout
-	reasonCancelled   = "cancelled"   // the caller went away while waiting
+	reasonCancelled   = "cancelled"   // the caller went away, or the node is stopping
 )
 
 // ack is the outcome of the push of one batch to one peer.
