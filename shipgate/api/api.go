@@ -237,12 +237,6 @@ func (c *Client) Link(ctx context.Context, src, dst, relation string) error {
 	return nil
 }
 
-// Stats is GET /api/v1/stats, decoded loosely.
-func (c *Client) Stats(ctx context.Context) (map[string]any, error) {
-	var v map[string]any
-	return v, c.getJSON(ctx, "/api/v1/stats", &v)
-}
-
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
 	resp, err := c.HTTP.Do(req)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -89,16 +88,6 @@ func (c *Cluster) Start(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Node returns the node called name.
-func (c *Cluster) Node(name string) *Node {
-	for _, n := range c.Nodes {
-		if n.Name == name {
-			return n
-		}
-	}
-	return nil
-}
-
 // Index returns the position of node n.
 func (c *Cluster) Index(n *Node) int {
 	for i, m := range c.Nodes {
@@ -129,10 +118,4 @@ func (c *Cluster) Kill() error {
 	wg.Wait()
 	c.http.CloseIdleConnections()
 	return c.Net.Close()
-}
-
-// Remove kills the cluster and deletes its data.
-func (c *Cluster) Remove(dir string) error {
-	err := c.Kill()
-	return errors.Join(err, os.RemoveAll(filepath.Clean(dir)))
 }

@@ -87,9 +87,6 @@ func (nw *localNet) Heal() error {
 	return nil
 }
 
-// Link exposes the proxy of i->j for tests and finer faults (delay, drop).
-func (nw *localNet) Link(i, j int) *proxy.Proxy { return nw.links[i][j] }
-
 func (nw *localNet) Close() error {
 	for i := range nw.links {
 		for _, p := range nw.links[i] {

@@ -44,11 +44,9 @@ type Node struct {
 	wrap []string
 	sup  *Supervisor
 
-	mu      sync.Mutex
-	proc    *Proc
-	extra   []string // extra serve args of the current incarnation
-	starts  int
-	stopped bool // SIGSTOPped
+	mu     sync.Mutex
+	proc   *Proc
+	starts int
 }
 
 // serveArgs is the command line of one incarnation.
@@ -93,7 +91,7 @@ func (n *Node) Start(ctx context.Context, extra ...string) error {
 		n.mu.Unlock()
 		return err
 	}
-	n.proc, n.extra, n.stopped = p, extra, false
+	n.proc = p
 	n.mu.Unlock()
 	return n.waitHealthy(ctx, p)
 }
@@ -158,9 +156,6 @@ func (n *Node) Pause() error {
 	if p == nil {
 		return fmt.Errorf("node %s not started", n.Name)
 	}
-	n.mu.Lock()
-	n.stopped = true
-	n.mu.Unlock()
 	return p.Signal(syscall.SIGSTOP)
 }
 
@@ -169,9 +164,6 @@ func (n *Node) Resume() error {
 	if p == nil {
 		return fmt.Errorf("node %s not started", n.Name)
 	}
-	n.mu.Lock()
-	n.stopped = false
-	n.mu.Unlock()
 	return p.Signal(syscall.SIGCONT)
 }
 
@@ -181,13 +173,6 @@ func (n *Node) PID() int {
 		return p.PID()
 	}
 	return 0
-}
-
-// Starts counts how many times the node was started.
-func (n *Node) Starts() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.starts
 }
 
 // LogTail returns the last n bytes of the node's log.

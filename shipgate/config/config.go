@@ -180,7 +180,7 @@ func Default() Campaign {
 			InFlightPerAgent:      4,
 			Lanes:                 4,
 			QuorumWrites:          2,
-			QuorumTimeout:         Duration(time.Second),
+			QuorumTimeout:         Duration(2 * time.Second),
 			SyncInterval:          Duration(250 * time.Millisecond),
 			FaultDuration:         Duration(500 * time.Millisecond),
 			ClockSkew:             Duration(5 * time.Second),

@@ -133,9 +133,6 @@ func (r *Run) Acked() int { return int(r.acked.Load()) }
 // InFlight is the number of requests currently outstanding.
 func (r *Run) InFlight() int { return int(r.inflight.Load()) }
 
-// Done is closed when every worker has finished.
-func (r *Run) Done() <-chan struct{} { return r.done }
-
 // WaitAcked blocks until at least n writes are acknowledged; false if the
 // burst ended (or ctx did) first.
 func (r *Run) WaitAcked(ctx context.Context, n int) bool {
