@@ -38,7 +38,9 @@ func TestBrowser(t *testing.T) {
 		runDir = filepath.Join(root, "v0.7.0-r5")
 		addSeries(t, runDir)
 	}
-	runDir, _ = filepath.Abs(runDir)
+	if !filepath.IsAbs(runDir) {
+		t.Fatalf("SHIPGATE_BROWSER_RUN=%s: want an absolute path (go test runs in the package directory)", runDir)
+	}
 	if err := RunPage(runDir); err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +66,11 @@ func TestBrowser(t *testing.T) {
 		t.Error("dashboard: runs table or trend charts missing")
 	}
 	if out := os.Getenv("SHIPGATE_SCREENSHOTS"); out != "" {
-		out, _ = filepath.Abs(out)
+		if !filepath.IsAbs(out) {
+			t.Fatalf("SHIPGATE_SCREENSHOTS=%s: want an absolute path (go test runs in the package directory)", out)
+		}
 		headless(t, bin, profile, "--window-size=1100,2600", "--screenshot="+filepath.Join(out, "run.png"), "file://"+filepath.Join(runDir, "index.html"))
-		headless(t, bin, profile, "--window-size=1100,1400", "--screenshot="+filepath.Join(out, "dashboard.png"), "file://"+filepath.Join(filepath.Dir(runDir), "index.html"))
+		headless(t, bin, profile, "--window-size=1100,2400", "--screenshot="+filepath.Join(out, "dashboard.png"), "file://"+filepath.Join(filepath.Dir(runDir), "index.html"))
 		for _, f := range []string{"run.png", "dashboard.png"} {
 			if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() < 10000 {
 				t.Errorf("screenshot %s not written: %v", f, err)

@@ -58,7 +58,7 @@ func svgOpen(b *strings.Builder, title string) {
 	fmt.Fprintf(b, `<text class="ctitle" x="%d" y="16">%s</text>`, padL, esc(title))
 }
 
-func (a axes) frame(b *strings.Builder, xLabel, yLabel string) {
+func (a axes) frame(b *strings.Builder, xLabel, yLabel string, xTicks bool) {
 	fmt.Fprintf(b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, padL, chartH-padB, chartW-padR, chartH-padB)
 	fmt.Fprintf(b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, padL, padT, padL, chartH-padB)
 	for i := 0; i <= 4; i++ {
@@ -66,8 +66,10 @@ func (a axes) frame(b *strings.Builder, xLabel, yLabel string) {
 		fmt.Fprintf(b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, padL, a.py(y), chartW-padR, a.py(y))
 		fmt.Fprintf(b, `<text class="tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, padL-4, a.py(y)+4, esc(short(y)))
 	}
-	fmt.Fprintf(b, `<text class="tick" x="%d" y="%d">%s</text>`, padL, chartH-padB+14, esc(short(a.minX)))
-	fmt.Fprintf(b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, chartW-padR, chartH-padB+14, esc(short(a.maxX)))
+	if xTicks {
+		fmt.Fprintf(b, `<text class="tick" x="%d" y="%d">%s</text>`, padL, chartH-padB+14, esc(short(a.minX)))
+		fmt.Fprintf(b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, chartW-padR, chartH-padB+14, esc(short(a.maxX)))
+	}
 	fmt.Fprintf(b, `<text class="label" x="%d" y="%d" text-anchor="middle">%s</text>`, (padL+chartW-padR)/2, chartH-6, esc(xLabel))
 	fmt.Fprintf(b, `<text class="label" x="12" y="%d" transform="rotate(-90 12 %d)" text-anchor="middle">%s</text>`, (padT+chartH-padB)/2, (padT+chartH-padB)/2, esc(yLabel))
 }
@@ -93,7 +95,7 @@ func LineChart(title, xLabel, yLabel string, series []Series, thr float64) templ
 	}
 	var b strings.Builder
 	svgOpen(&b, title)
-	a.frame(&b, xLabel, yLabel)
+	a.frame(&b, xLabel, yLabel, true)
 	if !math.IsNaN(thr) {
 		fmt.Fprintf(&b, `<line class="thr" x1="%d" y1="%.1f" x2="%d" y2="%.1f"><title>threshold %s</title></line>`, padL, a.py(thr), chartW-padR, a.py(thr), esc(short(thr)))
 	}
@@ -130,7 +132,7 @@ func BarChart(title, yLabel string, bars []Bar) template.HTML {
 	}
 	var b strings.Builder
 	svgOpen(&b, title)
-	a.frame(&b, "", yLabel)
+	a.frame(&b, "", yLabel, false)
 	w := (chartW - padL - padR) / float64(len(bars))
 	for i, br := range bars {
 		cls := "ok"
