@@ -112,7 +112,7 @@ func rowFor(r *gate.Run, e os.DirEntry) indexRow {
 		row.when = info.ModTime() // a run that never completed sorts by when it was last touched
 	}
 	if w, ok := wallSeconds(r); ok {
-		row.Duration, row.wall = (time.Duration(w) * time.Second).String(), w
+		row.Duration, row.wall = time.Duration(w*float64(time.Second)).Round(time.Second).String(), w
 	}
 	for n := 1; n <= 4; n++ {
 		st := r.PhaseStatus(n)
