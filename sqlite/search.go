@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -53,14 +54,15 @@ func onlyLiveness(q *memory.ListQuery) bool {
 }
 
 // searchIndexFirst ranks matches inside the FTS index, without touching the
-// memories table, keeps the best k, then reads and filters those rows. The
-// answer is exact when the index had no more than k matches, or when enough
-// rows scoring strictly above the k-th survive the filters (any row not read
-// scores at most that much). Otherwise exact is false and the caller falls
-// back to searchJoined.
+// memories table, keeps the best k, filters those by id and expiry, and
+// reads whole rows only for the page it returns. The answer is exact when
+// the index had no more than k matches, or when enough rows scoring
+// strictly above the k-th survive the filters (any row not read scores at
+// most that much). Otherwise exact is false and the caller falls back to
+// searchJoined.
 func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, exact bool, err error) {
 	need := offset + limit
-	k := max(2*need, 100)
+	k := max(2*need, 50)
 	rows, err := s.query(ctx, "SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
 		" WHERE memories_fts MATCH ? ORDER BY relevance DESC LIMIT ?", match, k)
 	if err != nil {
@@ -82,58 +84,107 @@ func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.Li
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
 	}
-	complete := len(rowids) < k
 	if len(rowids) == 0 {
 		return nil, true, nil
 	}
+	complete := len(rowids) < k
 
-	ids, err := json.Marshal(rowids)
-	if err != nil {
-		return nil, false, err
+	type candidate struct {
+		rowid int64
+		id    string
+		rel   float64
 	}
-	w := filters(q)
-	rows, err = s.query(ctx, "SELECT "+memoryColumns("m")+", m.rowid FROM memories m"+w.sql()+
-		" AND m.rowid IN (SELECT value FROM json_each(?))", append(w.args, string(ids))...)
-	if err != nil {
-		return nil, false, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
+	var live []candidate
 	above := 0
-	for rows.Next() {
-		var rowid int64
-		m, err := scanMemory(rows, &rowid)
-		if err != nil {
-			return nil, false, err
+	w := filters(q)
+	err = s.eachCandidate(ctx, rowids, "m.id", w, func(sc scanner, rowid *int64) error {
+		var c candidate
+		if err := sc.Scan(&c.id); err != nil {
+			return err
 		}
-		rel := relevance[rowid]
-		if rel > cutoff {
+		c.rowid, c.rel = *rowid, relevance[*rowid]
+		if c.rel > cutoff {
 			above++
 		}
-		hits = append(hits, memory.SearchHit{Memory: m, Relevance: rel})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("search: %w", err)
+		live = append(live, c)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	if !complete && above < need {
 		return nil, false, nil
 	}
-	slices.SortFunc(hits, func(a, b memory.SearchHit) int {
-		if c := cmp.Compare(b.Relevance, a.Relevance); c != 0 {
+	slices.SortFunc(live, func(a, b candidate) int {
+		if c := cmp.Compare(b.rel, a.rel); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Memory.ID, b.Memory.ID)
+		return strings.Compare(a.id, b.id)
 	})
-	if offset >= len(hits) {
+	if offset >= len(live) {
 		return nil, true, nil
 	}
-	return hits[offset:min(need, len(hits))], true, nil
+	page := live[offset:min(need, len(live))]
+	pageIDs := make([]int64, len(page))
+	at := make(map[int64]int, len(page))
+	for i, c := range page {
+		pageIDs[i], at[c.rowid] = c.rowid, i
+	}
+	hits = make([]memory.SearchHit, len(page))
+	err = s.eachCandidate(ctx, pageIDs, memoryColumns("m"), &where{}, func(sc scanner, rowid *int64) error {
+		m, err := scanMemory(sc)
+		if err != nil {
+			return err
+		}
+		hits[at[*rowid]] = memory.SearchHit{Memory: m, Relevance: relevance[*rowid]}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return hits, true, nil
 }
+
+// eachCandidate reads columns of the memories with the given rowids that
+// pass w. fn scans the columns; *rowid holds the row's rowid once it has.
+// CROSS JOIN fixes the join order: SQLite walks the few rowids instead of
+// scanning the state index and probing the list for every row.
+func (s *Store) eachCandidate(ctx context.Context, rowids []int64, columns string, w *where, fn func(sc scanner, rowid *int64) error) error {
+	list, err := json.Marshal(rowids)
+	if err != nil {
+		return err
+	}
+	rows, err := s.query(ctx, "SELECT c.value, "+columns+" FROM json_each(?) AS c"+
+		" CROSS JOIN memories m ON m.rowid = c.value"+w.sql(), append([]any{string(list)}, w.args...)...)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var rowid int64
+	for rows.Next() {
+		if err := fn(rowScanner{rows, &rowid}, &rowid); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	return nil
+}
+
+// rowScanner scans the leading rowid column into *rowid, then the rest.
+type rowScanner struct {
+	rows  *sql.Rows
+	rowid *int64
+}
+
+func (r rowScanner) Scan(dest ...any) error { return r.rows.Scan(append([]any{r.rowid}, dest...)...) }
 
 // searchJoined joins every match with its row to filter, then ranks.
 func (s *Store) searchJoined(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) ([]memory.SearchHit, error) {
 	w := filters(q)
 	query := "SELECT " + memoryColumns("m") + ", " + relevanceSQL + " AS relevance" +
-		" FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid" +
+		" FROM memories_fts CROSS JOIN memories m ON m.rowid = memories_fts.rowid" +
 		" WHERE memories_fts MATCH ? AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY relevance DESC, m.id LIMIT ? OFFSET ?"
 	args := append([]any{match}, w.args...)
