@@ -38,11 +38,11 @@ type Canary struct {
 var All = []Canary{
 	{faults.CancelFanoutAfterQuorum, []int{2, 4}, regexp.MustCompile(`(?i)lost ids|acknowledged writes lost`),
 		"pushes still owed to peers are cancelled once W acks arrive: acknowledged writes never reach some nodes"},
-	{faults.DoubleCountAck, []int{2}, regexp.MustCompile(`(?i)probe2 .*want 503|acknowledged writes lost|lost ids`),
+	{faults.DoubleCountAck, []int{2}, regexp.MustCompile(`(?i)probe2 .*want 503|counted twice|acknowledged writes lost|lost ids`),
 		"every ack counts twice, so W=2 is reported with one real copy: a write with both peers down succeeds"},
 	{faults.SkipReplicateConsolidate, []int{2, 4}, regexp.MustCompile(`(?i)consolidat`),
 		"a pushed consolidation is answered 2xx but not applied: silent divergence between nodes"},
-	{faults.AckBeforeDurable, []int{2, 4}, regexp.MustCompile(`(?i)acknowledged writes lost|lost ids`),
+	{faults.AckBeforeDurable, []int{2, 4}, regexp.MustCompile(`(?i)crash after ack|acknowledged writes lost|lost ids`),
 		"a peer acknowledges a copy before it is durable: a crash right after the ack loses an acknowledged write"},
 	{faults.ListCap20, []int{2}, regexp.MustCompile(`(?i)list endpoint omit`),
 		"the list endpoint silently stops at 20 rows: the gate must see the cap, not report a bogus 0.2"},

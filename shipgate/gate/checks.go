@@ -120,6 +120,19 @@ func derivedChecks(phase int, f map[string]any, th thresholds) []Check {
 		if p, present := f["probe2_both_peers_down"]; present {
 			out = append(out, Check{Name: "both peers down: quorum_not_met", Pass: str(p) == "503", Measured: str(p), Threshold: "503"})
 		}
+		if p1, ok := f["probe1"].(map[string]any); ok {
+			if acks, ok := num(p1["quorum_acks"]); ok && acks > 0 {
+				out = append(out, atMost("one peer down: quorum acks counted (2 nodes alive)", acks, 2))
+			}
+		}
+		if co, ok := f["consolidation"].(map[string]any); ok {
+			c, _ := co["converged"].(bool)
+			out = append(out, Check{Name: "consolidation replicates to every node", Pass: c, Measured: fmt.Sprint(c), Threshold: "true"})
+		}
+		if du, ok := f["durability"].(map[string]any); ok {
+			sv, _ := du["survived"].(bool)
+			out = append(out, Check{Name: "acknowledged write survives SIGKILL of both holders", Pass: sv, Measured: fmt.Sprint(sv), Threshold: "true"})
+		}
 		if rj, ok := f["rejoin"].(map[string]any); ok {
 			c, _ := rj["complete"].(bool)
 			out = append(out, Check{Name: "restarted nodes rejoin and catch up", Pass: c, Measured: fmt.Sprint(c), Threshold: "true"})
