@@ -160,3 +160,38 @@ func TestImportChunksLargeExport(t *testing.T) {
 	}
 	os.Remove(dst)
 }
+
+func TestArchiveConsolidatePendingCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "arch.db")
+	x := runJSON(t, db, "store", "-T", "x", "-c", "first half")["id"].(string)
+	y := runJSON(t, db, "store", "-T", "y", "-c", "second half")["id"].(string)
+	c := runJSON(t, db, "consolidate", "--ids", x+","+y, "-T", "whole")
+	merged := c["memory"].(map[string]any)
+	if merged["tier"] != "long" || !strings.Contains(merged["content"].(string), "second half") {
+		t.Fatalf("consolidate: %v", c)
+	}
+	if r := run(t, db, "", "get", x); r.code != 1 {
+		t.Fatalf("source survived consolidation: %d", r.code)
+	}
+	runJSON(t, db, "forget", "-n", "global")
+	if l := runJSON(t, db, "archive", "list"); l["count"] != 1.0 {
+		t.Fatalf("archive list: %v", l)
+	}
+	if st := runJSON(t, db, "archive", "stats"); st["total"] != 1.0 {
+		t.Fatalf("archive stats: %v", st)
+	}
+	id := merged["id"].(string)
+	if m := runJSON(t, db, "archive", "restore", id); m["state"] != "active" {
+		t.Fatalf("restore: %v", m)
+	}
+	runJSON(t, db, "forget", "-n", "global")
+	if p := runJSON(t, db, "archive", "purge"); p["matched"] != 1.0 {
+		t.Fatalf("purge: %v", p)
+	}
+	if p := runJSON(t, db, "pending", "list"); p["count"] != 0.0 {
+		t.Fatalf("pending list: %v", p)
+	}
+	if r := run(t, db, "", "pending", "approve", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--agent-id", "me"); r.code != 1 {
+		t.Fatalf("approving nothing: %d %s", r.code, r.stderr)
+	}
+}
