@@ -9,6 +9,23 @@
 // open must return an empty store and arrange its cleanup with t.Cleanup.
 // Every subtest opens its own store. All times the suite writes are UTC and
 // truncated to milliseconds, the precision stores keep.
+//
+// Points the store.go comments leave open, decided here:
+//   - Apply rejects a batch with a row lacking its key (memory id, link ends,
+//     record kind/key), with an unknown tier, state or relation, or with a
+//     record value that is not JSON: invalid_argument, and nothing of that
+//     batch is written.
+//   - Rows come back with time.UTC locations; empty and nil tags or metadata
+//     are the same thing.
+//   - ListQuery.Namespace is an exact match (not a prefix); Tags match whole
+//     tags ("%" and "_" are plain characters); Now hides expires_at <= Now.
+//   - Search with no terms returns nothing; archived and deleted memories are
+//     never found; relevance is positive; Limit and Offset page the ranking.
+//   - Touch of an unknown id is no error; a touch is visible to the next read.
+//   - Stats.Total counts active memories, expired ones not yet collected
+//     included; expiring_soon counts active ones with now < expires_at <=
+//     now+1h; by_namespace is sorted by namespace; db_size_bytes > 0.
+//   - Changes carries tombstones; ListRecords prefixes are literal.
 package storetest
 
 import (
