@@ -285,3 +285,30 @@ func (c *Client) Bulk(ctx context.Context, agent string, ms []Memory) ([]string,
 	}
 	return v.IDs, nil
 }
+
+// Consolidate is POST /api/v1/consolidate; it returns the new memory's id
+// and the HTTP status.
+func (c *Client) Consolidate(ctx context.Context, agent, ns, title string, ids []string) (string, int, error) {
+	body, _ := json.Marshal(map[string]any{"ids": ids, "title": title, "namespace": ns})
+	req, _ := http.NewRequestWithContext(ctx, "POST", c.Base+"/api/v1/consolidate", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if agent != "" {
+		req.Header.Set("X-Agent-Id", agent)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var v struct {
+		Memory struct {
+			ID string `json:"id"`
+		} `json:"memory"`
+	}
+	json.Unmarshal(b, &v)
+	if resp.StatusCode != 201 || v.Memory.ID == "" {
+		return "", resp.StatusCode, fmt.Errorf("consolidate: HTTP %d: %.200s", resp.StatusCode, b)
+	}
+	return v.Memory.ID, resp.StatusCode, nil
+}

@@ -3,10 +3,12 @@ package phases
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/api"
@@ -101,17 +103,20 @@ func Phase2(ctx context.Context, e *Env) *report.Phase2 {
 	r.Errors = append(r.Errors, conv.Errors...)
 	e.Progress.Logf("phase 2: %d/%d acknowledged, converged=%v in %.0f ms", res.OK, res.Invoked, conv.Converged, conv.ConvergeMS)
 
-	e.Progress.Set("phase", "2 federation: probes")
 	a, b, cc := cl.Nodes[0], cl.Nodes[1], cl.Nodes[2]
+	e.Progress.Set("phase", "2 federation: consolidation")
+	r.Consolidation = consolidation(ctx, e, cl, c.Namespace, res.AckedIDs)
+	e.Progress.Set("phase", "2 federation: crash after ack")
+	r.Durability = crashAfterAck(ctx, e, cl, c.Namespace+"-durability")
+	e.Progress.Logf("phase 2: consolidation converged=%v, crash-after-ack survived=%v", r.Consolidation.Converged, r.Durability.Survived)
+
+	e.Progress.Set("phase", "2 federation: probes")
 	probe := func(ns string) report.Probe {
 		select {
 		case <-time.After(c.ProbeSettle.D()):
 		case <-ctx.Done():
 		}
-		start := time.Now()
-		w := a.Client.Create(ctx, "ai:ship-gate-probe", api.Memory{Title: ns, Content: "quorum probe", Tier: "mid",
-			Namespace: ns, Tags: []string{"ship-gate", "probe"}, Priority: 5, Confidence: 1, Source: "api"})
-		return report.Probe{Status: w.Status, Code: w.Code, ID: w.ID, MS: ms(time.Since(start)), Error: w.Err}
+		return write(ctx, a, ns)
 	}
 	b.Kill()
 	r.Probe1Detail = probe(c.Namespace + "-probe1")
@@ -121,20 +126,130 @@ func Phase2(ctx context.Context, e *Env) *report.Phase2 {
 	r.Probe2 = strconv.Itoa(r.Probe2Detail.Status)
 	e.Progress.Logf("phase 2: probe1 %s, probe2 %s %s in %.0f ms", r.Probe1, r.Probe2, r.Probe2Detail.Code, r.Probe2Detail.MS)
 
+	// Every acknowledged id must be everywhere after the rejoin: the burst
+	// (the consolidated sources replaced by their consolidation), the
+	// crash-after-ack write and probe 1.
+	expect := map[string][]string{}
+	for _, id := range res.AckedIDs {
+		if !slices.Contains(r.Consolidation.Sources, id) || r.Consolidation.ID == "" {
+			expect[c.Namespace] = append(expect[c.Namespace], id)
+		}
+	}
+	if r.Consolidation.ID != "" {
+		expect[c.Namespace] = append(expect[c.Namespace], r.Consolidation.ID)
+	}
+	for ns, p := range map[string]report.Probe{c.Namespace + "-durability": r.Durability.Probe, c.Namespace + "-probe1": r.Probe1Detail} {
+		if p.Status == 201 && p.ID != "" {
+			expect[ns] = append(expect[ns], p.ID)
+		}
+	}
 	e.Progress.Set("phase", "2 federation: rejoin")
-	r.Rejoin = rejoin(ctx, e, cl, []*cluster.Node{b, cc}, c.Namespace, res.AckedIDs, r.Probe1Detail)
+	r.Rejoin = rejoin(ctx, e, cl, []*cluster.Node{b, cc}, expect)
 	return r
 }
 
+// write stores one probe memory through n.
+func write(ctx context.Context, n *cluster.Node, ns string) report.Probe {
+	start := time.Now()
+	w := n.Client.Create(ctx, "ai:ship-gate-probe", api.Memory{Title: ns, Content: "quorum probe", Tier: "mid",
+		Namespace: ns, Tags: []string{"ship-gate", "probe"}, Priority: 5, Confidence: 1, Source: "api"})
+	return report.Probe{Status: w.Status, Code: w.Code, ID: w.ID, QuorumAcks: w.QuorumAcks, MS: ms(time.Since(start)), Error: w.Err}
+}
+
+// consolidation consolidates three acknowledged memories on node b and
+// requires the result on every node and the sources gone from every
+// listing: a consolidation is a write like any other.
+func consolidation(ctx context.Context, e *Env, cl *cluster.Cluster, ns string, acked []string) report.Consolidation {
+	c := e.Cfg.Phase2
+	n := cl.Nodes[1]
+	k := report.Consolidation{Node: n.Name, StillListed: map[string][]string{}, Lacking: []string{}}
+	if len(acked) < 3 {
+		k.Error = "fewer than 3 acknowledged writes to consolidate"
+		return k
+	}
+	k.Sources = slices.Clone(acked[:3])
+	id, _, err := n.Client.Consolidate(ctx, "ai:ship-gate", ns, "phase2-consolidated", k.Sources)
+	if err != nil {
+		k.Error = err.Error()
+		return k
+	}
+	k.ID = id
+	start := time.Now()
+	for {
+		k.Lacking, k.StillListed = []string{}, map[string][]string{}
+		for _, m := range cl.Nodes {
+			if ok, _ := m.Client.Exists(ctx, id); !ok {
+				k.Lacking = append(k.Lacking, m.Name)
+			}
+			ids, err := m.Client.ListIDs(ctx, ns)
+			if err != nil {
+				k.StillListed[m.Name] = []string{"listing failed: " + err.Error()}
+				continue
+			}
+			for _, src := range k.Sources {
+				if slices.Contains(ids, src) {
+					k.StillListed[m.Name] = append(k.StillListed[m.Name], src)
+				}
+			}
+		}
+		k.ConvergeMS = ms(time.Since(start))
+		if k.Converged = len(k.Lacking) == 0 && len(k.StillListed) == 0; k.Converged || time.Since(start) >= c.SettleMax.D() || ctx.Err() != nil {
+			return k
+		}
+		select {
+		case <-time.After(c.SettlePoll.D()):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// crashAfterAck kills node c, writes to a (so b's ack is the second copy),
+// SIGKILLs a and b together and restarts b alone: an acknowledged copy
+// must be durable, not waiting in memory. Then a and c come back.
+func crashAfterAck(ctx context.Context, e *Env, cl *cluster.Cluster, ns string) report.Durability {
+	a, b, c := cl.Nodes[0], cl.Nodes[1], cl.Nodes[2]
+	d := report.Durability{Survivor: b.Name}
+	syncMS := strconv.FormatInt(e.Cfg.Phase2.RejoinSyncInterval.D().Milliseconds(), 10)
+	restart := func(ns ...*cluster.Node) {
+		for _, n := range ns {
+			if !n.Alive() {
+				if err := n.Start(ctx, "--sync-interval-ms", syncMS); err != nil && d.Error == "" {
+					d.Error = fmt.Sprintf("restart %s: %v", n.Name, err)
+				}
+			}
+		}
+	}
+	defer restart(a, b, c)
+	c.Kill()
+	d.Probe = write(ctx, a, ns)
+	if d.Probe.Status != 201 {
+		d.Error = fmt.Sprintf("write with one peer down got %d %s, want 201", d.Probe.Status, d.Probe.Code)
+		return d
+	}
+	var wg sync.WaitGroup
+	for _, n := range []*cluster.Node{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.Kill() }()
+	}
+	wg.Wait()
+	restart(b)
+	ok, err := b.Client.Exists(ctx, d.Probe.ID)
+	if err != nil {
+		d.Error = err.Error()
+	}
+	d.Survived = ok
+	return d
+}
+
 // rejoin restarts the killed nodes with anti-entropy on and requires every
-// acknowledged id (burst and probe 1) on every node.
-func rejoin(ctx context.Context, e *Env, cl *cluster.Cluster, restart []*cluster.Node, ns string, acked []string, p1 report.Probe) report.Rejoin {
+// acknowledged id, per namespace, on every node.
+func rejoin(ctx context.Context, e *Env, cl *cluster.Cluster, restart []*cluster.Node, expect map[string][]string) report.Rejoin {
 	c := e.Cfg.Phase2
 	rj := report.Rejoin{MissingIDs: map[string][]string{}}
-	sync := strconv.FormatInt(c.RejoinSyncInterval.D().Milliseconds(), 10)
+	syncMS := strconv.FormatInt(c.RejoinSyncInterval.D().Milliseconds(), 10)
 	for _, n := range restart {
 		rj.Nodes = append(rj.Nodes, n.Name)
-		if err := n.Start(ctx, "--sync-interval-ms", sync); err != nil {
+		if err := n.Start(ctx, "--sync-interval-ms", syncMS); err != nil {
 			rj.Error = fmt.Sprintf("restart %s: %v", n.Name, err)
 			return rj
 		}
@@ -144,18 +259,13 @@ func rejoin(ctx context.Context, e *Env, cl *cluster.Cluster, restart []*cluster
 		nodes = append(nodes, validate.Node{Name: n.Name, Client: n.Client})
 	}
 	start := time.Now()
-	burst := validate.Settle(ctx, nodes, ns, acked, c.SettlePoll.D(), c.RejoinMax.D())
-	rj.Acked = len(acked)
-	rj.Complete = burst.Converged
-	for n, m := range burst.Missing {
-		rj.MissingIDs[n] = m
-	}
-	if p1.Status == 201 && p1.ID != "" {
-		rj.Acked++
-		left := c.RejoinMax.D() - time.Since(start)
-		probe := validate.Settle(ctx, nodes, ns+"-probe1", []string{p1.ID}, c.SettlePoll.D(), max(left, c.SettlePoll.D()))
-		rj.Complete = rj.Complete && probe.Converged
-		for n, m := range probe.Missing {
+	rj.Complete = true
+	for _, ns := range slices.Sorted(maps.Keys(expect)) {
+		left := max(c.RejoinMax.D()-time.Since(start), c.SettlePoll.D())
+		conv := validate.Settle(ctx, nodes, ns, expect[ns], c.SettlePoll.D(), left)
+		rj.Acked += len(expect[ns])
+		rj.Complete = rj.Complete && conv.Converged
+		for n, m := range conv.Missing {
 			rj.MissingIDs[n] = append(rj.MissingIDs[n], m...)
 		}
 	}

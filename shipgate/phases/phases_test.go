@@ -113,7 +113,8 @@ func TestPhase2GreenOnCleanTrio(t *testing.T) {
 	if !r.Pass {
 		t.Fatalf("clean trio red: %s", reasons(r.Reasons))
 	}
-	if r.OK != 40 || r.Counts["b"] != 40 || r.Probe1 != "201" || r.Probe2 != "503" || !r.Rejoin.Complete {
+	if r.OK != 40 || r.Counts["b"] != 40 || r.Probe1 != "201" || r.Probe2 != "503" || !r.Rejoin.Complete ||
+		!r.Consolidation.Converged || !r.Durability.Survived || r.Rejoin.Acked != 40-3+1+2 {
 		t.Fatalf("unexpected measurements: %+v", r)
 	}
 	ops, err := history.Load(filepath.Join(e.RunDir, Phase2History))
@@ -196,5 +197,27 @@ func TestPhase3Green(t *testing.T) {
 	}
 	if r.SrcDigest == "" || r.SrcDigest != r.DstDigest || r.DstCount != 300 || r.SeededLinks == 0 || r.DstLinks != r.SeededLinks {
 		t.Fatalf("round trip: %+v", r)
+	}
+}
+
+// TestPhase2CatchesEveryPlantedBug runs phase 2 once per remaining fault
+// switch; each must turn it red with a reason that names the defect.
+func TestPhase2CatchesEveryPlantedBug(t *testing.T) {
+	needFederation(t)
+	for fault, want := range map[string]string{
+		"double-count-ack":           "probe2 (b and c down) got 201",
+		"skip-replicate-consolidate": "did not replicate",
+		"ack-before-durable":         "crash after ack",
+	} {
+		t.Run(fault, func(t *testing.T) {
+			c := small()
+			c.Phase2.SettleMax = config.Duration(3 * time.Second)
+			c.Phase2.RejoinMax = config.Duration(3 * time.Second)
+			c.PhaseNodeArgs = map[string][]string{"2": {"--unsafe-fault-injection", "--fault", fault}}
+			r := Phase2(ctx(t), newEnv(t, c))
+			if r.Pass || !strings.Contains(reasons(r.Reasons), want) {
+				t.Fatalf("%s: pass=%v, want a reason with %q:\n%s", fault, r.Pass, want, reasons(r.Reasons))
+			}
+		})
 	}
 }

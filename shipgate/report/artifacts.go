@@ -67,11 +67,34 @@ type Phase1 struct {
 
 // Probe is one quorum probe write.
 type Probe struct {
-	Status int     `json:"status"`
-	Code   string  `json:"code,omitempty"`
-	ID     string  `json:"id,omitempty"`
-	MS     float64 `json:"ms"`
-	Error  string  `json:"error,omitempty"`
+	Status     int     `json:"status"`
+	Code       string  `json:"code,omitempty"`
+	ID         string  `json:"id,omitempty"`
+	QuorumAcks int     `json:"quorum_acks,omitempty"`
+	MS         float64 `json:"ms"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// Consolidation checks that a consolidation replicates: the new memory on
+// every node and its sources gone from every node's listing.
+type Consolidation struct {
+	ID          string              `json:"id"`
+	Sources     []string            `json:"sources"`
+	Node        string              `json:"node"`
+	Converged   bool                `json:"converged"`
+	ConvergeMS  float64             `json:"converge_ms"`
+	Lacking     []string            `json:"lacking_nodes"` // nodes without the new memory
+	StillListed map[string][]string `json:"still_listed"`  // sources a node still lists
+	Error       string              `json:"error,omitempty"`
+}
+
+// Durability is the crash-after-ack check: with one peer down, a write
+// acknowledged by W=2 must survive SIGKILL of both nodes that hold it.
+type Durability struct {
+	Probe    Probe  `json:"probe"`
+	Survivor string `json:"survivor"` // the acknowledging peer, restarted alone
+	Survived bool   `json:"survived"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Rejoin is the catch-up of restarted nodes after the probes.
@@ -119,6 +142,8 @@ type Phase2 struct {
 	Converged         bool                `json:"converged"`
 	ConvergeMS        float64             `json:"converge_ms"`
 	ConvergenceSeries []validate.Sample   `json:"convergence_series"`
+	Consolidation     Consolidation       `json:"consolidation"`
+	Durability        Durability          `json:"durability"`
 	Probe1Detail      Probe               `json:"probe1"`
 	Probe2Detail      Probe               `json:"probe2"`
 	Rejoin            Rejoin              `json:"rejoin"`

@@ -78,6 +78,20 @@ func Verdict2(p *Phase2, c config.Phase2Config, nodeTimeout config.Duration) []s
 	if !p.Converged {
 		r = append(r, fmt.Sprintf("not converged within %s", c.SettleMax))
 	}
+	if c := p.Consolidation; !c.Converged {
+		r = append(r, fmt.Sprintf("consolidation %s on node-%s did not replicate in %.0f ms: nodes lacking it %v, sources still listed %v %s",
+			c.ID, c.Node, c.ConvergeMS, c.Lacking, c.StillListed, c.Error))
+	}
+	if d := p.Durability; !d.Survived {
+		msg := fmt.Sprintf("crash after ack: write %s acknowledged (HTTP %d) by node-a and node-%s was lost when both were SIGKILLed", d.Probe.ID, d.Probe.Status, d.Survivor)
+		if d.Error != "" {
+			msg += ": " + d.Error
+		}
+		r = append(r, msg)
+	}
+	if p.Probe1Detail.QuorumAcks > 2 {
+		r = append(r, fmt.Sprintf("probe1 reported %d quorum acks with only 2 nodes alive: an ack was counted twice", p.Probe1Detail.QuorumAcks))
+	}
 	if p.Probe1 != "201" {
 		r = append(r, fmt.Sprintf("probe1 (node b down) got %s, want 201 (W=%d must hold with one peer)", p.Probe1, c.QuorumWrites))
 	}

@@ -56,7 +56,8 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 	put("phase2.json", Phase2{Phase: 2, Pass: true, Reasons: []string{}, TotalWrites: 200, ExpectedWrites: 200, OK: 4,
 		Counts: map[string]int{"a": 4, "b": 4, "c": 4}, MissingIDs: map[string][]string{}, Converged: true,
 		Probe1: "201", Probe2: "503", Probe2Detail: Probe{Status: 503, Code: "quorum_not_met", MS: float64(cfg2.QuorumTimeout.D().Milliseconds())},
-		Rejoin: Rejoin{Complete: true}, History: "history-phase2.jsonl", Timing: tm})
+		Rejoin: Rejoin{Complete: true}, History: "history-phase2.jsonl", Timing: tm,
+		Consolidation: Consolidation{ID: "C1", Converged: true}, Durability: Durability{Survivor: "b", Survived: true}})
 	rep := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":1000,"content_digest":{"source":"d1","destination":"d1"}}`)
 	idem := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":0,"content_digest":{"source":"d1","destination":"d1"}}`)
 	put("phase3.json", Phase3{Phase: 3, Pass: true, Reasons: []string{}, ReportForward: rep, ReportIdempotent: idem, ReportReverse: rep,
@@ -141,6 +142,28 @@ func TestPhase2Probe201When503Due(t *testing.T) {
 		p.Probe2, p.Probe2Detail = "201", Probe{Status: 201, ID: "X"}
 	})
 	mustFail(t, dir, "probe2 (b and c down) got 201")
+}
+
+func TestPhase2ConsolidationNotReplicated(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) {
+		p.Consolidation = Consolidation{ID: "C1", Node: "b", Lacking: []string{"a", "c"}}
+	})
+	mustFail(t, dir, "consolidation C1 on node-b did not replicate")
+}
+
+func TestPhase2CrashAfterAckLosesWrite(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) {
+		p.Durability = Durability{Probe: Probe{Status: 201, ID: "D1"}, Survivor: "b"}
+	})
+	mustFail(t, dir, "crash after ack: write D1 acknowledged")
+}
+
+func TestPhase2AckCountedTwice(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase2.json", func(p *Phase2) { p.Probe1Detail.QuorumAcks = 4 })
+	mustFail(t, dir, "an ack was counted twice")
 }
 
 func TestPhase2ListingOmitsIDs(t *testing.T) {
