@@ -4,6 +4,7 @@
 package gate
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +59,15 @@ type Run struct {
 // LoadRun reads a run directory. Missing or broken artifacts are recorded
 // in the Run, never returned as errors: the verdict must be computable for
 // any directory, and that verdict is FAIL when anything is absent.
-func LoadRun(dir string) (*Run, error) {
+func LoadRun(dir string) (*Run, error) { return loadRun(dir, false) }
+
+// LoadRunHeader is LoadRun for listings: every verdict and status is the
+// same, but only the fields that decide them (and the summary's header:
+// ids, times, provenance, timings) are decoded, not the measurements. The
+// dashboard over 100 full campaigns stays well inside its time budget.
+func LoadRunHeader(dir string) (*Run, error) { return loadRun(dir, true) }
+
+func loadRun(dir string, header bool) (*Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -67,20 +76,20 @@ func LoadRun(dir string) (*Run, error) {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
 	r := &Run{Dir: dir, ID: filepath.Base(filepath.Clean(dir))}
-	r.loadSummary()
+	r.loadSummary(header)
 	for _, n := range Phase1Nodes {
-		r.Phase1 = append(r.Phase1, loadArtifact(dir, fmt.Sprintf("phase1-node-%s.json", n), 1, n, false))
+		r.Phase1 = append(r.Phase1, loadArtifact(dir, fmt.Sprintf("phase1-node-%s.json", n), 1, n, false, header))
 	}
 	failedBefore := r.Phase1Status() == StatusFail
 	for p := 2; p <= 4; p++ {
-		a := loadArtifact(dir, fmt.Sprintf("phase%d.json", p), p, "", failedBefore)
+		a := loadArtifact(dir, fmt.Sprintf("phase%d.json", p), p, "", failedBefore, header)
 		r.Phases = append(r.Phases, a)
 		failedBefore = failedBefore || a.Status == StatusFail
 	}
 	return r, nil
 }
 
-func (r *Run) loadSummary() {
+func (r *Run) loadSummary(header bool) {
 	raw, err := os.ReadFile(filepath.Join(r.Dir, SummaryFile))
 	if err != nil {
 		r.SummaryErr = "no " + SummaryFile
@@ -89,8 +98,8 @@ func (r *Run) loadSummary() {
 		}
 		return
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+	m, err := decodeObject(raw, header, summaryHeader{})
+	if err != nil {
 		r.SummaryErr = fmt.Sprintf("%s does not parse as an object", SummaryFile)
 		return
 	}
@@ -105,7 +114,7 @@ func (r *Run) loadSummary() {
 	}
 }
 
-func loadArtifact(dir, name string, phase int, node string, failedBefore bool) Artifact {
+func loadArtifact(dir, name string, phase int, node string, failedBefore, header bool) Artifact {
 	a := Artifact{File: name, Phase: phase, Node: node}
 	raw, err := os.ReadFile(filepath.Join(dir, name))
 	if errors.Is(err, os.ErrNotExist) {
@@ -121,8 +130,8 @@ func loadArtifact(dir, name string, phase int, node string, failedBefore bool) A
 		a.Reasons = []string{err.Error()}
 		return a
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+	m, err := decodeObject(raw, header, artifactHeader{})
+	if err != nil {
 		a.Reasons = []string{name + " is empty or not a JSON object"}
 		return a
 	}
@@ -237,3 +246,57 @@ func (r *Run) Failures() []string {
 
 // Pass is the strict outcome.
 func (r *Run) Pass() bool { return len(r.Failures()) == 0 }
+
+// The fields a header load keeps. Pointers tell "absent" from zero values.
+type artifactHeader struct {
+	Phase   *float64 `json:"phase"`
+	Pass    *bool    `json:"pass"`
+	Reasons []any    `json:"reasons"`
+}
+
+type summaryHeader struct {
+	CampaignID  *string        `json:"campaign_id"`
+	CompletedAt *string        `json:"completed_at"`
+	StartedAt   *string        `json:"started_at"`
+	OverallPass *bool          `json:"overall_pass"`
+	WallSeconds *float64       `json:"wall_seconds"`
+	Reasons     []any          `json:"reasons"`
+	Provenance  map[string]any `json:"provenance"`
+	Timings     []any          `json:"timings"`
+}
+
+// decodeObject decodes a JSON object fully, or (header) only the fields of
+// the header type, returned in the same map form with the same keys.
+func decodeObject[H any](raw []byte, header bool, _ H) (map[string]any, error) {
+	if !header {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+			return nil, fmt.Errorf("not a JSON object")
+		}
+		return m, nil
+	}
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	var h H
+	if err := json.Unmarshal(trimmed, &h); err != nil {
+		return nil, err
+	}
+	// Round-trip the few kept fields through their JSON names so callers
+	// see exactly what a full decode would give for them.
+	b, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		if v == nil {
+			delete(m, k) // absent in the file
+		}
+	}
+	return m, nil
+}

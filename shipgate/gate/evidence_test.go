@@ -54,6 +54,7 @@ func TestEmptyAndCorruptArtifacts(t *testing.T) {
 			if run.Pass() {
 				t.Fatalf("%s = %q passes", name, body)
 			}
+			sameVerdicts(t, d)
 		})
 	}
 	// A directory with no artifacts at all (upstream's 26 soak "passes").
@@ -91,3 +92,34 @@ func TestUpstreamArtifactsJudged(t *testing.T) {
 		t.Fatalf("failing checks: %s", got)
 	}
 }
+
+// sameVerdicts: the dashboard's header load must judge a run exactly as the
+// full load does.
+func sameVerdicts(t *testing.T, dir string) {
+	t.Helper()
+	full, _ := gate.LoadRun(dir)
+	head, _ := gate.LoadRunHeader(dir)
+	if full.Pass() != head.Pass() || full.HasEvidence() != head.HasEvidence() || full.ID != head.ID || !full.CompletedAt.Equal(head.CompletedAt) {
+		t.Fatalf("header load disagrees: pass %v/%v evidence %v/%v id %s/%s", full.Pass(), head.Pass(), full.HasEvidence(), head.HasEvidence(), full.ID, head.ID)
+	}
+	for p := 1; p <= 4; p++ {
+		if full.PhaseStatus(p) != head.PhaseStatus(p) {
+			t.Fatalf("phase %d: full %s, header %s", p, full.PhaseStatus(p), head.PhaseStatus(p))
+		}
+	}
+}
+
+func TestHeaderLoadAgrees(t *testing.T) {
+	for i, r := range []fixture.Run{{}, {FailPhase: 1}, {FailPhase: 3}, {OmitPhase: 2}, {OmitPhase: 4, OverallPass: ptrTrue()}} {
+		d := filepath.Join(t.TempDir(), "r")
+		r.ID, r.Version = "r", "0.7.0"
+		if err := fixture.Write(d, r); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("case %d", i)
+		sameVerdicts(t, d)
+	}
+	sameVerdicts(t, t.TempDir())
+}
+
+func ptrTrue() *bool { b := true; return &b }

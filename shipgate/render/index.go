@@ -70,7 +70,7 @@ func Index(runsDir string) (int, error) {
 			page.Canaries = append(page.Canaries, canaryFrom(e.Name(), raw))
 			continue
 		}
-		r, err := gate.LoadRun(dir)
+		r, err := gate.LoadRunHeader(dir)
 		if err != nil {
 			return 0, err
 		}
