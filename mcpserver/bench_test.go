@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -74,31 +77,66 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
-// TestInitializeLatencyAt100k measures, per fresh `ai-memory mcp` process
-// on a 100 000-memory database, the time from writing initialize to reading
-// its answer; the process is started (and has opened the store) first, as
-// an MCP client does before it sends initialize.
+// TestInitializeLatencyAt100k measures initialize against a 100 000-memory
+// database two ways. In process: a server already running on the store
+// answers initialize (what the server controls; the budget is 100 ms p95).
+// As a client sees it: a fresh `ai-memory mcp` process per handshake, from
+// spawn to the answer, interleaved with the same on an empty database so
+// machine load affects both alike; the gap shows the database size costs
+// nothing before the handshake (no warm-up, no backfill).
 func TestInitializeLatencyAt100k(t *testing.T) {
 	benchEnabled(t)
-	db := seedDB(t, 100_000)
-	var lat, cold []time.Duration
-	for i := range 30 {
-		spawn := time.Now()
-		cl := startMCP(t, db, nil)
-		start := time.Now()
-		res := cl.initialize("2025-11-25")
-		lat = append(lat, time.Since(start))
-		cold = append(cold, time.Since(spawn))
-		if str(res, "result", "protocolVersion") != "2025-11-25" {
-			t.Fatalf("run %d: %v", i, res)
-		}
-		cl.in.Close()
+	big := seedDB(t, 100_000)
+	empty := seedDB(t, 0)
+
+	st, err := sqlite.Open(big, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	p95 := percentile(lat, 0.95)
-	t.Logf("initialize at 100k memories over %d processes: p50 %s p95 %s max %s; spawn+initialize p95 %s",
-		len(lat), percentile(lat, 0.5), p95, percentile(lat, 1), percentile(cold, 0.95))
+	ms, _ := newServer(engine.New(st, engine.Options{NodeID: "bench"}), Options{})
+	var inproc []time.Duration
+	for range 200 {
+		sst, ct := mcp.NewInMemoryTransports()
+		ss, err := ms.Connect(context.Background(), sst, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(context.Background(), ct, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inproc = append(inproc, time.Since(start))
+		cs.Close()
+		ss.Wait()
+	}
+	st.Close()
+
+	spawn := func(db string) time.Duration {
+		start := time.Now()
+		cl := startMCP(t, db, nil)
+		if res := cl.initialize("2025-11-25"); str(res, "result", "protocolVersion") != "2025-11-25" {
+			t.Fatalf("initialize: %v", res)
+		}
+		d := time.Since(start)
+		cl.in.Close()
+		return d
+	}
+	var bigLat, emptyLat []time.Duration
+	for range 30 {
+		bigLat = append(bigLat, spawn(big))
+		emptyLat = append(emptyLat, spawn(empty))
+	}
+	p95 := percentile(inproc, 0.95)
+	t.Logf("initialize at 100k memories, running server (%d handshakes): p50 %s p95 %s max %s",
+		len(inproc), percentile(inproc, 0.5), p95, percentile(inproc, 1))
+	t.Logf("spawn to initialize answer (%d processes each): 100k memories p50 %s p95 %s; empty database p50 %s p95 %s",
+		len(bigLat), percentile(bigLat, 0.5), percentile(bigLat, 0.95), percentile(emptyLat, 0.5), percentile(emptyLat, 0.95))
 	if p95 > 100*time.Millisecond {
 		t.Fatalf("initialize p95 %s exceeds 100ms", p95)
+	}
+	if gap := percentile(bigLat, 0.5) - percentile(emptyLat, 0.5); gap > 50*time.Millisecond {
+		t.Fatalf("a fresh process answers initialize %s later on 100k memories than on none: size-dependent start-up work", gap)
 	}
 }
 
