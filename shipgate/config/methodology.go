@@ -43,12 +43,18 @@ id must be present on every node, checked id by id (paged listing plus a direct
 GET for any id the listing lacks), within %s, polled every %s; the time to
 converge is recorded. A listing that omits ids a node holds is a failure of its
 own (this is what made upstream's partition class score 0.2).
-Probes: SIGKILL node b, then a write to node a must get 201; SIGKILL node c,
-then a write to node a must get 503 quorum_not_met within %s + %s.
-Rejoin: b and c restart (anti-entropy every %s) and must hold every
-acknowledged id within %s.
+Consolidation: three acknowledged memories are consolidated on node b; the
+result must reach every node and the sources leave every listing.
+Crash after ack: with node c down, a write to node a is acknowledged by W=2
+(a and b); both are SIGKILLed and b restarts alone: the write must be there.
+Probes: SIGKILL node b, then a write to node a must get 201 (reporting no
+more quorum acks than live nodes); SIGKILL node c, then a write to node a
+must get 503 quorum_not_met within %s + %s.
+Rejoin: b and c restart (anti-entropy every %s) and every node must hold
+every acknowledged id (burst, consolidation, crash probe, probe 1) within %s.
 Pass: 100%% of acknowledged ids on every node (min_present_fraction %.3f),
-both probes as expected, rejoin complete.
+consolidation replicated, the crash-after-ack write survived, both probes as
+expected, rejoin complete.
 
 ## Phase 3: migration
 
