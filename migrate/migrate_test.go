@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,7 +129,7 @@ func TestNamespaceCopiesItsMemoriesAndTheirLinks(t *testing.T) {
 	seed(t, src, 200)
 	rep := run(t, src, dst, Options{Namespace: "proj-1/sub", Batch: 64})
 	mems, _, err := dst.ListMemories(context.Background(), memory.ListQuery{
-		States: []memory.State{memory.StateActive, memory.StateArchived, memory.StateDeleted}})
+		Limit: 1000, States: []memory.State{memory.StateActive, memory.StateArchived, memory.StateDeleted}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,5 +312,52 @@ func TestRedactHidesPasswords(t *testing.T) {
 	}
 	if strings.Contains(rep.FromURL, "secret") || rep.ToURL != "/tmp/x.db" {
 		t.Fatalf("report URLs %q %q", rep.FromURL, rep.ToURL)
+	}
+}
+
+// TestSearchMatchesTheSameAfterMigration: the copy answers full-text
+// queries with the same memories as the original (order may differ: the
+// backends rank with different formulas).
+func TestSearchMatchesTheSameAfterMigration(t *testing.T) {
+	src, pg := openURL(t, sqliteURL(t, "src.db")), openURL(t, pgtest.New(t))
+	seed(t, src, 300)
+	extra := []string{"see example.com/path, v2.0", "state-of-the-art zebra_crossing", "CAFÉ Crème brûlée", "ze\u200bbra"}
+	var b memory.Batch
+	for i, content := range extra {
+		m := seedMemory(1000 + i)
+		m.Content = content
+		b.Memories = append(b.Memories, m)
+	}
+	if _, err := src.Apply(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	run(t, src, pg, Options{})
+	matched := 0
+	for _, text := range []string{"zebra", "naive cafe", "NAÏVE", "日本語", "herds river", "memory 00042",
+		"example", "v2", "crossing", "creme", "word content", "quotes double", "标签1", "🎉", "t3 shared"} {
+		for _, all := range []bool{true, false} {
+			q := memory.SearchQuery{Terms: memory.Terms(text), MatchAll: all,
+				ListQuery: memory.ListQuery{Limit: 1000}}
+			var sets [2][]string
+			for i, s := range []memory.Store{src, pg} {
+				hits, err := s.Search(context.Background(), q)
+				if err != nil {
+					t.Fatalf("%q: %v", text, err)
+				}
+				for _, h := range hits {
+					sets[i] = append(sets[i], h.Memory.ID)
+				}
+				sort.Strings(sets[i])
+			}
+			if strings.Join(sets[0], ",") != strings.Join(sets[1], ",") {
+				t.Errorf("search %q (all=%v): SQLite %d hits, PostgreSQL %d hits", text, all, len(sets[0]), len(sets[1]))
+			}
+			if len(sets[0]) > 0 {
+				matched++
+			}
+		}
+	}
+	if matched < 20 {
+		t.Fatalf("only %d of 30 queries matched anything; the comparison says little", matched)
 	}
 }

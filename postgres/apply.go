@@ -34,18 +34,18 @@ const applyLock = 0x61692d6d656d02
 const upsertMemories = `
 INSERT INTO memories (id, tier, namespace, title, content, tags, priority, confidence,
 	source, agent_id, metadata, access_count, created_at, updated_at, last_accessed_at,
-	expires_at, state, archived_at, origin, version, seq)
+	expires_at, state, archived_at, origin, version, fts, seq)
 SELECT id, tier, namespace, title, content,
 	ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), priority, confidence,
 	source, agent_id, metadata::jsonb, access_count, created_at, updated_at, last_accessed_at,
-	expires_at, state, archived_at, origin, version, nextval('change_seq')
+	expires_at, state, archived_at, origin, version, fts::tsvector, nextval('change_seq')
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 	$7::integer[], $8::double precision[], $9::text[], $10::text[], $11::text[], $12::bigint[],
 	$13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::text[],
-	$18::timestamptz[], $19::text[], $20::bigint[])
+	$18::timestamptz[], $19::text[], $20::bigint[], $21::text[])
 	AS u(id, tier, namespace, title, content, tags, priority, confidence,
 	source, agent_id, metadata, access_count, created_at, updated_at, last_accessed_at,
-	expires_at, state, archived_at, origin, version)
+	expires_at, state, archived_at, origin, version, fts)
 ORDER BY id COLLATE "C" -- row locks in id order, as Touch takes them: no deadlock cycle
 ON CONFLICT (id) DO UPDATE SET
 	tier = EXCLUDED.tier, namespace = EXCLUDED.namespace, title = EXCLUDED.title,
@@ -56,7 +56,7 @@ ON CONFLICT (id) DO UPDATE SET
 	last_accessed_at = GREATEST(memories.last_accessed_at, EXCLUDED.last_accessed_at),
 	created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
 	expires_at = EXCLUDED.expires_at, state = EXCLUDED.state, archived_at = EXCLUDED.archived_at,
-	origin = EXCLUDED.origin, version = EXCLUDED.version, seq = EXCLUDED.seq
+	origin = EXCLUDED.origin, version = EXCLUDED.version, fts = EXCLUDED.fts, seq = EXCLUDED.seq
 WHERE (memories.version, memories.origin) < (EXCLUDED.version, EXCLUDED.origin)`
 
 const upsertLinks = `

@@ -8,14 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Changes returns up to limit rows applied after afterSeq, in seq order.
+// Changes returns up to limit rows (at most MaxLimit) applied after
+// afterSeq, in seq order.
 // It first finds the page's seq window over all three tables (index-only
 // work), then reads the rows inside it, both in one snapshot.
 func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error) {
 	cs := memory.ChangeSet{NextSeq: afterSeq}
-	if limit <= 0 {
-		return cs, memory.Errorf(memory.CodeInvalid, "changes: limit must be positive")
-	}
+	limit = pageLimit(limit)
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var upper int64
 		var n int

@@ -69,7 +69,7 @@ func latestRecords(in []memory.Record) []*memory.Record {
 	return out
 }
 
-// memoryColumnsOf turns rows into the 20 column arrays of upsertMemories;
+// memoryColumnsOf turns rows into the 21 column arrays of upsertMemories;
 // nil when there are none.
 func memoryColumnsOf(ms []*memory.Memory) ([]any, error) {
 	if len(ms) == 0 {
@@ -79,7 +79,7 @@ func memoryColumnsOf(ms []*memory.Memory) ([]any, error) {
 	var (
 		ids, tiers, namespaces, titles, contents = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		tags, sources, agents, metas, states     = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		origins                                  = make([]string, n)
+		origins, docs                            = make([]string, n), make([]string, n)
 		priorities                               = make([]int32, n)
 		confidences                              = make([]float64, n)
 		accessCounts, versions                   = make([]int64, n), make([]int64, n)
@@ -109,10 +109,11 @@ func memoryColumnsOf(ms []*memory.Memory) ([]any, error) {
 		accessCounts[i], versions[i] = m.AccessCount, int64(m.Version)
 		created[i], updated[i] = m.CreatedAt, m.UpdatedAt
 		accessed[i], expires[i], archived[i] = m.LastAccessedAt, m.ExpiresAt, m.ArchivedAt
+		docs[i] = ftsDocument(m.Title, m.Content, m.Tags)
 	}
 	return []any{ids, tiers, namespaces, titles, contents, tags, priorities, confidences,
 		sources, agents, metas, accessCounts, created, updated, accessed, expires, states,
-		archived, origins, versions}, nil
+		archived, origins, versions, docs}, nil
 }
 
 func linkColumnsOf(ls []*memory.Link) []any {

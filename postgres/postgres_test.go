@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -205,5 +206,55 @@ func TestOversizedTitleIsTooLarge(t *testing.T) {
 	_, err := s.Apply(context.Background(), &memory.Batch{Memories: []memory.Memory{m}})
 	if memory.ErrorCode(err) != memory.CodeTooLarge {
 		t.Fatalf("got %v, want too_large", err)
+	}
+}
+
+// TestSearchTokenisesLikeTerms: documents split where SQLite's unicode61
+// splits them (and memory.Terms splits queries), case and diacritics
+// folded, so the same words match on both backends.
+func TestSearchTokenisesLikeTerms(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	docs := map[string]string{
+		"host":    "see example.com/path and v2.0 release",
+		"hyphen":  "state-of-the-art zebra_crossing",
+		"accent":  "CAFÉ Crème brûlée",
+		"zwsp":    "ze\u200bbra in hiding",
+		"huge":    strings.Repeat("lion ", 13000) + "tailword", // past 256 postings and position 16383
+		"decomp":  "Cafe\u0301 au lait",                        // e + combining acute
+		"numbers": "route 66 x²",
+	}
+	var b memory.Batch
+	for id, content := range docs {
+		b.Memories = append(b.Memories, testMemory(id, id, content, 1))
+	}
+	if _, err := s.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string][]string{
+		"example":       {"host"},
+		"com path":      {"host"},
+		"v2":            {"host"}, // "v2.0" is "v2" and "0", as Terms splits it
+		"art crossing":  {"hyphen"},
+		"cafe":          {"accent", "decomp"},
+		"creme brulee":  {"accent"},
+		"ZEBRA":         {"hyphen"}, // zebra_crossing splits at "_"; a zero-width space splits too
+		"tailword lion": {"huge"},
+		"66":            {"numbers"},
+		"lait ÉXAMPLE":  nil,
+		"\u200b":        nil,
+	} {
+		hits, err := s.Search(ctx, memory.SearchQuery{Terms: memory.Terms(query), MatchAll: true})
+		if err != nil {
+			t.Fatalf("%q: %v", query, err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Memory.ID)
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("search %q: got %v, want %v", query, got, want)
+		}
 	}
 }

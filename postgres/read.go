@@ -89,8 +89,8 @@ func (w *where) sql() string {
 
 // listFilters turns the filters of q (not its paging) into conditions.
 func listFilters(q memory.ListQuery) (*where, error) {
-	if q.Limit < 0 || q.Offset < 0 {
-		return nil, memory.Errorf(memory.CodeInvalid, "limit and offset must not be negative")
+	if q.Offset < 0 {
+		return nil, memory.Errorf(memory.CodeInvalid, "offset must not be negative")
 	}
 	w := &where{}
 	if len(q.States) == 0 {
@@ -129,17 +129,32 @@ func listFilters(q memory.ListQuery) (*where, error) {
 	return w, nil
 }
 
+// Page sizes of ListMemories, Search and Changes, the same as the SQLite
+// store's so the engine pages alike on both: no limit means DefaultLimit,
+// and no call reads more than MaxLimit rows.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 1000
+)
+
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
 // paging appends keyset, offset and limit; limit+1 rows are asked for so
 // the caller learns whether more exist.
-func paging(w *where, q memory.ListQuery) string {
+func paging(w *where, q memory.ListQuery, limit int) string {
 	if q.AfterID != "" {
 		w.add("id > ?", q.AfterID)
 	}
-	tail := ""
-	if q.Limit > 0 {
-		w.args = append(w.args, q.Limit+1)
-		tail += fmt.Sprintf(" LIMIT $%d", len(w.args))
-	}
+	w.args = append(w.args, limit+1)
+	tail := fmt.Sprintf(" LIMIT $%d", len(w.args))
 	if q.Offset > 0 {
 		w.args = append(w.args, q.Offset)
 		tail += fmt.Sprintf(" OFFSET $%d", len(w.args))
@@ -153,7 +168,8 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	if err != nil {
 		return nil, false, err
 	}
-	tail := paging(w, q)
+	limit := pageLimit(q.Limit)
+	tail := paging(w, q, limit)
 	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+` FROM memories`+w.sql()+` ORDER BY id`+tail, w.args...)
 	if err != nil {
 		return nil, false, wrap("list memories", err)
@@ -162,9 +178,9 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	if err != nil {
 		return nil, false, wrap("list memories", err)
 	}
-	more := q.Limit > 0 && len(mems) > q.Limit
+	more := len(mems) > limit
 	if more {
-		mems = mems[:q.Limit]
+		mems = mems[:limit]
 	}
 	return mems, more, nil
 }

@@ -18,10 +18,6 @@ var migrations = []string{
 	`
 CREATE SEQUENCE change_seq;
 
-CREATE FUNCTION tags_text(text[]) RETURNS text
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN array_to_string($1, ' ');
-
 CREATE TABLE memories (
 	id               text COLLATE "C" PRIMARY KEY,
 	tier             text NOT NULL,
@@ -44,12 +40,8 @@ CREATE TABLE memories (
 	origin           text COLLATE "C" NOT NULL,
 	version          bigint NOT NULL,
 	seq              bigint NOT NULL,
-	-- 'simple' = lower-casing without stemming or stop words, like SQLite's
-	-- unicode61, so both backends match the same terms.
-	fts tsvector GENERATED ALWAYS AS (
-		setweight(to_tsvector('simple', title), 'A') ||
-		setweight(to_tsvector('simple', content), 'B') ||
-		setweight(to_tsvector('simple', tags_text(tags)), 'C')) STORED
+	-- title (weight A), content (B) and tags (C), tokenised by Apply (fts.go)
+	fts              tsvector NOT NULL
 );
 CREATE UNIQUE INDEX memories_seq ON memories (seq);
 CREATE INDEX memories_ns_title ON memories (namespace, title) WHERE state = 'active';

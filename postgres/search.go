@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	memory "github.com/aimemory/ai-memory"
 )
@@ -18,7 +17,7 @@ const relevanceScale = 10
 // Search runs a full-text query: every term (MatchAll) or any term, over
 // title (weight A), content (B) and tags (C), best first, ties by id.
 func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.SearchHit, error) {
-	query := tsquery(q.Terms, q.MatchAll)
+	query := ftsQuery(q.Terms, q.MatchAll)
 	if query == "" {
 		return nil, nil
 	}
@@ -30,15 +29,13 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 		w.add("id > ?", q.AfterID)
 	}
 	w.args = append(w.args, query)
-	// The query is a parameter: user text never becomes SQL, and tsquery
-	// quotes each term so it never becomes tsquery syntax either.
-	tsq := "to_tsquery('simple', $" + strconv.Itoa(len(w.args)) + ")"
+	// The query is a parameter: user text never becomes SQL, and ftsQuery
+	// quotes every lexeme so it never becomes tsquery syntax either.
+	tsq := "$" + strconv.Itoa(len(w.args)) + "::tsquery"
 	w.conds = append(w.conds, "fts @@ "+tsq)
 	tail := ""
-	if q.Limit > 0 {
-		w.args = append(w.args, q.Limit)
-		tail += " LIMIT $" + strconv.Itoa(len(w.args))
-	}
+	w.args = append(w.args, pageLimit(q.Limit))
+	tail += " LIMIT $" + strconv.Itoa(len(w.args))
 	if q.Offset > 0 {
 		w.args = append(w.args, q.Offset)
 		tail += " OFFSET $" + strconv.Itoa(len(w.args))
@@ -58,26 +55,4 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 		hits = append(hits, h)
 	}
 	return hits, wrap("search", rows.Err())
-}
-
-// tsquery joins terms as quoted lexemes with & or |. Inside quotes only the
-// quote and the backslash are special, so doubling the one and escaping the
-// other makes any term a plain lexeme: operators, colons, parentheses and
-// stars in a term stay text. to_tsquery then normalises each lexeme with the
-// 'simple' configuration, as the document side was.
-func tsquery(terms []string, all bool) string {
-	parts := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t == "" {
-			continue
-		}
-		t = strings.ReplaceAll(t, `\`, `\\`)
-		t = strings.ReplaceAll(t, `'`, `''`)
-		parts = append(parts, "'"+t+"'")
-	}
-	op := " | "
-	if all {
-		op = " & "
-	}
-	return strings.Join(parts, op)
 }
