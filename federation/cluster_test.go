@@ -139,7 +139,7 @@ func startCluster(t *testing.T, n, w int, tune func(*testNode, *Config)) []*test
 }
 
 func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -48,7 +48,7 @@ func TestQuorumWriteReachesEveryNode(t *testing.T) {
 	if len(ids) != 100 {
 		t.Fatalf("%d writes acknowledged, want 100", len(ids))
 	}
-	eventually(t, 10*time.Second, converged(t, nodes, ids))
+	eventually(t, 60*time.Second, converged(t, nodes, ids))
 }
 
 func TestQuorumNotMetWhenPeersDown(t *testing.T) {

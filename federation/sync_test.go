@@ -29,7 +29,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 		ids = append(ids, id)
 	}
 	nodes[2].start(t, testConfig(nodes, nodes[2], 2), nil)
-	eventually(t, 10*time.Second, converged(t, nodes, ids))
+	eventually(t, 60*time.Second, converged(t, nodes, ids))
 	eventually(t, 5*time.Second, func() string {
 		for _, p := range nodes[2].fed.Status().Peers {
 			if p.NodeID == "" || p.HighWaterSeq == 0 || p.LagSeq != 0 || p.LagMs < 0 || p.LastContact == nil || p.RowsPulled < 300 {
