@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -36,82 +37,119 @@ const (
 
 // fold lower-cases s and removes diacritics (é → e, ß stays ß).
 func fold(s string) string {
-	d := norm.NFD.String(strings.ToLower(s))
+	s = strings.ToLower(s)
+	if isASCII(s) {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		if unicode.Is(unicode.Mn, r) {
 			return -1
 		}
 		return r
-	}, d)
+	}, norm.NFD.String(s))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // tokens splits folded text into runs of letters, numbers and private-use
 // characters (FTS5 unicode61's default token categories "L* N* Co");
-// everything else, zero-width and bidi controls included, separates.
-func tokens(s string, emit func(string)) {
-	var b strings.Builder
+// everything else, zero-width and bidi controls included, separates. The
+// slice passed to emit is reused.
+func tokens(s string, emit func([]byte)) {
+	var tok []byte
 	flush := func() {
-		if b.Len() > 0 && b.Len() <= maxLexemeBytes {
-			emit(b.String())
+		if len(tok) > 0 && len(tok) <= maxLexemeBytes {
+			emit(tok)
 		}
-		b.Reset()
+		tok = tok[:0]
 	}
 	for _, r := range fold(s) {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r):
-			b.WriteRune(r)
-		default:
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+				tok = append(tok, byte(r))
+			} else {
+				flush()
+			}
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) {
+			tok = utf8.AppendRune(tok, r)
+		} else {
 			flush()
 		}
 	}
 	flush()
 }
 
-// quoteLexeme quotes a lexeme for tsvector and tsquery input.
-func quoteLexeme(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, `'`, `''`) + "'"
+// quoteLexeme appends a lexeme quoted for tsvector and tsquery input.
+func quoteLexeme(b []byte, lex string) []byte {
+	b = append(b, '\'')
+	for i := 0; i < len(lex); i++ {
+		switch lex[i] {
+		case '\'':
+			b = append(b, '\'', '\'')
+		case '\\':
+			b = append(b, '\\', '\\')
+		default:
+			b = append(b, lex[i])
+		}
+	}
+	return append(b, '\'')
 }
 
 // ftsDocument builds the tsvector literal of a memory: title words weigh
 // A, content B, tags C; positions run on across the three.
 func ftsDocument(title, content string, tags []string) string {
-	type posting struct{ entries []string }
-	postings := map[string]*posting{}
-	pos := 0
-	add := func(weight string) func(string) {
-		return func(lex string) {
+	// Each posting is position<<2 | weight (0 = A, 1 = B, 2 = C).
+	postings := map[string][]uint32{}
+	pos := uint32(0)
+	add := func(weight uint32) func([]byte) {
+		return func(lex []byte) {
 			pos++
-			p := postings[lex]
-			if p == nil {
-				p = &posting{}
-				postings[lex] = p
+			p, seen := postings[string(lex)] // no allocation on a hit
+			if !seen {
+				postings[string(lex)] = []uint32{min(pos, maxPosition)<<2 | weight}
+				return
 			}
-			if len(p.entries) < maxLexemePosting {
-				p.entries = append(p.entries, strconv.Itoa(min(pos, maxPosition))+weight)
+			if len(p) < maxLexemePosting {
+				postings[string(lex)] = append(p, min(pos, maxPosition)<<2|weight)
 			}
 		}
 	}
-	tokens(title, add("A"))
-	tokens(content, add("B"))
+	tokens(title, add(0))
+	tokens(content, add(1))
 	for _, t := range tags {
-		tokens(t, add("C"))
+		tokens(t, add(2))
 	}
 	lexemes := make([]string, 0, len(postings))
 	for lex := range postings {
 		lexemes = append(lexemes, lex)
 	}
 	sort.Strings(lexemes) // deterministic text; PostgreSQL sorts anyway
-	var b strings.Builder
+	b := make([]byte, 0, 2*len(content)+64)
 	for i, lex := range lexemes {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(quoteLexeme(lex))
-		b.WriteByte(':')
-		b.WriteString(strings.Join(postings[lex].entries, ","))
+		b = quoteLexeme(b, lex)
+		for j, p := range postings[lex] {
+			if j == 0 {
+				b = append(b, ':')
+			} else {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(p>>2), 10)
+			b = append(b, "ABC"[p&3])
+		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // ftsQuery builds the tsquery literal for terms: each term's lexemes (a
@@ -119,22 +157,32 @@ func ftsDocument(title, content string, tags []string) string {
 // must all match) joined with & (all) or | (any). Terms without letters or
 // digits carry nothing to match and are left out; "" means no query.
 func ftsQuery(terms []string, all bool) string {
-	var parts []string
-	for _, t := range terms {
-		var lex []string
-		tokens(t, func(l string) { lex = append(lex, quoteLexeme(l)) })
-		switch len(lex) {
-		case 0:
-			continue
-		case 1:
-			parts = append(parts, lex[0])
-		default:
-			parts = append(parts, "("+strings.Join(lex, " & ")+")")
-		}
-	}
 	op := " | "
 	if all {
 		op = " & "
 	}
-	return strings.Join(parts, op)
+	var b []byte
+	for _, t := range terms {
+		var lex []string
+		tokens(t, func(l []byte) { lex = append(lex, string(l)) })
+		if len(lex) == 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, op...)
+		}
+		if len(lex) > 1 {
+			b = append(b, '(')
+		}
+		for i, l := range lex {
+			if i > 0 {
+				b = append(b, " & "...)
+			}
+			b = quoteLexeme(b, l)
+		}
+		if len(lex) > 1 {
+			b = append(b, ')')
+		}
+	}
+	return string(b)
 }
