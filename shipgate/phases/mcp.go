@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"os"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
@@ -18,25 +18,44 @@ import (
 func (e *Env) mcpToolCount(ctx context.Context, dir, db string) (tools, pages int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, e.Cfg.Phase1.CommandTimeout.D())
 	defer cancel()
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
+	// Real pipes, not io.Pipe: the child holds the far ends itself, so its
+	// exit closes stdout (EOF here) without waiting on our goroutines.
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return 0, 0, err
+	}
+	defer outR.Close()
 	p, err := e.Sup.Start(cluster.ProcSpec{
 		Name: "ai-memory mcp", Path: e.Binary, Args: []string{"--db", db, "mcp"}, Dir: dir,
 		Env: []string{"HOME=" + dir, "AI_MEMORY_DB=" + db}, Stdin: inR, Stdout: outW,
 	})
+	inR.Close()
+	outW.Close()
 	if err != nil {
+		inW.Close()
 		return 0, 0, err
 	}
 	defer func() {
-		inW.Close()
+		inW.Close() // EOF asks the server to exit
 		select {
 		case <-p.Done():
 		case <-time.After(2 * time.Second):
 			p.Kill()
 		}
-		outW.Close()
 	}()
-	go func() { <-ctx.Done(); p.Kill(); outW.Close() }()
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Kill()
+		case <-p.Done():
+		}
+	}()
 
 	lines := make(chan []byte)
 	go func() {

@@ -60,7 +60,9 @@ func newEnv(t *testing.T, c config.Campaign) *Env {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	os.Chmod(work, 0o755) // postgres runs unprivileged and must traverse it
+	// Postgres runs unprivileged and must traverse the work directory.
+	os.Chmod(filepath.Dir(work), 0o755)
+	os.Chmod(work, 0o755)
 	t.Cleanup(func() { sup.Close() })
 	e := &Env{Cfg: c, Sup: sup, Provider: cluster.Local{}, Binary: aiMemory, Version: "test",
 		RunDir: t.TempDir(), WorkDir: work, Clock: history.NewClock(), Progress: testProgress{t}, Host: "test"}
