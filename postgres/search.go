@@ -2,17 +2,20 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	memory "github.com/aimemory/ai-memory"
 )
 
-// relevanceScale brings ts_rank_cd (about 0.1 per weighted title match on
-// short texts) into the range of SQLite's -bm25 (a few units), so recall
-// scores weigh text match against priority and recency alike on both
-// backends. The backends rank the same documents in a similar order; the
-// numbers are comparable in size, not identical.
-const relevanceScale = 10
+// rankSQL scores a match like the SQLite store weighs its columns (title
+// 10, tags 3, content 1): ts_rank_cd with weights {D, C, B, A} = {0, 0.3,
+// 0.1, 1} counts each covering occurrence at its column's weight, and the
+// factor 10 puts one title hit at 10, in the range of SQLite's -bm25 (a
+// typical hit scores 1..30). Recall adds priority and recency to this, so
+// both backends weigh text match against them alike; the numbers are
+// comparable in size, not identical.
+const rankSQL = `ts_rank_cd('{0, 0.3, 0.1, 1}', fts, %s) * 10`
 
 // Search runs a full-text query: every term (MatchAll) or any term, over
 // title (weight A), content (B) and tags (C), best first, ties by id.
@@ -40,7 +43,7 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 		w.args = append(w.args, q.Offset)
 		tail += " OFFSET $" + strconv.Itoa(len(w.args))
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+`, ts_rank_cd(fts, `+tsq+`) * `+strconv.Itoa(relevanceScale)+` AS relevance
+	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+`, `+fmt.Sprintf(rankSQL, tsq)+` AS relevance
 		FROM memories`+w.sql()+` ORDER BY relevance DESC, id`+tail, w.args...)
 	if err != nil {
 		return nil, wrap("search", err)
