@@ -20,6 +20,7 @@ const DefaultBatch = 1000
 // Options control a run.
 type Options struct {
 	// Batch is the number of rows per page and per destination transaction.
+	// Stores return at most 1000 rows a page, so larger values act as 1000.
 	Batch int
 	// Namespace limits the copy to memories of that namespace and links
 	// whose source memory is in it; records are not copied then.
