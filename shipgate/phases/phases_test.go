@@ -129,6 +129,7 @@ func TestPhase2RedWithCancelFanoutAfterQuorum(t *testing.T) {
 	needFederation(t)
 	c := small()
 	c.Phase2.SettleMax = config.Duration(3 * time.Second)
+	c.Phase2.RejoinMax = config.Duration(3 * time.Second)
 	c.PhaseNodeArgs = map[string][]string{"2": {"--unsafe-fault-injection", "--fault", "cancel-fanout-after-quorum"}}
 	r := Phase2(ctx(t), newEnv(t, c))
 	if r.Pass {
