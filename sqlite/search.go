@@ -32,13 +32,20 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 	}
 	match := matchExpr(terms, q.MatchAll)
 	limit, offset := pageLimit(q.Limit), max(q.Offset, 0)
+	// One snapshot for ranking and reading: a row changed in between must
+	// not come back with another state or a stale score.
+	r, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer r.tx.Rollback()
 	if onlyLiveness(&q.ListQuery) && offset+limit <= MaxLimit {
-		hits, exact, err := s.searchIndexFirst(ctx, match, &q.ListQuery, limit, offset)
+		hits, exact, err := r.searchIndexFirst(match, &q.ListQuery, limit, offset)
 		if err != nil || exact {
 			return hits, err
 		}
 	}
-	return s.searchJoined(ctx, match, &q.ListQuery, limit, offset)
+	return r.searchJoined(match, &q.ListQuery, limit, offset)
 }
 
 func wantsActive(states []memory.State) bool {
@@ -60,10 +67,10 @@ func onlyLiveness(q *memory.ListQuery) bool {
 // strictly above the k-th survive the filters (any row not read scores at
 // most that much). Otherwise exact is false and the caller falls back to
 // searchJoined.
-func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, exact bool, err error) {
+func (r *reader) searchIndexFirst(match string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, exact bool, err error) {
 	need := offset + limit
 	k := max(2*need, 50)
-	rows, err := s.query(ctx, "SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
+	rows, err := r.query("SELECT rowid, "+relevanceSQL+" AS relevance FROM memories_fts"+
 		" WHERE memories_fts MATCH ? ORDER BY relevance DESC LIMIT ?", match, k)
 	if err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
@@ -89,15 +96,10 @@ func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.Li
 	}
 	complete := len(rowids) < k
 
-	type candidate struct {
-		rowid int64
-		id    string
-		rel   float64
-	}
 	var live []candidate
 	above := 0
 	w := filters(q)
-	err = s.eachCandidate(ctx, rowids, "m.id", w, func(sc scanner, rowid *int64) error {
+	err = r.eachCandidate(rowids, "m.id", w, func(sc scanner, rowid *int64) error {
 		var c candidate
 		if err := sc.Scan(&c.id); err != nil {
 			return err
@@ -124,37 +126,53 @@ func (s *Store) searchIndexFirst(ctx context.Context, match string, q *memory.Li
 	if offset >= len(live) {
 		return nil, true, nil
 	}
-	page := live[offset:min(need, len(live))]
-	pageIDs := make([]int64, len(page))
+	hits, err = r.readHits(live[offset:min(need, len(live))])
+	return hits, err == nil, err
+}
+
+// candidate is a ranked match before its row is read.
+type candidate struct {
+	rowid int64
+	id    string
+	rel   float64
+}
+
+// readHits reads the whole rows of a ranked page, keeping its order.
+func (r *reader) readHits(page []candidate) ([]memory.SearchHit, error) {
+	if len(page) == 0 {
+		return nil, nil
+	}
+	rowids := make([]int64, len(page))
 	at := make(map[int64]int, len(page))
 	for i, c := range page {
-		pageIDs[i], at[c.rowid] = c.rowid, i
+		rowids[i], at[c.rowid] = c.rowid, i
 	}
-	hits = make([]memory.SearchHit, len(page))
-	err = s.eachCandidate(ctx, pageIDs, memoryColumns("m"), &where{}, func(sc scanner, rowid *int64) error {
+	hits := make([]memory.SearchHit, len(page))
+	err := r.eachCandidate(rowids, memoryColumns("m"), &where{}, func(sc scanner, rowid *int64) error {
 		m, err := scanMemory(sc)
 		if err != nil {
 			return err
 		}
-		hits[at[*rowid]] = memory.SearchHit{Memory: m, Relevance: relevance[*rowid]}
+		i := at[*rowid]
+		hits[i] = memory.SearchHit{Memory: m, Relevance: page[i].rel}
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return hits, true, nil
+	return hits, nil
 }
 
 // eachCandidate reads columns of the memories with the given rowids that
 // pass w. fn scans the columns; *rowid holds the row's rowid once it has.
 // CROSS JOIN fixes the join order: SQLite walks the few rowids instead of
 // scanning the state index and probing the list for every row.
-func (s *Store) eachCandidate(ctx context.Context, rowids []int64, columns string, w *where, fn func(sc scanner, rowid *int64) error) error {
+func (r *reader) eachCandidate(rowids []int64, columns string, w *where, fn func(sc scanner, rowid *int64) error) error {
 	list, err := json.Marshal(rowids)
 	if err != nil {
 		return err
 	}
-	rows, err := s.query(ctx, "SELECT c.value, "+columns+" FROM json_each(?) AS c"+
+	rows, err := r.query("SELECT c.value, "+columns+" FROM json_each(?) AS c"+
 		" CROSS JOIN memories m ON m.rowid = c.value"+w.sql(), append([]any{string(list)}, w.args...)...)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
@@ -180,31 +198,34 @@ type rowScanner struct {
 
 func (r rowScanner) Scan(dest ...any) error { return r.rows.Scan(append([]any{r.rowid}, dest...)...) }
 
-// searchJoined joins every match with its row to filter, then ranks.
-func (s *Store) searchJoined(ctx context.Context, match string, q *memory.ListQuery, limit, offset int) ([]memory.SearchHit, error) {
+// searchJoined joins every match with its row to filter, ranks the
+// survivors by relevance and id, and reads whole rows for the page only, so
+// the sort carries ids and scores, not contents.
+func (r *reader) searchJoined(match string, q *memory.ListQuery, limit, offset int) ([]memory.SearchHit, error) {
 	w := filters(q)
-	query := "SELECT " + memoryColumns("m") + ", " + relevanceSQL + " AS relevance" +
+	query := "SELECT m.rowid, m.id, " + relevanceSQL + " AS relevance" +
 		" FROM memories_fts CROSS JOIN memories m ON m.rowid = memories_fts.rowid" +
 		" WHERE memories_fts MATCH ? AND " + strings.Join(w.conds, " AND ") +
 		" ORDER BY relevance DESC, m.id LIMIT ? OFFSET ?"
 	args := append([]any{match}, w.args...)
-	rows, err := s.query(ctx, query, append(args, limit, offset)...)
+	rows, err := r.query(query, append(args, limit, offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	defer rows.Close()
-	var hits []memory.SearchHit
+	var page []candidate
 	for rows.Next() {
-		var h memory.SearchHit
-		if h.Memory, err = scanMemory(rows, &h.Relevance); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.rowid, &c.id, &c.rel); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		hits = append(hits, h)
+		page = append(page, c)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	return hits, nil
+	return r.readHits(page)
 }
 
 // matchExpr quotes every term as an FTS5 string, so no user text is ever

@@ -60,7 +60,12 @@ func TestSearchPathsAgree(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			want, err := s.searchJoined(ctx, matchExpr(terms, all), &lq, lq.Limit, lq.Offset)
+			r, err := s.snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := r.searchJoined(matchExpr(terms, all), &lq, lq.Limit, lq.Offset)
+			r.tx.Rollback()
 			if err != nil {
 				t.Fatal(err)
 			}

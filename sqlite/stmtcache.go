@@ -65,3 +65,27 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	}
 	return s.read.QueryRowContext(ctx, q, args...)
 }
+
+// reader runs cached statements inside one read transaction: a snapshot
+// for reads made of several queries.
+type reader struct {
+	ctx context.Context
+	s   *Store
+	tx  *sql.Tx
+}
+
+// snapshot begins a read transaction; the caller rolls r.tx back.
+func (s *Store) snapshot(ctx context.Context) (*reader, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return &reader{ctx: ctx, s: s, tx: tx}, nil
+}
+
+func (r *reader) query(q string, args ...any) (*sql.Rows, error) {
+	if st := r.s.stmts.get(r.ctx, q); st != nil {
+		return r.tx.StmtContext(r.ctx, st).QueryContext(r.ctx, args...)
+	}
+	return r.tx.QueryContext(r.ctx, q, args...)
+}
