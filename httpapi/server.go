@@ -62,8 +62,11 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	handler http.Handler
-	// deliveries counts webhook deliveries still running.
-	deliveries sync.WaitGroup
+	// deliveries counts webhook drainers still running (see notify).
+	deliveries  sync.WaitGroup
+	notifyMu    sync.Mutex
+	notifyQueue []memory.Memory
+	draining    bool
 }
 
 // New builds a server with every built-in route mounted.
