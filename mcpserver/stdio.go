@@ -64,7 +64,7 @@ func (c *lineConn) readLoop(in io.Reader) {
 		case <-c.closed:
 			return
 		}
-		if err != nil {
+		if err != nil && err != errLineTooLong {
 			return
 		}
 	}
@@ -73,35 +73,28 @@ func (c *lineConn) readLoop(in io.Reader) {
 var errLineTooLong = errors.New("line exceeds the maximum length")
 
 // readLine reads one line without its terminator. An over-long line is
-// consumed and reported as errLineTooLong with a nil line.
+// consumed to its end and reported as errLineTooLong.
 func readLine(r *bufio.Reader) ([]byte, error) {
 	var buf []byte
+	tooLong := false
 	for {
 		chunk, err := r.ReadSlice('\n')
-		if len(buf)+len(chunk) <= MaxLineBytes {
+		if !tooLong && len(buf)+len(chunk) > MaxLineBytes {
+			tooLong, buf = true, nil
+		}
+		if !tooLong {
 			buf = append(buf, chunk...)
-		} else {
-			buf = nil
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
-			if buf == nil {
-				for err == bufio.ErrBufferFull { // skip the rest of the line
-					_, err = r.ReadSlice('\n')
-				}
-				if err != nil {
-					return nil, err
-				}
-				return nil, errLineTooLong
-			}
 			continue
+		case err == io.EOF && tooLong:
+			return nil, errLineTooLong
+		case err == io.EOF && len(bytes.TrimSpace(buf)) > 0:
+			return buf, nil // last line without a newline
 		case err != nil:
-			if len(bytes.TrimSpace(buf)) > 0 && err == io.EOF {
-				return buf, nil // last line without a newline
-			}
 			return nil, err
-		}
-		if buf == nil {
+		case tooLong:
 			return nil, errLineTooLong
 		}
 		return buf, nil
