@@ -34,8 +34,10 @@ func (n *Node) syncLoop(p *peer) {
 }
 
 // pull applies the peer's change feed from the high-water mark until the
-// end. The mark moves only after a page is durably applied, so a crash
-// re-reads at most one page, which LWW makes harmless.
+// end. The next page is fetched while the current one is applied, so the
+// network and JSON work overlaps the store's. The mark moves only after a
+// page is durably applied, so a crash re-reads at most one page, which
+// LWW makes harmless.
 func (n *Node) pull(ctx context.Context, p *peer) error {
 	node, hwm := p.identity()
 	if node == "" {
@@ -50,10 +52,14 @@ func (n *Node) pull(ctx context.Context, p *peer) error {
 		}
 		node = a.NodeID
 	}
-	for ctx.Err() == nil {
-		a, err := n.page(ctx, p, hwm, n.cfg.PageSize)
-		if err != nil {
-			return err
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	pages := make(chan fetched)
+	go n.prefetch(fctx, p, hwm, pages)
+	for f := range pages {
+		a := f.answer
+		if f.err != nil {
+			return f.err
 		}
 		if a.NodeID != node { // the URL now answers with another store
 			_, err := n.adopt(ctx, p, a.NodeID)
@@ -79,11 +85,32 @@ func (n *Node) pull(ctx context.Context, p *peer) error {
 			}
 		})
 		n.reportLag(p)
-		if !a.More {
-			return nil
-		}
 	}
 	return ctx.Err()
+}
+
+// fetched is one page read ahead by prefetch.
+type fetched struct {
+	answer sinceAnswer
+	err    error
+}
+
+// prefetch reads the feed from seq page after page into out, one page
+// ahead of the applier, until the last page, an error, or ctx ends.
+func (n *Node) prefetch(ctx context.Context, p *peer, seq int64, out chan<- fetched) {
+	defer close(out)
+	for {
+		a, err := n.page(ctx, p, seq, n.cfg.PageSize)
+		select {
+		case out <- fetched{a, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil || !a.More {
+			return
+		}
+		seq = a.NextSeq
+	}
 }
 
 func (n *Node) page(ctx context.Context, p *peer, seq int64, limit int) (sinceAnswer, error) {
