@@ -14,10 +14,11 @@ import (
 
 // Switch names, as given to `serve --fault`.
 const (
-	// CancelFanoutAfterQuorum aborts the pushes still owed to peers once the
+	// CancelFanoutAfterQuorum drops the pushes still owed to peers once the
 	// write quorum is met (upstream #309: acknowledged writes missing on
-	// peers). The anti-entropy loop is off too, or it would heal the loss
-	// within a second and hide the defect.
+	// peers). Pushes go to one peer after another so the drop is certain
+	// even on loopback. The anti-entropy loop is off too, or it would heal
+	// the loss within a second and hide the defect.
 	CancelFanoutAfterQuorum = "cancel-fanout-after-quorum"
 	// DoubleCountAck counts every acknowledgement twice, the coordinator's
 	// own durable commit included, so W copies are reported after about W/2
