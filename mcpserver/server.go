@@ -123,10 +123,6 @@ func tool[In, Out any](ms *mcp.Server, name, title, desc string, readOnly bool, 
 		OutputSchema: schemaFor[Out](nil),
 		Annotations:  &mcp.ToolAnnotations{Title: title, ReadOnlyHint: readOnly},
 	}
-	if !readOnly {
-		destructive := false
-		t.Annotations.DestructiveHint = &destructive
-	}
 	mcp.AddTool(ms, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
 		out, err := h(ctx, req, in)
 		if err != nil {
