@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -52,8 +53,9 @@ func runMCP(cmd *cobra.Command, _ []string) error {
 	}
 	srv, wait := mcpserver.NewWithWait(eng, opts)
 	defer wait()
+	// Run returns nil when the client closes stdin, the normal end.
 	err = srv.Run(cmd.Context(), &mcpserver.LineTransport{In: os.Stdin, Out: os.Stdout})
-	if err == context.Canceled {
+	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
