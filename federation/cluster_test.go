@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,7 +30,9 @@ type testNode struct {
 	srv  *http.Server
 	// wrap, when set before start, decorates the node's handler (delays).
 	wrap func(http.Handler) http.Handler
-	down bool
+	// apiKey, when set before start, guards the node's API.
+	apiKey string
+	down   bool
 }
 
 // newTestNodes reserves a listener per node so every node knows its
@@ -61,7 +62,7 @@ func peersOf(nodes []*testNode, self *testNode) []string {
 }
 
 // start opens the node's store and serves it with cfg (Peers filled in).
-func (n *testNode) start(t *testing.T, cfg Config, tlsCfg *tls.Config) {
+func (n *testNode) start(t *testing.T, cfg Config) {
 	t.Helper()
 	if n.ln == nil {
 		ln, err := net.Listen("tcp", n.addr)
@@ -82,18 +83,14 @@ func (n *testNode) start(t *testing.T, cfg Config, tlsCfg *tls.Config) {
 	}
 	n.fed = fed
 	n.eng.SetReplicator(fed)
-	api := httpapi.New(httpapi.Options{Engine: n.eng, FederationEnabled: true})
+	api := httpapi.New(httpapi.Options{Engine: n.eng, FederationEnabled: true, APIKey: n.apiKey})
 	fed.Mount(api)
 	var h http.Handler = api
 	if n.wrap != nil {
 		h = n.wrap(h)
 	}
-	n.srv = &http.Server{Handler: h, TLSConfig: tlsCfg}
-	ln := n.ln
-	if tlsCfg != nil {
-		ln = tls.NewListener(ln, tlsCfg)
-	}
-	go n.srv.Serve(ln)
+	n.srv = &http.Server{Handler: h}
+	go n.srv.Serve(n.ln)
 	fed.Start()
 	n.down = false
 	t.Cleanup(func() { n.stop() })
@@ -133,7 +130,7 @@ func startCluster(t *testing.T, n, w int, tune func(*testNode, *Config)) []*test
 		if tune != nil {
 			tune(nd, &cfg)
 		}
-		nd.start(t, cfg, nil)
+		nd.start(t, cfg)
 	}
 	return nodes
 }

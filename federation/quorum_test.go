@@ -94,7 +94,7 @@ func blackhole(t *testing.T) string {
 func TestQuorumTimeout(t *testing.T) {
 	nodes := newTestNodes(t, 1)
 	cfg := Config{Peers: []string{blackhole(t), blackhole(t)}, W: 2, QuorumTimeout: 300 * time.Millisecond, SyncInterval: -1}
-	nodes[0].start(t, cfg, nil)
+	nodes[0].start(t, cfg)
 	start := time.Now()
 	_, err := nodes[0].store(t, "nobody answers")
 	me := quorumError(t, err)
@@ -114,12 +114,12 @@ func TestAckCountedOncePerNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes[1].start(t, testConfig(nodes, nodes[1], 1), nil)
+	nodes[1].start(t, testConfig(nodes, nodes[1], 1))
 	go (&http.Server{Handler: nodes[1].srv.Handler}).Serve(second)
 	t.Cleanup(func() { second.Close() })
 	cfg := testConfig(nodes, nodes[0], 3)
 	cfg.Peers = append(cfg.Peers, "http://"+second.Addr().String())
-	nodes[0].start(t, cfg, nil)
+	nodes[0].start(t, cfg)
 	_, err = nodes[0].store(t, "one peer, two urls")
 	me := quorumError(t, err)
 	if me.Details["got"] != 2 {
@@ -133,7 +133,7 @@ func TestFanoutSurvivesCallerCancel(t *testing.T) {
 	nodes := newTestNodes(t, 3)
 	nodes[2].wrap = delayPush(300 * time.Millisecond)
 	for _, n := range nodes {
-		n.start(t, Config{Peers: peersOf(nodes, n), W: 2, QuorumTimeout: 2 * time.Second, SyncInterval: -1}, nil)
+		n.start(t, Config{Peers: peersOf(nodes, n), W: 2, QuorumTimeout: 2 * time.Second, SyncInterval: -1})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	res, err := nodes[0].eng.Store(ctx, engine.NewMemory{Title: "cancelled caller", Content: "c", Namespace: "fed"})

@@ -18,7 +18,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 	nodes := newTestNodes(t, 3)
 	nodes[2].unplug()
 	for _, n := range nodes[:2] {
-		n.start(t, testConfig(nodes, n, 2), nil)
+		n.start(t, testConfig(nodes, n, 2))
 	}
 	var ids []string
 	for i := range 300 {
@@ -28,7 +28,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
-	nodes[2].start(t, testConfig(nodes, nodes[2], 2), nil)
+	nodes[2].start(t, testConfig(nodes, nodes[2], 2))
 	eventually(t, 60*time.Second, converged(t, nodes, ids))
 	eventually(t, 5*time.Second, func() string {
 		for _, p := range nodes[2].fed.Status().Peers {
@@ -45,14 +45,14 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 func TestSurvivorsConvergeWithoutCoordinator(t *testing.T) {
 	nodes := newTestNodes(t, 3)
 	nodes[1].unplug()
-	nodes[2].start(t, Config{Peers: peersOf(nodes, nodes[2]), W: 1, SyncInterval: -1}, nil)
-	nodes[0].start(t, Config{Peers: []string{nodes[2].url}, W: 2, SyncInterval: -1}, nil)
+	nodes[2].start(t, Config{Peers: peersOf(nodes, nodes[2]), W: 1, SyncInterval: -1})
+	nodes[0].start(t, Config{Peers: []string{nodes[2].url}, W: 2, SyncInterval: -1})
 	id, err := nodes[0].store(t, "only on a and c")
 	if err != nil {
 		t.Fatal(err)
 	}
 	nodes[0].stop()
-	nodes[1].start(t, testConfig(nodes, nodes[1], 2), nil)
+	nodes[1].start(t, testConfig(nodes, nodes[1], 2))
 	eventually(t, 5*time.Second, func() string {
 		if !nodes[1].activeIDs(t)[id] {
 			return "b never pulled the row c got from the dead coordinator"
@@ -128,8 +128,8 @@ func TestFaultSkipConsolidateDiverges(t *testing.T) {
 // memory; closing its store before the delayed apply (a crash) loses them.
 func TestFaultAckBeforeDurableLosesOnCrash(t *testing.T) {
 	nodes := newTestNodes(t, 2)
-	nodes[1].start(t, Config{Peers: []string{nodes[0].url}, W: 1, SyncInterval: -1, Faults: faults.Set{AckBeforeDurable: true}}, nil)
-	nodes[0].start(t, Config{Peers: []string{nodes[1].url}, W: 2, SyncInterval: -1}, nil)
+	nodes[1].start(t, Config{Peers: []string{nodes[0].url}, W: 1, SyncInterval: -1, Faults: faults.Set{AckBeforeDurable: true}})
+	nodes[0].start(t, Config{Peers: []string{nodes[1].url}, W: 2, SyncInterval: -1})
 	id, err := nodes[0].store(t, "acked in memory")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestFaultAckBeforeDurableLosesOnCrash(t *testing.T) {
 
 func TestHeadSeq(t *testing.T) {
 	nodes := newTestNodes(t, 1)
-	nodes[0].start(t, Config{Peers: []string{blackhole(t)}, W: 1, SyncInterval: -1}, nil)
+	nodes[0].start(t, Config{Peers: []string{blackhole(t)}, W: 1, SyncInterval: -1})
 	b := &memory.Batch{}
 	for i := range 3000 {
 		now := time.Now().UTC()
