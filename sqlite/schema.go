@@ -51,8 +51,6 @@ CREATE VIRTUAL TABLE memories_fts USING fts5 (
 	content = '', contentless_delete = 1,
 	tokenize = 'unicode61 remove_diacritics 2'
 );
--- Document frequency per term, for dropping near-stopwords from OR queries.
-CREATE VIRTUAL TABLE memories_fts_terms USING fts5vocab (memories_fts, 'row');
 CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories WHEN new.state = 'active' BEGIN
 	INSERT INTO memories_fts (rowid, title, content, tags) VALUES (new.rowid, new.title, new.content, new.tags);
 END;

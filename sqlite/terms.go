@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -95,9 +93,12 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, terms []string) (int6
 			return 0, nil, fmt.Errorf("count active memories: %w", err)
 		}
 	}
+	// Counting through MATCH tokenizes the term exactly as the index did
+	// (case and diacritics folded), so "café" counts the rows holding "cafe".
 	for _, i := range missing {
-		err := s.queryRow(ctx, "SELECT doc FROM memories_fts_terms WHERE term = ?", terms[i]).Scan(&dfs[i])
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		err := s.queryRow(ctx, "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?",
+			matchExpr(terms[i:i+1], true)).Scan(&dfs[i])
+		if err != nil {
 			return 0, nil, fmt.Errorf("term frequency of %q: %w", terms[i], err)
 		}
 	}
