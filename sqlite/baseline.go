@@ -18,6 +18,7 @@ func BareInsertBaseline(path string, n int, synchronous string) ([]time.Duration
 	if err != nil {
 		return nil, err
 	}
+	useFdatasync.Do(enableFdatasync) // the same sync call as a Store
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("baseline: %s exists; it needs a fresh file", path)
 	}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
+	"modernc.org/sqlite"
 )
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -60,6 +62,9 @@ func TestPragmas(t *testing.T) {
 		}
 		if got := pragma(t, s.w.conn, "busy_timeout"); got != "10000" {
 			t.Errorf("busy_timeout %s, want 10000", got)
+		}
+		if runtime.GOOS == "linux" && !sqlite.FdatasyncEnabled() {
+			t.Error("commits sync with fsync, want fdatasync")
 		}
 	}
 }
