@@ -170,10 +170,9 @@ func (s *server) notifyAsync(m memory.Memory) {
 }
 
 // Handler serves MCP over Streamable HTTP (mount it at /mcp behind the API
-// key middleware). Requests whose Origin header names a host other than
-// the request's own, or a non-loopback host when the server is on
-// loopback, are refused with 403 (DNS rebinding protection); the SDK
-// additionally refuses a non-loopback Host on a loopback listener.
+// key middleware). A request carrying an Origin that is not a loopback
+// origin is refused with 403 (browsers: cross-site and DNS rebinding); the
+// SDK additionally refuses a non-loopback Host on a loopback listener.
 func Handler(e *engine.Engine, opts Options) http.Handler {
 	ms := New(e, opts)
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms }, &mcp.StreamableHTTPOptions{
