@@ -161,9 +161,11 @@ func check(name string, v, limit float64, higherIsBetter bool) target {
 	return target{Name: name, Value: v, Limit: limit, Met: met}
 }
 
-// benchDB is --db when given explicitly, else a fresh temporary file.
+// benchDB is --db when given on the command line, else a fresh temporary
+// file: a default from AI_MEMORY_DB is ignored so a benchmark never fills
+// someone's real store with generated memories.
 func benchDB(cmd *cobra.Command) (path string, cleanup func(), err error) {
-	if f := cmd.Flag("db"); f != nil && f.Changed || os.Getenv("AI_MEMORY_DB") != "" {
+	if f := cmd.Flag("db"); f != nil && f.Changed {
 		path, err := storeurl.SQLitePath(globals.DB)
 		return path, func() {}, err
 	}
