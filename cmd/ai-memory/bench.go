@@ -199,7 +199,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	eng := engine.New(st, engine.Options{NodeID: "bench", PromoteAfter: engine.DefaultPromoteAfter})
 	c := newCorpus(f.vocab)
 	if f.clients > 0 {
-		return benchHTTP(cmd, eng, c)
+		return benchHTTP(cmd, eng, c, path)
 	}
 
 	rep := benchReport{N: f.n, Ops: f.ops, DB: path, Synchronous: strings.ToUpper(f.synchronous)}
@@ -307,7 +307,7 @@ type httpBenchReport struct {
 
 // benchHTTP runs concurrent POST /api/v1/memories clients against an
 // in-process server on a loopback port for --duration.
-func benchHTTP(cmd *cobra.Command, eng *engine.Engine, c *corpus) error {
+func benchHTTP(cmd *cobra.Command, eng *engine.Engine, c *corpus, path string) error {
 	f := &benchFlags
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -365,7 +365,7 @@ func benchHTTP(cmd *cobra.Command, eng *engine.Engine, c *corpus) error {
 		all = append(all, l...)
 	}
 	rep := httpBenchReport{Clients: f.clients, DurationSecs: elapsed.Seconds(), Writes: writes.Load(), Errors: errs.Load(),
-		WritesPerSec: float64(writes.Load()) / elapsed.Seconds(), Latency: summarize(all), DB: "", Synchronous: strings.ToUpper(f.synchronous)}
+		WritesPerSec: float64(writes.Load()) / elapsed.Seconds(), Latency: summarize(all), DB: path, Synchronous: strings.ToUpper(f.synchronous)}
 	rep.Targets = []target{check("http_writes_per_sec", rep.WritesPerSec, 10000, true)}
 	return printResult(cmd, rep, func(w io.Writer) {
 		fmt.Fprintf(w, "%d clients, %.1fs: %d writes (%d errors) = %.0f writes/s; latency p50 %.3f ms p95 %.3f ms p99 %.3f ms\n",

@@ -195,3 +195,25 @@ func TestArchiveConsolidatePendingCommands(t *testing.T) {
 		t.Fatalf("approving nothing: %d %s", r.code, r.stderr)
 	}
 }
+
+// bench runs end to end on a small store and reports every figure.
+func TestBenchSmall(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bench.db")
+	r := runJSON(t, db, "bench", "--n", "300", "--ops", "20", "--synchronous", "NORMAL")
+	for _, k := range []string{"store", "get", "search", "recall", "baseline_insert"} {
+		l, _ := r[k].(map[string]any)
+		if l["n"] != 20.0 || l["p95_ms"].(float64) <= 0 {
+			t.Fatalf("%s: %v", k, r[k])
+		}
+	}
+	if r["n"] != 300.0 || r["store_p95_over_baseline_p95"].(float64) <= 0 || len(r["targets"].([]any)) != 4 {
+		t.Fatalf("bench report: %v", r)
+	}
+	if st := runJSON(t, db, "stats"); st["total"] != 320.0 {
+		t.Fatalf("bench --db wrote %v memories, want 300 seeded + 20 timed", st["total"])
+	}
+	h := runJSON(t, db, "bench", "--http-clients", "2", "--duration", "1s", "--synchronous", "NORMAL")
+	if h["writes"].(float64) < 1 || h["errors"] != 0.0 || h["writes_per_sec"].(float64) <= 0 {
+		t.Fatalf("http bench: %v", h)
+	}
+}
