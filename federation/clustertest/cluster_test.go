@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// The fault-injection tests, whose outcome does not hang on timing, run in
+// parallel with each other and with the other checks marked parallel; the
+// scenarios that kill and pause nodes mid-burst run alone.
+//
 // converge is how long a healthy cluster may take to hold every
 // acknowledged id everywhere; it returns as soon as it does. The
 // fault-injection tests instead wait faultSettle (many sync intervals)
@@ -36,6 +40,7 @@ func TestBurstReachesEveryNode(t *testing.T) {
 }
 
 func TestFaultCancelFanoutFailsBurst(t *testing.T) {
+	t.Parallel()
 	f := []string{"cancel-fanout-after-quorum"}
 	_, miss := burstScenario(t, options{faults: map[int][]string{0: f, 1: f, 2: f}}, 10, faultSettle)
 	if len(miss) == 0 {
@@ -45,6 +50,7 @@ func TestFaultCancelFanoutFailsBurst(t *testing.T) {
 }
 
 func TestFaultListCapFailsBurst(t *testing.T) {
+	t.Parallel()
 	f := []string{"list-cap-20"}
 	_, miss := burstScenario(t, options{faults: map[int][]string{0: f, 1: f, 2: f}}, 10, faultSettle)
 	if len(miss) != 3 || len(miss["a"]) != 20 {
@@ -109,6 +115,7 @@ func TestQuorumProbesAndCatchUp(t *testing.T) {
 }
 
 func TestFaultDoubleCountAckFailsProbe(t *testing.T) {
+	t.Parallel()
 	_, _, downStatus, _, _ := probeScenario(t, options{faults: map[int][]string{0: {"double-count-ack"}}})
 	if downStatus != http.StatusCreated {
 		t.Fatalf("double-count-ack: both peers down answered %d; the fault must make the probe see 201 where 503 is due", downStatus)
@@ -181,6 +188,7 @@ func TestAckedWritesSurvivePeerCrash(t *testing.T) {
 // effectively off (one pull at start): the window is then the fault's
 // whole in-memory delay and the loss does not depend on timing.
 func TestFaultAckBeforeDurableFailsCrash(t *testing.T) {
+	t.Parallel()
 	f := []string{"ack-before-durable"}
 	_, miss := crashScenario(t, options{syncMs: 600_000, faults: map[int][]string{1: f, 2: f}}, faultSettle)
 	if len(miss) == 0 {
@@ -274,6 +282,7 @@ func TestDeletesUpdatesConsolidationConverge(t *testing.T) {
 }
 
 func TestFaultSkipConsolidateFailsMutations(t *testing.T) {
+	t.Parallel()
 	f := []string{"skip-replicate-consolidate"}
 	msg := mutateScenario(t, options{faults: map[int][]string{1: f, 2: f}}, faultSettle)
 	if msg == "" {

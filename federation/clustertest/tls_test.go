@@ -12,6 +12,7 @@ import (
 // A 3-node cluster whose peer links are mutual TLS with throwaway
 // certificates and whose clients need an API key.
 func TestMutualTLSCluster(t *testing.T) {
+	t.Parallel()
 	ca := newCerts(t, "cluster CA")
 	c := newCluster(t, options{certs: ca, apiKey: "test-key"})
 	ids, other := c.burst(c.nodes[0], 4, 10, 0, nil)
@@ -63,6 +64,7 @@ func TestMutualTLSCluster(t *testing.T) {
 
 // Flags that would weaken or misconfigure a node are refused at start.
 func TestServeRefusesUnsafeFlags(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -87,6 +89,7 @@ func TestServeRefusesUnsafeFlags(t *testing.T) {
 // still converges, and an update made after seeing the skewed node's
 // write wins over it, because hybrid logical clocks order it after.
 func TestClockSkewTolerated(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, options{faults: map[int][]string{2: {"clock-skew=10m"}}})
 	a, cc := c.nodes[0], c.nodes[2]
 	var created struct {
