@@ -75,13 +75,16 @@ func Settle(ctx context.Context, nodes []Node, ns string, acked []string, poll, 
 		found[i] = map[string]bool{}
 	}
 	errs := make([]string, len(nodes))
-	for {
+	for round := 0; ; round++ {
+		// The first poll pages the listing (cheap for many ids); later polls
+		// only GET the ids still missing, which costs the nodes far less.
+		list := round == 0
 		var wg sync.WaitGroup
 		for i, n := range nodes {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := pollNode(ctx, n, ns, acked, want, found[i]); err != nil {
+				if err := pollNode(ctx, n, ns, acked, want, found[i], list); err != nil {
 					errs[i] = fmt.Sprintf("node %s: %v", n.Name, err)
 				} else {
 					errs[i] = ""
@@ -144,11 +147,15 @@ func Settle(ctx context.Context, nodes []Node, ns string, acked []string, poll, 
 // pollNode marks in found every acked id the node holds. Ids the listing
 // shows that were never acknowledged (a 503 whose local copy stayed) are
 // not counted: only acknowledged writes are owed.
-func pollNode(ctx context.Context, n Node, ns string, acked []string, want, found map[string]bool) error {
-	ids, lerr := n.Client.ListIDs(ctx, ns)
-	for _, id := range ids {
-		if want[id] {
-			found[id] = true
+func pollNode(ctx context.Context, n Node, ns string, acked []string, want, found map[string]bool, list bool) error {
+	var lerr error
+	if list {
+		var ids []string
+		ids, lerr = n.Client.ListIDs(ctx, ns)
+		for _, id := range ids {
+			if want[id] {
+				found[id] = true
+			}
 		}
 	}
 	var todo []string
