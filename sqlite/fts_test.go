@@ -144,19 +144,27 @@ func TestIndexMergeKeepsSearchExact(t *testing.T) {
 			t.Fatalf("%s: FTS integrity check: %v", when, err)
 		}
 	}
-	// Idle now: the writer merges in steps until nothing is left.
-	deadline := time.Now().Add(30 * time.Second)
-	last, quiet := int64(-1), 0
-	for time.Now().Before(deadline) && quiet < 5 {
-		time.Sleep(100 * time.Millisecond)
-		if n := s.WriteStats().IndexMerges; n == last {
-			quiet++
-		} else {
-			last, quiet = n, 0
+	// Idle now: the writer merges in steps until nothing is left. The probe
+	// runs on the writer goroutine (it is a write), spaced so that the writer
+	// still sees idle time between probes.
+	mergeDue := func() bool {
+		var due bool
+		if err := s.w.do(ctx, true, func(tx *writeTx) error {
+			due = tx.w.merge.due(tx.w.lastSeq)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
+		return due
 	}
-	if last < 2 {
-		t.Fatalf("%d index merge steps after 1100 rows; want the idle merge to run", last)
+	for deadline := time.Now().Add(60 * time.Second); mergeDue(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("index merge still due after a minute (%d steps)", s.WriteStats().IndexMerges)
+		}
+		time.Sleep(3 * mergeIdle)
+	}
+	if n := s.WriteStats().IndexMerges; n < 1 {
+		t.Fatalf("%d index merge steps after 1100 rows; want the idle merge to run", n)
 	}
 	check("after idle merge")
 	if err := s.Optimize(ctx); err != nil {

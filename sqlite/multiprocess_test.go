@@ -87,7 +87,7 @@ func TestTwoProcessesWriteOneFile(t *testing.T) {
 	names := []string{"proc-a", "proc-b"}
 	cmds := make([]*exec.Cmd, len(names))
 	outs := make([]*bytes.Buffer, len(names))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // generous: CI machines are shared
 	defer cancel()
 	for i, name := range names {
 		cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
