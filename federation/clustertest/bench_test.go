@@ -23,7 +23,7 @@ import (
 func BenchmarkQuorumWrite(b *testing.B) {
 	for _, w := range []int{2, 1} {
 		b.Run(fmt.Sprintf("W=%d", w), func(b *testing.B) {
-			c := newCluster(b, options{w: w})
+			c := newCluster(b, options{w: w, syncMs: 1000}) // the serve default
 			a := c.nodes[0]
 			for i := range 50 { // warm connections and caches
 				c.write(a, fmt.Sprintf("warm-%d", i))
