@@ -98,7 +98,7 @@ func Parse(values []string, unsafe bool) (Set, error) {
 }
 
 // Active lists the switches that are on, as they were given, for the
-// startup log and the health and status endpoints.
+// startup log and GET /api/v1/sync/status.
 func (s Set) Active() []string {
 	out := []string{}
 	add := func(on bool, name string) {
