@@ -5,7 +5,6 @@
 package faults
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -119,11 +118,3 @@ func (s Set) Active() []string {
 
 // Any reports whether at least one switch is on.
 func (s Set) Any() bool { return len(s.Active()) > 0 }
-
-// Has reports whether the named switch (without value) is on.
-func (s Set) Has(name string) bool {
-	return slices.ContainsFunc(s.Active(), func(a string) bool {
-		n, _, _ := strings.Cut(a, "=")
-		return n == name
-	})
-}
