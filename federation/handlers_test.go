@@ -10,7 +10,7 @@ import (
 
 // Bad pushes and feed requests get a clear error and change nothing.
 func TestSyncEndpointsRejectBadInput(t *testing.T) {
-	nodes := startCluster(t, 2, 1, nil)
+	nodes := startCluster(t, 2, 2, nil) // W=2: "kept" is on b when store returns
 	id, err := nodes[0].store(t, "kept")
 	if err != nil {
 		t.Fatal(err)
