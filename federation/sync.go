@@ -25,6 +25,7 @@ func (n *Node) syncLoop(p *peer) {
 			p.stat.add(func(s *peerStats) { s.lastErr, s.lastErrAt = "sync: "+err.Error(), time.Now() })
 			n.log.Debug("sync pull failed", "peer", p.url, "err", err)
 		}
+		n.reportLag(p) // also while the peer is unreachable: lag keeps growing
 		select {
 		case <-n.bg.Done():
 			return
@@ -84,7 +85,6 @@ func (n *Node) pull(ctx context.Context, p *peer) error {
 				s.caughtUp = now
 			}
 		})
-		n.reportLag(p)
 	}
 	return ctx.Err()
 }
@@ -131,7 +131,7 @@ func (n *Node) adopt(ctx context.Context, p *peer, node string) (int64, error) {
 			return 0, memory.Errorf(memory.CodeInternal, "stored sync mark %q for %s: %v", raw, node, err)
 		}
 	}
-	p.stat.add(func(s *peerStats) { s.nodeID, s.hwm, s.headSeq = node, hwm, max(s.headSeq, hwm) })
+	p.stat.add(func(s *peerStats) { s.nodeID, s.hwm, s.headSeq = node, hwm, hwm })
 	return hwm, nil
 }
 
