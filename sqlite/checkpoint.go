@@ -12,9 +12,9 @@ import "context"
 // moment a write begins, so the WAL would never restart and would grow
 // without bound.
 const (
-	checkpointRows    = 512 // rows applied since the last checkpoint
-	checkpointCommits = 64  // commits since the last checkpoint
-	checkpointForce   = 4   // × the thresholds: checkpoint even with writes queued
+	checkpointRows    = 2048 // rows applied since the last checkpoint
+	checkpointCommits = 256  // commits since the last checkpoint
+	checkpointForce   = 4    // × the thresholds: checkpoint even with writes queued
 )
 
 type checkpointState struct {
