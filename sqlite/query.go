@@ -33,11 +33,14 @@ func (s *Store) GetMemory(ctx context.Context, id string) (*memory.Memory, error
 	return oneMemory(row, "memory %s", id)
 }
 
+// findByTitleFrom: the unary + keeps the planner off the (namespace, id)
+// index, which walks the whole namespace on every store; (namespace, title)
+// finds the row at once.
+const findByTitleFrom = " FROM memories m WHERE m.namespace = ? AND m.title = ? AND +m.state = 'active' ORDER BY +m.id LIMIT 1"
+
 // FindByTitle returns the active memory with this exact title in namespace.
 func (s *Store) FindByTitle(ctx context.Context, namespace, title string) (*memory.Memory, error) {
-	row := s.queryRow(ctx, "SELECT "+memoryColumns("m")+
-		" FROM memories m WHERE m.namespace = ? AND m.title = ? AND m.state = 'active' ORDER BY m.id LIMIT 1",
-		namespace, title)
+	row := s.queryRow(ctx, "SELECT "+memoryColumns("m")+findByTitleFrom, namespace, title)
 	return oneMemory(row, "memory titled %q", title)
 }
 
