@@ -142,3 +142,22 @@ type Store interface {
 
 	Close() error
 }
+
+// Store page sizes, the same for every backend so the engine pages alike on
+// all of them: a ListMemories, Search or Changes call without a limit
+// returns DefaultPageLimit rows, and none returns more than MaxPageLimit.
+const (
+	DefaultPageLimit = 20
+	MaxPageLimit     = 1000
+)
+
+// PageLimit applies the store page sizes to a requested limit.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultPageLimit
+	case n > MaxPageLimit:
+		return MaxPageLimit
+	}
+	return n
+}

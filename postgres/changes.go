@@ -14,7 +14,7 @@ import (
 // work), then reads the rows inside it, both in one snapshot.
 func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error) {
 	cs := memory.ChangeSet{NextSeq: afterSeq}
-	limit = pageLimit(limit)
+	limit = memory.PageLimit(limit)
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var upper int64
 		var n int

@@ -129,23 +129,11 @@ func listFilters(q memory.ListQuery) (*where, error) {
 	return w, nil
 }
 
-// Page sizes of ListMemories, Search and Changes, the same as the SQLite
-// store's so the engine pages alike on both: no limit means DefaultLimit,
-// and no call reads more than MaxLimit rows.
+// DefaultLimit and MaxLimit are the shared store page sizes.
 const (
-	DefaultLimit = 20
-	MaxLimit     = 1000
+	DefaultLimit = memory.DefaultPageLimit
+	MaxLimit     = memory.MaxPageLimit
 )
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
-	}
-	return n
-}
 
 // paging appends keyset, offset and limit; limit+1 rows are asked for so
 // the caller learns whether more exist.
@@ -168,7 +156,7 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	if err != nil {
 		return nil, false, err
 	}
-	limit := pageLimit(q.Limit)
+	limit := memory.PageLimit(q.Limit)
 	tail := paging(w, q, limit)
 	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+` FROM memories`+w.sql()+` ORDER BY id`+tail, w.args...)
 	if err != nil {

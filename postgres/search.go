@@ -37,7 +37,7 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 	tsq := "$" + strconv.Itoa(len(w.args)) + "::tsquery"
 	w.conds = append(w.conds, "fts @@ "+tsq)
 	tail := ""
-	w.args = append(w.args, pageLimit(q.Limit))
+	w.args = append(w.args, memory.PageLimit(q.Limit))
 	tail += " LIMIT $" + strconv.Itoa(len(w.args))
 	if q.Offset > 0 {
 		w.args = append(w.args, q.Offset)

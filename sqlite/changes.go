@@ -15,7 +15,7 @@ import (
 // page is a consistent snapshot; each is read by its seq index and the
 // results merged.
 func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error) {
-	limit = pageLimit(limit)
+	limit = memory.PageLimit(limit)
 	cs := memory.ChangeSet{NextSeq: afterSeq}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

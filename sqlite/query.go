@@ -10,22 +10,11 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// Page sizes for ListMemories and Search. Transports enforce their own,
-// smaller caps; these keep one call from reading the whole table.
+// DefaultLimit and MaxLimit are the shared store page sizes.
 const (
-	DefaultLimit = 20
-	MaxLimit     = 1000
+	DefaultLimit = memory.DefaultPageLimit
+	MaxLimit     = memory.MaxPageLimit
 )
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
-	}
-	return n
-}
 
 // GetMemory returns a memory in any state.
 func (s *Store) GetMemory(ctx context.Context, id string) (*memory.Memory, error) {
@@ -118,7 +107,7 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	if q.AfterID != "" {
 		w.add("m.id > ?", q.AfterID)
 	}
-	limit := pageLimit(q.Limit)
+	limit := memory.PageLimit(q.Limit)
 	query := "SELECT " + memoryColumns("m") + " FROM memories m" + w.sql() + " ORDER BY m.id LIMIT ? OFFSET ?"
 	rows, err := s.query(ctx, query, append(w.args, limit+1, max(q.Offset, 0))...)
 	if err != nil {

@@ -31,7 +31,7 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 		}
 	}
 	match := matchExpr(terms, q.MatchAll)
-	limit, offset := pageLimit(q.Limit), max(q.Offset, 0)
+	limit, offset := memory.PageLimit(q.Limit), max(q.Offset, 0)
 	// One snapshot for ranking and reading: a row changed in between must
 	// not come back with another state or a stale score.
 	r, err := s.snapshot(ctx)
