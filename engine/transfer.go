@@ -121,8 +121,7 @@ func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 		}
 	}
 	b.Records = x.Records
-	e.clock.Observe(maxVersion(b))
-	applied, err := e.store.Apply(ctx, b)
+	applied, err := e.ApplyReplicated(ctx, b) // imported rows keep their versions
 	res.Imported, res.Links, res.Records = applied.Memories, applied.Links, applied.Records
 	if err != nil {
 		return res, err
