@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
@@ -46,13 +47,24 @@ func syncFile(path string) error {
 // for readers and writers as busy_timeout allows. Useful before copying the
 // file by other means, and to bound the WAL after a burst.
 func (s *Store) Checkpoint(ctx context.Context) error {
-	var busy, logFrames, checkpointed int
-	err := s.aux.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed)
-	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	// The writer's own idle work (index merges, passive checkpoints) can
+	// hold the lock for a moment; wait that out, bounded, before reporting busy.
+	deadline := time.Now().Add(checkpointPatience)
+	for {
+		var busy, logFrames, checkpointed int
+		err := s.aux.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return memory.Errorf(memory.CodeUnavailable, "checkpoint: database busy, %d of %d frames copied", checkpointed, logFrames)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if busy != 0 {
-		return memory.Errorf(memory.CodeUnavailable, "checkpoint: database busy, %d of %d frames copied", checkpointed, logFrames)
-	}
-	return nil
 }
+
+// checkpointPatience bounds how long Checkpoint retries a busy database.
+const checkpointPatience = 5 * time.Second
