@@ -23,21 +23,50 @@ const (
 	Fault   = "fault" // the harness injected or healed a fault (Note says which)
 )
 
-// Op is one line of a history file.
+// What a client asked for (Op.Kind). An empty kind is a put: the phase 2
+// and phase 3 bursts only put.
+const (
+	Put    = "put"    // POST /memories with a title: creates the key, or upserts it
+	Update = "update" // PUT /memories/{id}: new content for a known id
+	Delete = "delete" // DELETE /memories/{id}
+	Link   = "link"   // POST /links from ID to Target
+	Get    = "get"    // GET /memories/{id}
+	List   = "list"   // GET /memories?namespace=, every page
+)
+
+// Op is one line of a history file. An invoke line carries what the
+// client sent (Kind, Key, ID, Value, Target); its completion carries what
+// came back (ID and Version of a write, Value and Version of a get, Items of
+// a list). Values are unique per write, so a value names its write.
 type Op struct {
-	Op     string  `json:"op"`
-	Proc   int     `json:"proc"` // one client process has at most one request in flight
-	TMS    float64 `json:"t_ms"` // monotonic, since the campaign started
-	Phase  int     `json:"phase"`
-	Class  string  `json:"fault,omitempty"`
-	Cycle  int     `json:"cycle,omitempty"`
-	Agent  string  `json:"agent,omitempty"`
-	Node   string  `json:"node,omitempty"`
-	Key    string  `json:"key,omitempty"` // the client's name for the write (its title)
-	ID     string  `json:"id,omitempty"`  // the memory id the server acknowledged
-	Status int     `json:"status,omitempty"`
-	Error  string  `json:"error,omitempty"`
-	Note   string  `json:"note,omitempty"`
+	Op      string  `json:"op"`
+	Kind    string  `json:"kind,omitempty"`
+	Proc    int     `json:"proc"` // one client process has at most one request in flight
+	TMS     float64 `json:"t_ms"` // monotonic, since the campaign started
+	Phase   int     `json:"phase"`
+	Class   string  `json:"fault,omitempty"`
+	Cycle   int     `json:"cycle,omitempty"`
+	Agent   string  `json:"agent,omitempty"`
+	Node    string  `json:"node,omitempty"`
+	Key     string  `json:"key,omitempty"` // the client's name for the memory (its title)
+	ID      string  `json:"id,omitempty"`  // the memory id sent (update, delete, get) or acknowledged (put)
+	Value   string  `json:"value,omitempty"`
+	Version int64   `json:"version,omitempty"` // HLC of the version written or read
+	Target  string  `json:"target,omitempty"`  // a link's target id
+	Items   []Item  `json:"items,omitempty"`   // a list's rows
+	Retry   int     `json:"retry,omitempty"`   // 1.. for a client retry of an unknown outcome
+	Status  int     `json:"status,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Note    string  `json:"note,omitempty"`
+}
+
+// Item is one memory as a client saw it: in a list answer or a node's
+// final dump.
+type Item struct {
+	ID      string `json:"id"`
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Version int64  `json:"version"`
 }
 
 // Clock gives monotonic campaign time.
