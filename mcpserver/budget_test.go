@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -148,10 +149,108 @@ func (c listCost) table() string {
 	return b.String()
 }
 
-func TestToolsListTokenCost(t *testing.T) {
-	c := measure(t, toolsListWire(t, Options{}))
+// budget bounds a tool list in tokens.
+type budget struct {
+	Total   int
+	PerTool int
+}
+
+// The budgets of issue 16: the whole list, and the core profile for
+// clients that want the smallest footprint.
+var (
+	allToolsBudget = budget{Total: 4000, PerTool: 250}
+	coreBudget     = budget{Total: 1200, PerTool: 250}
+)
+
+// check returns one line per tool over its limit, and one if the whole
+// list is.
+func (b budget) check(c listCost) []string {
+	var over []string
+	for _, tc := range c.Tools {
+		if tc.Tokens > b.PerTool {
+			over = append(over, fmt.Sprintf("%s costs %d tokens; limit %d", tc.Name, tc.Tokens, b.PerTool))
+		}
+	}
+	if c.Total > b.Total {
+		over = append(over, fmt.Sprintf("tools/list costs %d tokens; limit %d", c.Total, b.Total))
+	}
+	return over
+}
+
+// requireWithin fails the test when c is over b, printing the table.
+func requireWithin(t *testing.T, b budget, c listCost) {
+	t.Helper()
 	t.Logf("tools/list in cl100k_base tokens:\n%s", c.table())
+	if over := b.check(c); len(over) > 0 {
+		t.Fatalf("over budget:\n%s\n%s", strings.Join(over, "\n"), c.table())
+	}
+}
+
+func TestToolsListTokenBudget(t *testing.T) {
+	c := measure(t, toolsListWire(t, Options{}))
 	if len(c.Tools) != len(upstreamTools) {
 		t.Fatalf("%d tools measured; want %d", len(c.Tools), len(upstreamTools))
+	}
+	requireWithin(t, allToolsBudget, c)
+}
+
+func TestCoreProfileTokenBudget(t *testing.T) {
+	core, err := ParseTools("core")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := measure(t, toolsListWire(t, Options{Tools: core}))
+	if len(c.Tools) != len(CoreTools) {
+		t.Fatalf("%d tools in the core profile; want %d", len(c.Tools), len(CoreTools))
+	}
+	requireWithin(t, coreBudget, c)
+}
+
+// inflate returns a copy of pages where the named tools' descriptions
+// (every tool when names is empty) end with extra.
+func inflate(t *testing.T, pages []json.RawMessage, extra string, names ...string) []json.RawMessage {
+	t.Helper()
+	var out []json.RawMessage
+	for _, p := range pages {
+		var page map[string]any
+		if err := json.Unmarshal(p, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, tl := range page["tools"].([]any) {
+			tl := tl.(map[string]any)
+			if len(names) == 0 || slices.Contains(names, tl["name"].(string)) {
+				tl["description"] = tl["description"].(string) + extra
+			}
+		}
+		b, err := json.Marshal(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// The budget check must go red on a regression, whether one tool grows
+// past its limit or every tool grows a little (" memory" is one token).
+func TestBudgetCheckCatchesInflatedLists(t *testing.T) {
+	pages := toolsListWire(t, Options{})
+	c := measure(t, pages)
+	if over := allToolsBudget.check(c); len(over) != 0 {
+		t.Fatalf("the real list is over budget: %v", over)
+	}
+	one := allToolsBudget.check(measure(t, inflate(t, pages, strings.Repeat(" memory", allToolsBudget.PerTool), "memory_recall")))
+	if len(one) != 1 || !strings.HasPrefix(one[0], "memory_recall costs ") {
+		t.Fatalf("inflated memory_recall: check = %q; want memory_recall alone over its limit", one)
+	}
+	each := (allToolsBudget.Total-c.Total)/len(c.Tools) + 1
+	for _, tc := range c.Tools {
+		if tc.Tokens+each > allToolsBudget.PerTool {
+			t.Fatalf("%s (%d tokens) leaves no room to inflate every tool by %d", tc.Name, tc.Tokens, each)
+		}
+	}
+	every := allToolsBudget.check(measure(t, inflate(t, pages, strings.Repeat(" memory", each))))
+	if len(every) != 1 || !strings.HasPrefix(every[0], "tools/list costs ") {
+		t.Fatalf("every tool %d tokens longer: check = %q; want only the whole list over", each, every)
 	}
 }

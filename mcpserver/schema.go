@@ -10,16 +10,13 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// typeSchemas describe the domain types whose JSON form differs from their
-// Go kind (version stamps are decimal strings, times RFC 3339) and give the
-// closed vocabularies their enums.
+// typeSchemas describe the argument types whose JSON form differs from
+// their Go kind (times are RFC 3339 strings) and give the closed
+// vocabularies their enums.
 var typeSchemas = map[reflect.Type]*jsonschema.Schema{
-	reflect.TypeFor[memory.HLC](): {Type: "string", Description: "version stamp (hybrid logical clock), decimal"},
-	reflect.TypeFor[time.Time]():  {Type: "string", Format: "date-time"},
-	reflect.TypeFor[memory.Tier](): {Type: "string", Enum: []any{"short", "mid", "long"},
-		Description: "retention tier: short (6 h), mid (7 days), long (no expiry)"},
+	reflect.TypeFor[time.Time]():       {Type: "string", Format: "date-time"},
+	reflect.TypeFor[memory.Tier]():     {Type: "string", Enum: []any{"short", "mid", "long"}},
 	reflect.TypeFor[memory.Relation](): {Type: "string", Enum: []any{"related_to", "supersedes", "contradicts", "derived_from"}},
-	reflect.TypeFor[memory.State]():    {Type: "string", Enum: []any{"active", "archived", "deleted"}},
 	// A memory's metadata is an arbitrary JSON object.
 	reflect.TypeFor[map[string]any](): {Types: []string{"null", "object"}},
 }
@@ -48,6 +45,13 @@ func maxItems(n int) prop {
 }
 
 func uriFormat(s *jsonschema.Schema) { s.Format = "uri" }
+
+// undescribed drops a description that the tool's own says better, for
+// fields of types shared with other faces.
+func undescribed(s *jsonschema.Schema) { s.Description = "" }
+
+// tierEnum closes a tier filter given as a plain string.
+func tierEnum(s *jsonschema.Schema) { s.Enum = []any{"short", "mid", "long"} }
 
 // schemaFor derives the JSON Schema of T and applies the property
 // adjustments; a name that is not a property of T panics, so a typo is
@@ -82,3 +86,36 @@ var (
 	idBounds        = []prop{strLen(26, 26)}
 	ttlBounds       = []prop{intRange(1, 100*365*24*3600)}
 )
+
+// published is the input schema that tools/list shows: each argument's
+// type, enum, format, numeric range and description, and which are
+// required. Lengths, item counts and the refusal of unknown arguments stay
+// in the full schema that checks every call: every session pays for what
+// the list repeats, an agent rarely nears those bounds, and a refused call
+// names the bound it broke.
+func published(full *jsonschema.Schema) *jsonschema.Schema {
+	s := &jsonschema.Schema{Type: "object", Required: full.Required, PropertyOrder: full.PropertyOrder}
+	if len(full.Properties) > 0 {
+		s.Properties = map[string]*jsonschema.Schema{}
+	}
+	for name, p := range full.Properties {
+		s.Properties[name] = publishedValue(p)
+	}
+	return s
+}
+
+func publishedValue(p *jsonschema.Schema) *jsonschema.Schema {
+	s := &jsonschema.Schema{Type: p.Type, Enum: p.Enum, Format: p.Format, Description: p.Description,
+		Minimum: p.Minimum, Maximum: p.Maximum}
+	// A nil slice or map decodes from null too, but a client should send
+	// the value itself.
+	for _, t := range p.Types {
+		if t != "null" {
+			s.Type = t
+		}
+	}
+	if p.Items != nil {
+		s.Items = publishedValue(p.Items)
+	}
+	return s
+}

@@ -5,7 +5,6 @@ package mcpserver
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -22,8 +21,8 @@ import (
 // is answered with the newest.
 var ProtocolVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
 
-// PageSize bounds every list answer (tools, resources, prompts); with 36
-// tools, tools/list takes two pages.
+// PageSize bounds every list answer (tools, resources, prompts); with all
+// 36 tools, tools/list takes two pages.
 const PageSize = 20
 
 // Options configure a server.
@@ -40,6 +39,8 @@ type Options struct {
 	// OnDelivery, when set, receives the outcome of webhook deliveries
 	// fired by a store (they run in the background).
 	OnDelivery func([]engine.Delivery)
+	// Tools selects the tools offered; the zero value offers all of them.
+	Tools ToolSet
 }
 
 // server holds what the tool handlers share.
@@ -51,8 +52,8 @@ type server struct {
 	deliveries sync.WaitGroup
 }
 
-// New builds an MCP server over e with every tool, the memory resources and
-// the prompts registered. Only the capabilities implemented are declared:
+// New builds an MCP server over e with the tools opts selects, the memory
+// resources and the prompts registered. Only the capabilities implemented are declared:
 // tools, resources and prompts (no logging, no subscriptions, no
 // list-changed notifications since the lists never change).
 func New(e *engine.Engine, opts Options) *mcp.Server {
@@ -76,9 +77,14 @@ func newServer(e *engine.Engine, opts Options) (*mcp.Server, *server) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	srv := &server{e: e, assist: engine.NewAssistant(e, opts.LLM), opts: opts}
+	instructions := "Persistent memory for AI agents. Recall with memory_recall before answering " +
+		"and store durable facts with memory_store."
+	if opts.Tools.has("memory_session_start") {
+		instructions = "Persistent memory for AI agents. Start with memory_session_start, recall with memory_recall " +
+			"before answering, and store durable facts with memory_store."
+	}
 	ms := mcp.NewServer(&mcp.Implementation{Name: "ai-memory", Title: "ai-memory", Version: opts.Version}, &mcp.ServerOptions{
-		Instructions: "Persistent memory for AI agents. Start with memory_session_start, recall with memory_recall " +
-			"before answering, and store durable facts with memory_store.",
+		Instructions:              instructions,
 		Logger:                    logger,
 		PageSize:                  PageSize,
 		SupportedProtocolVersions: ProtocolVersions,
@@ -88,14 +94,25 @@ func newServer(e *engine.Engine, opts Options) (*mcp.Server, *server) {
 			Prompts:   &mcp.PromptCapabilities{},
 		},
 	})
-	srv.addMemoryTools(ms)
-	srv.addLifecycleTools(ms)
-	srv.addAssistTools(ms)
-	srv.addGovernanceTools(ms)
-	srv.addAgentTools(ms)
+	for _, td := range srv.tools() {
+		if opts.Tools.has(td.tool.Name) {
+			ms.AddTool(td.tool, td.handler)
+		}
+	}
 	srv.addResources(ms)
 	srv.addPrompts(ms)
 	return ms, srv
+}
+
+// tools are every tool of the server, in registration order.
+func (s *server) tools() toolbox {
+	var tb toolbox
+	s.addMemoryTools(&tb)
+	s.addLifecycleTools(&tb)
+	s.addAssistTools(&tb)
+	s.addGovernanceTools(&tb)
+	s.addAgentTools(&tb)
+	return tb
 }
 
 // agentID picks the identity for a call: the explicit argument, else the
@@ -110,45 +127,6 @@ func (s *server) agentID(req *mcp.CallToolRequest, arg string) string {
 		}
 	}
 	return s.opts.AgentID
-}
-
-// tool registers a typed tool. Business errors become tool results with
-// isError set and a message the agent can act on; the structured output
-// is validated against the output schema by the SDK.
-func tool[In, Out any](ms *mcp.Server, name, title, desc string, readOnly bool, props map[string][]prop,
-	h func(ctx context.Context, req *mcp.CallToolRequest, in In) (Out, error)) {
-	t := &mcp.Tool{
-		Name: name, Title: title, Description: desc,
-		InputSchema:  schemaFor[In](props),
-		OutputSchema: schemaFor[Out](nil),
-		Annotations:  &mcp.ToolAnnotations{Title: title, ReadOnlyHint: readOnly},
-	}
-	mcp.AddTool(ms, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
-		out, err := h(ctx, req, in)
-		if err != nil {
-			var zero Out
-			return nil, zero, actionable(err)
-		}
-		return nil, out, nil
-	})
-}
-
-// actionable rewrites an engine error into a message that says what to do.
-func actionable(err error) error {
-	var me *memory.Error
-	if !errors.As(err, &me) {
-		return errors.New("internal error: " + err.Error())
-	}
-	msg := me.Code + ": " + me.Message
-	switch me.Code {
-	case memory.CodeNotFound:
-		msg += " (check the id with memory_list or memory_search)"
-	case memory.CodeQuorumNotMet:
-		msg += " (the write is kept on this node and will reach the others by sync; do not retry blindly)"
-	case memory.CodeTooLarge:
-		msg += " (shorten the input or split it)"
-	}
-	return errors.New(msg)
 }
 
 // notifyAsync fires the store webhooks for m in the background: a slow

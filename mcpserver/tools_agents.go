@@ -10,10 +10,10 @@ import (
 )
 
 type agentRegisterIn struct {
-	AgentID      string   `json:"agent_id,omitempty" jsonschema:"agent id (default: the calling agent)"`
-	AgentType    string   `json:"agent_type,omitempty" jsonschema:"kind of agent, e.g. claude-code, codex, human (default generic)"`
-	Capabilities []string `json:"capabilities,omitempty" jsonschema:"what the agent can do"`
-	Description  string   `json:"description,omitempty" jsonschema:"free text about the agent"`
+	AgentID      string   `json:"agent_id,omitempty"`
+	AgentType    string   `json:"agent_type,omitempty"`
+	Capabilities []string `json:"capabilities,omitempty"`
+	Description  string   `json:"description,omitempty"`
 }
 
 type agentListOut struct {
@@ -22,10 +22,10 @@ type agentListOut struct {
 }
 
 type subscribeIn struct {
-	URL       string `json:"url" jsonschema:"http(s) URL that receives a POST per stored memory"`
-	Namespace string `json:"namespace,omitempty" jsonschema:"only stores into this namespace (default: all)"`
-	Secret    string `json:"secret,omitempty" jsonschema:"sign deliveries: X-Ai-Memory-Signature = sha256=HMAC-SHA256(key = hex SHA-256 of the secret, body); only the hash is kept"`
-	AgentID   string `json:"agent_id,omitempty" jsonschema:"owner of the subscription (default: the calling agent)"`
+	URL       string `json:"url"`
+	Namespace string `json:"namespace,omitempty"`
+	Secret    string `json:"secret,omitempty"`
+	AgentID   string `json:"agent_id,omitempty"`
 }
 
 type subscriptionsOut struct {
@@ -39,21 +39,21 @@ type unsubscribedOut struct {
 }
 
 type subIDIn struct {
-	ID string `json:"id" jsonschema:"subscription id"`
+	ID string `json:"id"`
 }
 
 type notifyIn struct {
-	To       string `json:"to" jsonschema:"recipient agent id"`
-	Title    string `json:"title" jsonschema:"subject"`
-	Content  string `json:"content" jsonschema:"message body"`
-	Priority *int   `json:"priority,omitempty" jsonschema:"1..10 (default 5)"`
-	From     string `json:"from,omitempty" jsonschema:"sender (default: the calling agent)"`
+	To       string `json:"to"`
+	Title    string `json:"title"`
+	Content  string `json:"content"`
+	Priority *int   `json:"priority,omitempty"`
+	From     string `json:"from,omitempty"`
 }
 
 type inboxIn struct {
-	AgentID    string `json:"agent_id,omitempty" jsonschema:"whose inbox (default: the calling agent)"`
-	UnreadOnly bool   `json:"unread_only,omitempty" jsonschema:"only messages not read yet"`
-	Limit      int    `json:"limit,omitempty" jsonschema:"at most 1..1000 (default 100)"`
+	AgentID    string `json:"agent_id,omitempty"`
+	UnreadOnly bool   `json:"unread_only,omitempty"`
+	Limit      int    `json:"limit,omitempty"`
 }
 
 type inboxOut struct {
@@ -63,19 +63,23 @@ type inboxOut struct {
 }
 
 type sessionIn struct {
-	Namespace string `json:"namespace,omitempty" jsonschema:"namespace of the session (default: all)"`
-	AgentID   string `json:"agent_id,omitempty" jsonschema:"agent starting the session (default: the calling agent)"`
-	Limit     int    `json:"limit,omitempty" jsonschema:"recent memories 1..50 (default 10)"`
+	Namespace string `json:"namespace,omitempty"`
+	AgentID   string `json:"agent_id,omitempty"`
+	Limit     int    `json:"limit,omitempty"`
 }
 
 type capabilitiesOut struct {
-	Server           string   `json:"server"`
-	Version          string   `json:"version"`
-	NodeID           string   `json:"node_id"`
-	FeatureTier      string   `json:"feature_tier" jsonschema:"keyword: full-text recall without embeddings"`
-	RecallMode       string   `json:"recall_mode"`
-	LLM              string   `json:"llm,omitempty" jsonschema:"configured model (kind:model), absent when none"`
-	AssistMethod     string   `json:"assist_method" jsonschema:"how auto_tag, detect_contradiction, expand_query and summaries are computed"`
+	Server  string `json:"server"`
+	Version string `json:"version"`
+	NodeID  string `json:"node_id"`
+	// FeatureTier is keyword: full-text recall without embeddings.
+	FeatureTier string `json:"feature_tier"`
+	RecallMode  string `json:"recall_mode"`
+	// LLM is the configured model (kind:model), absent when none.
+	LLM string `json:"llm,omitempty"`
+	// AssistMethod says how auto_tag, detect_contradiction, expand_query
+	// and summaries are computed.
+	AssistMethod     string   `json:"assist_method"`
 	Capabilities     []string `json:"capabilities"`
 	ProtocolVersions []string `json:"protocol_versions"`
 	Limits           limits   `json:"limits"`
@@ -90,9 +94,9 @@ type limits struct {
 	MaxListPage     int `json:"max_list_page"`
 }
 
-func (s *server) addAgentTools(ms *mcp.Server) {
-	tool(ms, "memory_agent_register", "Register an agent",
-		"Register (or refresh) an agent in the _agents registry with its type and capabilities.",
+func (s *server) addAgentTools(tb *toolbox) {
+	tool(tb, "memory_agent_register",
+		"Register or refresh an agent (default: you) with its type and capabilities.",
 		false, map[string][]prop{"agent_id": agentBounds, "agent_type": sourceBounds, "capabilities": tagsBounds,
 			"description": contentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in agentRegisterIn) (engine.Agent, error) {
@@ -104,16 +108,16 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return *a, err
 		})
 
-	tool(ms, "memory_agent_list", "List agents",
-		"List registered agents in registration order.",
+	tool(tb, "memory_agent_list",
+		"List registered agents.",
 		true, nil,
 		func(ctx context.Context, _ *mcp.CallToolRequest, _ emptyIn) (agentListOut, error) {
 			as, err := s.e.ListAgents(ctx)
 			return agentListOut{Agents: as, Count: len(as)}, err
 		})
 
-	tool(ms, "memory_subscribe", "Subscribe a webhook",
-		"POST every memory stored (in a namespace, or anywhere) to a URL, optionally signed with HMAC-SHA256.",
+	tool(tb, "memory_subscribe",
+		"POST every memory stored (optionally only in a namespace) to a webhook URL; a secret signs deliveries with HMAC-SHA256.",
 		false, map[string][]prop{"url": {strLen(1, 2048), uriFormat}, "namespace": namespaceBounds, "secret": {strLen(0, 256)},
 			"agent_id": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in subscribeIn) (engine.PublicSubscription, error) {
@@ -121,8 +125,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 				AgentID: s.agentID(req, in.AgentID)})
 		})
 
-	tool(ms, "memory_unsubscribe", "Remove a webhook",
-		"Remove a subscription by id.",
+	tool(tb, "memory_unsubscribe",
+		"Remove a webhook subscription.",
 		false, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in subIDIn) (unsubscribedOut, error) {
 			if err := s.e.Unsubscribe(ctx, in.ID); err != nil {
@@ -131,8 +135,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return unsubscribedOut{Unsubscribed: true, ID: in.ID}, nil
 		})
 
-	tool(ms, "memory_list_subscriptions", "List webhooks",
-		"List subscriptions (secrets are never returned, only whether deliveries are signed).",
+	tool(tb, "memory_list_subscriptions",
+		"List webhook subscriptions.",
 		true, nil,
 		func(ctx context.Context, _ *mcp.CallToolRequest, _ emptyIn) (subscriptionsOut, error) {
 			subs, err := s.e.Subscriptions(ctx)
@@ -144,8 +148,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return out, err
 		})
 
-	tool(ms, "memory_notify", "Message another agent",
-		"Send a message to another agent's inbox (namespace _messages/<to>).",
+	tool(tb, "memory_notify",
+		"Send a message to another agent's inbox.",
 		false, map[string][]prop{"to": agentBounds, "title": titleBounds, "content": contentBounds, "priority": priorityBounds,
 			"from": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in notifyIn) (engine.Message, error) {
@@ -156,8 +160,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return *m, err
 		})
 
-	tool(ms, "memory_inbox", "Read the inbox",
-		"Read an agent's messages, oldest first; read tells whether it was read before, and the returned messages are marked read.",
+	tool(tb, "memory_inbox",
+		"Read your (or agent_id's) messages, oldest first, and mark them read.",
 		false, map[string][]prop{"agent_id": agentBounds, "limit": {intRange(1, engine.MaxListLimit)}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in inboxIn) (inboxOut, error) {
 			agent := s.agentID(req, in.AgentID)
@@ -168,8 +172,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return inboxOut{AgentID: agent, Messages: msgs, Count: len(msgs)}, err
 		})
 
-	tool(ms, "memory_session_start", "Start a session",
-		"Load the context for a new session: the standards that apply, the newest memories, unread messages and a summary (LLM when configured, else a listing; summary_method says which).",
+	tool(tb, "memory_session_start",
+		"Load context at the start of a session: the standards that apply, the newest memories, unread messages and a summary.",
 		true, map[string][]prop{"namespace": namespaceBounds, "agent_id": agentBounds, "limit": {intRange(1, engine.MaxRecallLimit)}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in sessionIn) (engine.SessionContext, error) {
 			sc, err := s.assist.SessionStart(ctx, in.Namespace, s.agentID(req, in.AgentID), in.Limit)
@@ -179,8 +183,8 @@ func (s *server) addAgentTools(ms *mcp.Server) {
 			return *sc, err
 		})
 
-	tool(ms, "memory_capabilities", "Server capabilities",
-		"What this server supports: feature tier, configured LLM, assist method, protocol versions and limits.",
+	tool(tb, "memory_capabilities",
+		"Report the server version, features, LLM, assist method and limits.",
 		true, nil,
 		func(ctx context.Context, _ *mcp.CallToolRequest, _ emptyIn) (capabilitiesOut, error) {
 			out := capabilitiesOut{Server: "ai-memory", Version: s.opts.Version, NodeID: s.e.NodeID(),

@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -11,42 +12,44 @@ import (
 
 type autoTagIn struct {
 	engine.TextRef
-	Max   int  `json:"max,omitempty" jsonschema:"suggestions 1..20 (default 5)"`
-	Apply bool `json:"apply,omitempty" jsonschema:"add the suggested tags to the memory (needs id)"`
+	Max   int  `json:"max,omitempty"`
+	Apply bool `json:"apply,omitempty"`
 }
 
 type contradictionIn struct {
 	engine.TextRef
-	Limit int `json:"limit,omitempty" jsonschema:"contradictions reported 1..20 (default 10)"`
+	Limit int `json:"limit,omitempty"`
 }
 
 type expandIn struct {
-	Query     string `json:"query" jsonschema:"the search to expand"`
-	Namespace string `json:"namespace,omitempty" jsonschema:"learn co-occurring terms from this namespace only"`
-	Max       int    `json:"max,omitempty" jsonschema:"terms to add 1..20 (default 5)"`
+	Query     string `json:"query"`
+	Namespace string `json:"namespace,omitempty"`
+	Max       int    `json:"max,omitempty"`
 }
 
-// textRefProps bound the inline text of the assist tools.
-var textRefProps = map[string][]prop{"id": idBounds, "title": {strLen(0, memory.MaxTitleLen)},
-	"content": contentBounds, "namespace": namespaceBounds}
+// textRefProps bound the inline text of the assist tools; the tool
+// descriptions say how id and title/content relate.
+var textRefProps = map[string][]prop{"id": slices.Concat(idBounds, []prop{undescribed}),
+	"title": {strLen(0, memory.MaxTitleLen), undescribed}, "content": slices.Concat(contentBounds, []prop{undescribed}),
+	"namespace": slices.Concat(namespaceBounds, []prop{undescribed})}
 
-func (s *server) addAssistTools(ms *mcp.Server) {
-	tool(ms, "memory_auto_tag", "Suggest tags",
-		"Suggest tags for a memory (by id) or for a title/content: tags used on similar memories, then the text's most distinctive words. Uses the configured LLM if any; method says which was used. apply=true adds them.",
+func (s *server) addAssistTools(tb *toolbox) {
+	tool(tb, "memory_auto_tag",
+		"Suggest tags for a memory (id) or a text (title, content); apply=true adds them to the memory.",
 		false, merge(textRefProps, map[string][]prop{"max": {intRange(1, engine.MaxSuggestions)}}),
 		func(ctx context.Context, _ *mcp.CallToolRequest, in autoTagIn) (engine.AutoTagResult, error) {
 			return s.assist.AutoTag(ctx, in.TextRef, in.Max, in.Apply)
 		})
 
-	tool(ms, "memory_detect_contradiction", "Find contradicting memories",
-		"Find stored memories about the same subject (overlapping title/content words) that disagree with a memory or a text: negation, opposite terms or different numbers. Uses the configured LLM to confirm if any; method says which was used.",
+	tool(tb, "memory_detect_contradiction",
+		"Find stored memories that contradict a memory (id) or a text (title, content).",
 		true, merge(textRefProps, map[string][]prop{"limit": {intRange(1, engine.MaxSuggestions)}}),
 		func(ctx context.Context, _ *mcp.CallToolRequest, in contradictionIn) (engine.ContradictionResult, error) {
 			return s.assist.DetectContradictions(ctx, in.TextRef, in.Limit)
 		})
 
-	tool(ms, "memory_expand_query", "Expand a search query",
-		"Add related terms to a query: words that co-occur with it in the stored memories (or the LLM's suggestions when configured); use expanded with memory_recall.",
+	tool(tb, "memory_expand_query",
+		"Add related terms to a query, to broaden a memory_recall.",
 		true, map[string][]prop{"query": {strLen(1, 1000)}, "namespace": namespaceBounds, "max": {intRange(1, engine.MaxSuggestions)}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in expandIn) (engine.ExpansionResult, error) {
 			return s.assist.ExpandQuery(ctx, in.Query, in.Namespace, in.Max)

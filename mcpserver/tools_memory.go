@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	memory "github.com/aimemory/ai-memory"
@@ -12,50 +11,56 @@ import (
 )
 
 type storeIn struct {
-	Title      string         `json:"title" jsonschema:"short unique title; storing the same title in the same namespace updates that memory"`
-	Content    string         `json:"content" jsonschema:"the memory text (at most 65536 bytes)"`
-	Tier       memory.Tier    `json:"tier,omitempty" jsonschema:"retention: short (6 h), mid (7 days, default), long (no expiry)"`
-	Namespace  string         `json:"namespace,omitempty" jsonschema:"namespace such as project/sub (default global)"`
-	Tags       []string       `json:"tags,omitempty" jsonschema:"labels for filtering"`
-	Priority   *int           `json:"priority,omitempty" jsonschema:"importance 1..10 (default 5)"`
-	Confidence *float64       `json:"confidence,omitempty" jsonschema:"certainty 0..1 (default 1)"`
-	Source     string         `json:"source,omitempty" jsonschema:"origin token (default mcp)"`
-	AgentID    string         `json:"agent_id,omitempty" jsonschema:"agent recorded as author (default: the server's --agent-id)"`
-	Metadata   map[string]any `json:"metadata,omitempty" jsonschema:"free JSON object (at most 16 KiB)"`
-	ExpiresAt  *time.Time     `json:"expires_at,omitempty" jsonschema:"RFC 3339 expiry; overrides the tier default"`
-	TTLSecs    *int64         `json:"ttl_secs,omitempty" jsonschema:"lifetime in seconds; overrides the tier default"`
+	Title      string         `json:"title"`
+	Content    string         `json:"content"`
+	Tier       memory.Tier    `json:"tier,omitempty"`
+	Namespace  string         `json:"namespace,omitempty"`
+	Tags       []string       `json:"tags,omitempty"`
+	Priority   *int           `json:"priority,omitempty"`
+	Confidence *float64       `json:"confidence,omitempty"`
+	Source     string         `json:"source,omitempty"`
+	AgentID    string         `json:"agent_id,omitempty"`
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	ExpiresAt  *time.Time     `json:"expires_at,omitempty"`
+	TTLSecs    *int64         `json:"ttl_secs,omitempty"`
 }
 
 type storeOut struct {
-	Status    string         `json:"status" jsonschema:"stored, or pending when a namespace standard requires approval"`
-	ID        string         `json:"id,omitempty"`
-	Created   bool           `json:"created" jsonschema:"false when an existing memory with this title was updated"`
+	// Status is stored, or pending when a namespace standard requires
+	// approval.
+	Status string `json:"status"`
+	ID     string `json:"id,omitempty"`
+	// Created is false when an existing memory with this title was updated.
+	Created   bool           `json:"created"`
 	PendingID string         `json:"pending_id,omitempty"`
 	Memory    *memory.Memory `json:"memory,omitempty"`
 }
 
 type recallIn struct {
-	Context      string   `json:"context" jsonschema:"what you are working on; any word may match"`
-	Namespace    string   `json:"namespace,omitempty" jsonschema:"only this namespace"`
-	Tags         []string `json:"tags,omitempty" jsonschema:"only memories carrying every tag"`
-	Limit        int      `json:"limit,omitempty" jsonschema:"results 1..50 (default 10)"`
-	BudgetTokens int      `json:"budget_tokens,omitempty" jsonschema:"cap on returned text in tokens (about 4 characters each); 0 = none"`
-	AgentID      string   `json:"agent_id,omitempty" jsonschema:"only memories written by this agent"`
+	Context      string   `json:"context" jsonschema:"what you are working on"`
+	Namespace    string   `json:"namespace,omitempty"`
+	Tags         []string `json:"tags,omitempty"`
+	Limit        int      `json:"limit,omitempty"`
+	BudgetTokens int      `json:"budget_tokens,omitempty" jsonschema:"cap on returned text"`
+	AgentID      string   `json:"agent_id,omitempty"`
 }
 
 type recallOut struct {
-	Standards []engine.Standard `json:"standards" jsonschema:"namespace standards that apply, most general first"`
+	// Standards are the namespace standards that apply, most general first.
+	Standards []engine.Standard `json:"standards"`
 	engine.RecallResult
 }
 
+// filterIn is the filter shared by memory_search and memory_list; the
+// memory_list description explains it once.
 type filterIn struct {
-	Namespace   string     `json:"namespace,omitempty" jsonschema:"only this namespace"`
-	Tier        string     `json:"tier,omitempty" jsonschema:"only this tier: short, mid or long"`
-	Tags        []string   `json:"tags,omitempty" jsonschema:"only memories carrying every tag"`
-	AgentID     string     `json:"agent_id,omitempty" jsonschema:"only memories written by this agent"`
-	MinPriority int        `json:"min_priority,omitempty" jsonschema:"only priority >= this"`
-	Since       *time.Time `json:"since,omitempty" jsonschema:"created at or after (RFC 3339)"`
-	Until       *time.Time `json:"until,omitempty" jsonschema:"created before (RFC 3339)"`
+	Namespace   string     `json:"namespace,omitempty"`
+	Tier        string     `json:"tier,omitempty"`
+	Tags        []string   `json:"tags,omitempty"`
+	AgentID     string     `json:"agent_id,omitempty"`
+	MinPriority int        `json:"min_priority,omitempty"`
+	Since       *time.Time `json:"since,omitempty"`
+	Until       *time.Time `json:"until,omitempty"`
 }
 
 func (f filterIn) query() memory.ListQuery {
@@ -64,22 +69,22 @@ func (f filterIn) query() memory.ListQuery {
 }
 
 var filterProps = map[string][]prop{"namespace": namespaceBounds, "tags": tagsBounds, "min_priority": {intRange(0, 10)},
-	"tier": {func(s *jsonschema.Schema) { s.Enum = []any{"short", "mid", "long"} }}}
+	"tier": {tierEnum}}
 
 type searchIn struct {
-	Query string `json:"query" jsonschema:"keywords; every word must match"`
+	Query string `json:"query"`
 	filterIn
-	Limit int `json:"limit,omitempty" jsonschema:"results 1..200 (default 20)"`
+	Limit int `json:"limit,omitempty"`
 }
 
 type listIn struct {
 	filterIn
-	Limit  int    `json:"limit,omitempty" jsonschema:"page size 1..1000 (default 100)"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page"`
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
 }
 
 type idIn struct {
-	ID string `json:"id" jsonschema:"memory id (26-character ULID)"`
+	ID string `json:"id"`
 }
 
 type getOut struct {
@@ -88,18 +93,18 @@ type getOut struct {
 }
 
 type updateIn struct {
-	ID         string          `json:"id" jsonschema:"memory id"`
-	Title      *string         `json:"title,omitempty" jsonschema:"new title"`
-	Content    *string         `json:"content,omitempty" jsonschema:"new content"`
-	Tier       *memory.Tier    `json:"tier,omitempty" jsonschema:"new tier; long clears the expiry"`
-	Namespace  *string         `json:"namespace,omitempty" jsonschema:"move to this namespace"`
-	Tags       *[]string       `json:"tags,omitempty" jsonschema:"replace the tags"`
-	Priority   *int            `json:"priority,omitempty" jsonschema:"new priority 1..10"`
-	Confidence *float64        `json:"confidence,omitempty" jsonschema:"new confidence 0..1"`
-	Source     *string         `json:"source,omitempty" jsonschema:"new source token"`
-	Metadata   *map[string]any `json:"metadata,omitempty" jsonschema:"replace the metadata object"`
-	ExpiresAt  *time.Time      `json:"expires_at,omitempty" jsonschema:"new expiry (RFC 3339)"`
-	TTLSecs    *int64          `json:"ttl_secs,omitempty" jsonschema:"new lifetime from now in seconds"`
+	ID         string          `json:"id"`
+	Title      *string         `json:"title,omitempty"`
+	Content    *string         `json:"content,omitempty"`
+	Tier       *memory.Tier    `json:"tier,omitempty"`
+	Namespace  *string         `json:"namespace,omitempty"`
+	Tags       *[]string       `json:"tags,omitempty"`
+	Priority   *int            `json:"priority,omitempty"`
+	Confidence *float64        `json:"confidence,omitempty"`
+	Source     *string         `json:"source,omitempty"`
+	Metadata   *map[string]any `json:"metadata,omitempty"`
+	ExpiresAt  *time.Time      `json:"expires_at,omitempty"`
+	TTLSecs    *int64          `json:"ttl_secs,omitempty"`
 }
 
 type memoryOut struct {
@@ -112,14 +117,14 @@ type deleteOut struct {
 }
 
 type promoteIn struct {
-	ID          string `json:"id" jsonschema:"memory id"`
-	ToNamespace string `json:"to_namespace,omitempty" jsonschema:"clone into this ancestor namespace (linked derived_from) instead of promoting in place"`
+	ID          string `json:"id"`
+	ToNamespace string `json:"to_namespace,omitempty"`
 }
 
 type linkIn struct {
-	SourceID string          `json:"source_id" jsonschema:"memory the link starts from"`
-	TargetID string          `json:"target_id" jsonschema:"memory the link points to"`
-	Relation memory.Relation `json:"relation,omitempty" jsonschema:"related_to (default), supersedes, contradicts or derived_from"`
+	SourceID string          `json:"source_id"`
+	TargetID string          `json:"target_id"`
+	Relation memory.Relation `json:"relation,omitempty"`
 }
 
 type linkOut struct {
@@ -133,31 +138,31 @@ type linksOut struct {
 }
 
 type forgetIn struct {
-	Namespace string   `json:"namespace,omitempty" jsonschema:"archive memories of this namespace"`
-	Tier      string   `json:"tier,omitempty" jsonschema:"archive memories of this tier"`
-	Pattern   string   `json:"pattern,omitempty" jsonschema:"archive memories matching all these keywords"`
-	Tags      []string `json:"tags,omitempty" jsonschema:"archive memories carrying every tag"`
-	DryRun    bool     `json:"dry_run,omitempty" jsonschema:"only report what would be archived"`
+	Namespace string   `json:"namespace,omitempty"`
+	Tier      string   `json:"tier,omitempty"`
+	Pattern   string   `json:"pattern,omitempty" jsonschema:"keywords, all must match"`
+	Tags      []string `json:"tags,omitempty"`
+	DryRun    bool     `json:"dry_run,omitempty"`
 }
 
 type consolidateIn struct {
-	IDs       []string `json:"ids" jsonschema:"2..100 memory ids to merge; they are deleted"`
-	Title     string   `json:"title" jsonschema:"title of the merged long-term memory"`
-	Namespace string   `json:"namespace,omitempty" jsonschema:"namespace of the merged memory (default: the first source's)"`
-	Summary   string   `json:"summary,omitempty" jsonschema:"content of the merged memory; omitted = generated summary"`
-	Source    string   `json:"source,omitempty" jsonschema:"source token (default mcp)"`
-	AgentID   string   `json:"agent_id,omitempty" jsonschema:"author of the merged memory"`
+	IDs       []string `json:"ids"`
+	Title     string   `json:"title"`
+	Namespace string   `json:"namespace,omitempty"`
+	Summary   string   `json:"summary,omitempty" jsonschema:"content of the merged memory"`
+	Source    string   `json:"source,omitempty"`
+	AgentID   string   `json:"agent_id,omitempty"`
 }
 
 type dryRunIn struct {
-	DryRun bool `json:"dry_run,omitempty" jsonschema:"only report what would be archived"`
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 type emptyIn struct{}
 
-func (s *server) addMemoryTools(ms *mcp.Server) {
-	tool(ms, "memory_store", "Store a memory",
-		"Store a memory. A second store with the same title in the same namespace updates it. If a namespace standard requires approval, the write is queued (status pending) for memory_pending_approve.",
+func (s *server) addMemoryTools(tb *toolbox) {
+	tool(tb, "memory_store",
+		"Save a durable fact, decision or preference; storing a title again in its namespace updates that memory. Tiers: short lasts 6 h, mid 7 days (default), long never expires. Status pending means queued for approval.",
 		false, map[string][]prop{"title": titleBounds, "content": contentBounds, "namespace": namespaceBounds, "tags": tagsBounds,
 			"priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "agent_id": agentBounds, "ttl_secs": ttlBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in storeIn) (storeOut, error) {
@@ -178,8 +183,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return storeOut{Status: "stored", ID: m.ID, Created: res.Stored.Created, Memory: &m}, err
 		})
 
-	tool(ms, "memory_recall", "Recall relevant memories",
-		"Recall the memories most useful for a context: any word matches, ranked by relevance, priority, use, confidence, tier and recency. Namespace standards come first. Recalled memories count as used.",
+	tool(tb, "memory_recall",
+		"Fetch the memories most relevant to what you are working on (any word matches, best first) and the namespace standards that apply; filters as in memory_list. Use it before answering; use memory_search for exact keywords.",
 		false, map[string][]prop{"context": {strLen(1, 1000)}, "namespace": namespaceBounds, "tags": tagsBounds,
 			"limit": {intRange(1, engine.MaxRecallLimit)}, "budget_tokens": {intRange(0, 1_000_000)}, "agent_id": agentBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in recallIn) (recallOut, error) {
@@ -192,8 +197,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return recallOut{Standards: stds, RecallResult: res}, err
 		})
 
-	tool(ms, "memory_search", "Search memories by keywords",
-		"Keyword search: every word must match title or content. Best match first.",
+	tool(tb, "memory_search",
+		"Find memories containing every keyword, best match first; takes memory_list's filters. Use memory_recall to fetch context for a task.",
 		true, merge(filterProps, map[string][]prop{"query": {strLen(1, 1000)}, "limit": {intRange(1, engine.MaxSearchLimit)}}),
 		func(ctx context.Context, _ *mcp.CallToolRequest, in searchIn) (engine.SearchResult, error) {
 			q := in.query()
@@ -201,8 +206,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return s.e.Search(ctx, in.Query, q)
 		})
 
-	tool(ms, "memory_list", "List memories",
-		"List active memories in creation order, one page at a time; pass next_cursor back as cursor until has_more is false.",
+	tool(tb, "memory_list",
+		"Browse memories oldest first, without keywords. Optional filters: namespace, tier, tags (all must match), agent_id (author), min_priority, since/until (creation time). While has_more, pass next_cursor as cursor.",
 		true, merge(filterProps, map[string][]prop{"limit": {intRange(1, engine.MaxListLimit)}}),
 		func(ctx context.Context, _ *mcp.CallToolRequest, in listIn) (engine.ListResult, error) {
 			q := in.query()
@@ -210,8 +215,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return s.e.List(ctx, q)
 		})
 
-	tool(ms, "memory_get", "Get a memory",
-		"Get one active memory by id, with its links in both directions.",
+	tool(tb, "memory_get",
+		"Read one memory and its links by id.",
 		true, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (getOut, error) {
 			m, links, err := s.e.Get(ctx, in.ID)
@@ -221,8 +226,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return getOut{Memory: *m, Links: links}, nil
 		})
 
-	tool(ms, "memory_update", "Update a memory",
-		"Change only the given fields of a memory; the others keep their values.",
+	tool(tb, "memory_update",
+		"Change the given fields of a memory; omitted fields keep their values, tags and metadata are replaced whole.",
 		false, map[string][]prop{"id": idBounds, "title": titleBounds, "content": contentBounds, "namespace": namespaceBounds,
 			"tags": tagsBounds, "priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "ttl_secs": ttlBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in updateIn) (memoryOut, error) {
@@ -235,8 +240,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return memoryOut{Memory: *m}, err
 		})
 
-	tool(ms, "memory_delete", "Delete a memory",
-		"Delete a memory and its links (replicated as a tombstone; not restorable — use memory_forget to archive instead).",
+	tool(tb, "memory_delete",
+		"Delete a memory and its links for good; memory_forget archives restorably instead.",
 		false, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (deleteOut, error) {
 			if err := s.e.Delete(ctx, in.ID); err != nil {
@@ -245,8 +250,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return deleteOut{Deleted: true, ID: in.ID}, nil
 		})
 
-	tool(ms, "memory_link", "Link two memories",
-		"Create a typed link from source_id to target_id.",
+	tool(tb, "memory_link",
+		"Link two memories: source_id relation target_id (default related_to).",
 		false, map[string][]prop{"source_id": idBounds, "target_id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in linkIn) (linkOut, error) {
 			l, err := s.e.Link(ctx, in.SourceID, in.TargetID, in.Relation)
@@ -256,8 +261,8 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 			return linkOut{Link: *l}, err
 		})
 
-	tool(ms, "memory_get_links", "Get a memory's links",
-		"List the links of a memory in both directions.",
+	tool(tb, "memory_get_links",
+		"List a memory's links in both directions.",
 		true, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (linksOut, error) {
 			links, err := s.e.Links(ctx, in.ID)
@@ -265,9 +270,9 @@ func (s *server) addMemoryTools(ms *mcp.Server) {
 		})
 }
 
-func (s *server) addLifecycleTools(ms *mcp.Server) {
-	tool(ms, "memory_promote", "Promote a memory to long-term",
-		"Make a memory long-term (no expiry), or with to_namespace clone it into an ancestor namespace as a long memory linked derived_from the original.",
+func (s *server) addLifecycleTools(tb *toolbox) {
+	tool(tb, "memory_promote",
+		"Make a memory long-term (never expires), or with to_namespace copy it into an ancestor namespace.",
 		false, map[string][]prop{"id": idBounds, "to_namespace": namespaceBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in promoteIn) (memoryOut, error) {
 			m, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
@@ -277,17 +282,17 @@ func (s *server) addLifecycleTools(ms *mcp.Server) {
 			return memoryOut{Memory: *m}, err
 		})
 
-	tool(ms, "memory_forget", "Archive memories in bulk",
-		"Archive every memory matching a namespace, tier, keyword pattern and/or tags (at least one is required). Archived memories can be restored with memory_archive_restore.",
+	tool(tb, "memory_forget",
+		"Archive every memory matching all the given criteria (at least one); restorable with memory_archive_restore.",
 		false, map[string][]prop{"namespace": namespaceBounds, "tags": tagsBounds, "pattern": {strLen(0, 1000)},
-			"tier": {func(s *jsonschema.Schema) { s.Enum = []any{"short", "mid", "long"} }}},
+			"tier": {tierEnum}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in forgetIn) (engine.BulkResult, error) {
 			return s.e.Forget(ctx, engine.ForgetQuery{Namespace: in.Namespace, Tier: memory.Tier(in.Tier),
 				Pattern: in.Pattern, Tags: in.Tags, DryRun: in.DryRun})
 		})
 
-	tool(ms, "memory_consolidate", "Merge memories into one",
-		"Merge 2..100 memories into one long-term memory linked derived_from each source; the sources are deleted. Without a summary the content is generated (LLM when configured, else concatenation); method says which.",
+	tool(tb, "memory_consolidate",
+		"Merge 2 to 100 memories into one long-term memory and delete them; without summary the content is generated.",
 		false, map[string][]prop{"ids": {maxItems(100)}, "title": titleBounds, "namespace": namespaceBounds,
 			"summary": contentBounds, "source": sourceBounds, "agent_id": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in consolidateIn) (engine.ConsolidateResult, error) {
@@ -314,15 +319,15 @@ func (s *server) addLifecycleTools(ms *mcp.Server) {
 			return res, err
 		})
 
-	tool(ms, "memory_gc", "Archive expired memories",
-		"Archive every memory whose expiry has passed (restorable until purged).",
+	tool(tb, "memory_gc",
+		"Archive the memories whose expiry has passed.",
 		false, nil,
 		func(ctx context.Context, _ *mcp.CallToolRequest, in dryRunIn) (engine.BulkResult, error) {
 			return s.e.GC(ctx, in.DryRun)
 		})
 
-	tool(ms, "memory_stats", "Memory statistics",
-		"Counts of active memories by tier and namespace, links, archived memories, expiring within the hour, store size.",
+	tool(tb, "memory_stats",
+		"Count memories by tier and namespace, links, archived and expiring ones, and the store size.",
 		true, nil,
 		func(ctx context.Context, _ *mcp.CallToolRequest, _ emptyIn) (memory.Stats, error) {
 			return s.e.Stats(ctx)

@@ -1,0 +1,104 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	memory "github.com/aimemory/ai-memory"
+)
+
+// toolDef is one tool: what tools/list shows, the full schema every call's
+// arguments must satisfy, and what answers a call.
+type toolDef struct {
+	tool    *mcp.Tool
+	check   *jsonschema.Resolved
+	handler mcp.ToolHandler
+}
+
+// toolbox collects the tools in registration order; newServer adds the
+// ones the options select.
+type toolbox []toolDef
+
+// tool adds a typed tool. Every call's arguments are checked against the
+// full schema of In (types, bounds, enums, no unknown names) before h runs,
+// while tools/list shows the compact form (published). Results carry no
+// output schema: the JSON is the text content and structuredContent.
+// Business errors become results with isError set and a message the agent
+// can act on.
+func tool[In, Out any](tb *toolbox, name, desc string, readOnly bool, props map[string][]prop,
+	h func(ctx context.Context, req *mcp.CallToolRequest, in In) (Out, error)) {
+	full := schemaFor[In](props)
+	check, err := full.Resolve(nil)
+	if err != nil {
+		panic(fmt.Sprintf("tool %s: %v", name, err))
+	}
+	t := &mcp.Tool{Name: name, Description: desc, InputSchema: published(full)}
+	if readOnly {
+		t.Annotations = &mcp.ToolAnnotations{ReadOnlyHint: true}
+	}
+	*tb = append(*tb, toolDef{t, check, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		var in In
+		if err := decodeArgs(req.Params.Arguments, check, &in); err != nil {
+			return errorResult(err), nil
+		}
+		out, err := h(ctx, req, in)
+		if err != nil {
+			return errorResult(actionable(err)), nil
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the %s result: %w", name, err)
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}, StructuredContent: json.RawMessage(b)}, nil
+	}})
+}
+
+// decodeArgs validates raw arguments and decodes them into in. Absent or
+// null arguments are an empty object, so required ones are still reported.
+func decodeArgs(raw json.RawMessage, check *jsonschema.Resolved, in any) error {
+	args := map[string]any{}
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &args); err != nil {
+			return fmt.Errorf("arguments must be a JSON object: %v", err)
+		}
+	}
+	if err := check.Validate(args); err != nil {
+		return fmt.Errorf("validating \"arguments\": %v", err)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, in); err != nil {
+		return fmt.Errorf("decoding \"arguments\": %v", err)
+	}
+	return nil
+}
+
+func errorResult(err error) *mcp.CallToolResult {
+	var res mcp.CallToolResult
+	res.SetError(err)
+	return &res
+}
+
+// actionable rewrites an engine error into a message that says what to do.
+func actionable(err error) error {
+	var me *memory.Error
+	if !errors.As(err, &me) {
+		return errors.New("internal error: " + err.Error())
+	}
+	msg := me.Code + ": " + me.Message
+	switch me.Code {
+	case memory.CodeNotFound:
+		msg += " (check the id with memory_list or memory_search)"
+	case memory.CodeQuorumNotMet:
+		msg += " (the write is kept on this node and will reach the others by sync; do not retry blindly)"
+	case memory.CodeTooLarge:
+		msg += " (shorten the input or split it)"
+	}
+	return errors.New(msg)
+}
