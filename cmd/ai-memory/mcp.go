@@ -20,34 +20,50 @@ launch their servers (Claude Desktop, Claude Code, Cursor, …). Writes are
 stamped with --agent-id (env AI_MEMORY_AGENT_ID) unless a tool argument
 names another agent. Logs go to stderr. The assist tools use an LLM when
 AI_MEMORY_LLM_URL, AI_MEMORY_LLM_MODEL and AI_MEMORY_LLM_KIND (openai or
-ollama) are set, else deterministic methods.`,
+ollama) are set, else deterministic methods. --tools core lists only the
+everyday tools (store, recall, search, get, list, update, delete, link),
+for clients that pay for every listed tool in their context window.`,
 	Args: cobra.NoArgs,
 	RunE: runMCP,
 }
 
+// toolsUsage explains --tools and --mcp-tools.
+const toolsUsage = "tools to offer: all, core (store, recall, search, get, list, update, delete, link) " +
+	"or a comma-separated list of profiles and tool names, memory_ prefix optional (core,inbox,notify)"
+
+var mcpFlags struct{ tools, serveTools string }
+
 func init() {
+	mcpCmd.Flags().StringVar(&mcpFlags.tools, "tools", "all", toolsUsage)
+	serveCmd.Flags().StringVar(&mcpFlags.serveTools, "mcp-tools", "all", "/mcp "+toolsUsage)
 	rootCmd.AddCommand(mcpCmd)
 	registerServeHook(mountMCP)
 }
 
-func mcpOptions() (mcpserver.Options, error) {
+// mcpOptions builds the server options; flag names the option that gave
+// tools, for the error message.
+func mcpOptions(flag, tools string) (mcpserver.Options, error) {
+	set, err := mcpserver.ParseTools(tools)
+	if err != nil {
+		return mcpserver.Options{}, invalidf("%s: %v", flag, err)
+	}
 	llm, err := engine.LLMFromEnv()
 	if err != nil {
 		return mcpserver.Options{}, err
 	}
-	return mcpserver.Options{Version: version, AgentID: globals.AgentID, LLM: llm}, nil
+	return mcpserver.Options{Version: version, AgentID: globals.AgentID, LLM: llm, Tools: set}, nil
 }
 
 func runMCP(cmd *cobra.Command, _ []string) error {
+	opts, err := mcpOptions("--tools", mcpFlags.tools)
+	if err != nil {
+		return err
+	}
 	eng, closeStore, err := openEngine(cmd)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	opts, err := mcpOptions()
-	if err != nil {
-		return err
-	}
 	if opts.Logger, err = newLogger("warn"); err != nil {
 		return err
 	}
@@ -64,7 +80,7 @@ func runMCP(cmd *cobra.Command, _ []string) error {
 // mountMCP serves MCP over Streamable HTTP at /mcp on `serve`, behind the
 // API key like every other route.
 func mountMCP(_ context.Context, sc *serveContext) error {
-	opts, err := mcpOptions()
+	opts, err := mcpOptions("--mcp-tools", mcpFlags.serveTools)
 	if err != nil {
 		return err
 	}
