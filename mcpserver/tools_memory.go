@@ -241,7 +241,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		})
 
 	tool(tb, "memory_delete",
-		"Delete a memory and its links for good; memory_forget archives restorably instead.",
+		"Delete a memory and its links for good (not restorable; memory_forget archives instead).",
 		false, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (deleteOut, error) {
 			if err := s.e.Delete(ctx, in.ID); err != nil {
