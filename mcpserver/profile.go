@@ -12,8 +12,8 @@ import (
 var CoreTools = []string{"memory_store", "memory_recall", "memory_search", "memory_get",
 	"memory_list", "memory_update", "memory_delete", "memory_link"}
 
-// ToolNames lists every tool of the server in registration order.
-var ToolNames = sync.OnceValue(func() []string {
+// toolNames lists every tool of the server in registration order.
+var toolNames = sync.OnceValue(func() []string {
 	var names []string
 	for _, td := range (&server{}).tools() {
 		names = append(names, td.tool.Name)
@@ -32,7 +32,7 @@ func (ts ToolSet) has(name string) bool { return ts.names == nil || ts.names[nam
 // ParseTools reads a profile: a comma-separated list of "core", "all" and
 // tool names, the memory_ prefix optional ("core,inbox,memory_notify").
 func ParseTools(spec string) (ToolSet, error) {
-	all := ToolNames()
+	all := toolNames()
 	names, everything := map[string]bool{}, false
 	for _, item := range strings.Split(spec, ",") {
 		item = strings.TrimSpace(item)

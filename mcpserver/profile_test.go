@@ -25,14 +25,14 @@ func TestParseTools(t *testing.T) {
 			t.Fatalf("ParseTools(%q): %v", c.spec, err)
 		}
 		var got []string
-		for _, n := range ToolNames() {
+		for _, n := range toolNames() {
 			if ts.has(n) {
 				got = append(got, n)
 			}
 		}
 		want := c.want
 		if want == nil {
-			want = ToolNames()
+			want = toolNames()
 		}
 		slices.Sort(got)
 		want = slices.Sorted(slices.Values(want))

@@ -170,7 +170,7 @@ func TestUnlistedBoundsAreEnforced(t *testing.T) {
 		t.Fatalf("array arguments: %v %+v", err, res)
 	}
 	// Every tool refuses an argument it does not declare, by name.
-	for _, name := range ToolNames() {
+	for _, name := range toolNames() {
 		fails(t, cs, name, map[string]any{"bogus_arg": 1}, `unexpected additional properties ["bogus_arg"]`)
 	}
 }

@@ -53,9 +53,10 @@ type server struct {
 }
 
 // New builds an MCP server over e with the tools opts selects, the memory
-// resources and the prompts registered. Only the capabilities implemented are declared:
-// tools, resources and prompts (no logging, no subscriptions, no
-// list-changed notifications since the lists never change).
+// resources and the prompts registered. Only the capabilities implemented
+// are declared: tools, resources and prompts (no logging, no
+// subscriptions, no list-changed notifications since the lists never
+// change).
 func New(e *engine.Engine, opts Options) *mcp.Server {
 	s, _ := newServer(e, opts)
 	return s
