@@ -27,11 +27,12 @@
 //     written before, whose space was already reserved. Truncation,
 //     hole punching and metadata operations still succeed.
 //   - eio-write: writes and fallocate fail with EIO.
-//   - eio-fsync: fsync and fdatasync fail with EIO, and, as on Linux after
-//     a failed fsync, the pages they covered are lost: a later successful
-//     fsync does not make them durable (only a new write to the page
-//     does), so a cut drops them. Pages are 4 KiB, as in the page cache. The size a later fsync records is kept,
-//     so lost pages come back as their old contents or zeros.
+//   - eio-fsync: fsync and fdatasync (of directories too) fail with EIO,
+//     and, as on Linux after a failed fsync, the pages they covered are
+//     lost: a later successful fsync does not make them durable (only a
+//     new write to the page does), so a cut drops them. Pages are 4 KiB,
+//     as in the page cache. The size a later fsync records is kept, so
+//     lost pages come back as their old contents or zeros.
 //   - none: normal operation.
 //
 // # Limits
@@ -50,4 +51,6 @@
 //     (collapse and insert range).
 //   - File locks are the kernel's local locks, which is right for
 //     processes on one machine.
+//   - Bytes dropped by a cut are counted at page granularity: a restored
+//     page counts whole, however few of its bytes had changed.
 package lazyfs

@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -154,4 +155,32 @@ func TestFaultEIOFsyncLosesTheData(t *testing.T) {
 	// The size the retry synced stays; the page the failure covered is
 	// as it was durable, zeros past the old end.
 	wantFile(t, m.path("f"), append([]byte("durable"), make([]byte, 7)...))
+}
+
+// A server that hangs (here: stopped) blocks every process touching its
+// mount; ForceUnmount must free them and remove the mount.
+func TestForceUnmountAbortsAHungServer(t *testing.T) {
+	m := mountT(t)
+	must(t, syscall.Kill(m.pid, syscall.SIGSTOP))
+	m.killed = true
+	defer syscall.Kill(m.pid, syscall.SIGKILL) // SIGKILL ends a stopped process too
+	blocked := make(chan error, 1)
+	go func() { _, err := os.Stat(m.path("x")); blocked <- err }()
+	select {
+	case err := <-blocked:
+		t.Fatalf("stat answered by a stopped server (%v): the test proves nothing", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	must(t, ForceUnmount(m.Dir, m.conn))
+	select {
+	case err := <-blocked:
+		if err == nil {
+			t.Fatal("stat succeeded on an aborted mount")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stat still blocked after the abort")
+	}
+	if ok, err := Mounted(m.Dir); ok || err != nil {
+		t.Fatalf("mount still there (%v)", err)
+	}
 }

@@ -51,6 +51,11 @@ type mounted struct {
 	Dir     string // the mount point
 	Backing string
 	c       *Client
+	pid     int
+	conn    int
+	// killed is set by a test that kills the server itself; it cannot
+	// then exit cleanly.
+	killed bool
 }
 
 // mountT mounts a fresh lazyfs and, at the end of the test, unmounts it
@@ -83,15 +88,15 @@ func mountT(t *testing.T) *mounted {
 	m.c = NewClient(in, out)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	var conn int
-	t.Cleanup(func() { m.stop(t, in, cmd.Process.Pid, conn, exited) })
+	m.pid = cmd.Process.Pid
+	t.Cleanup(func() { m.stop(t, in, exited) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := m.c.Ready(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn = r.Conn
+	m.conn = r.Conn
 	if ok, err := Mounted(m.Dir); !ok || err != nil {
 		t.Fatalf("ready, but no lazyfs mount at %s: %v", m.Dir, err)
 	}
@@ -101,10 +106,13 @@ func mountT(t *testing.T) *mounted {
 // stop ends the server as the harness does (stdin EOF): it must exit by
 // itself and leave no mount. If it does not, it is killed and its mount
 // forced off, so nothing outlives the test either way.
-func (m *mounted) stop(t *testing.T, in io.Closer, pid, conn int, exited <-chan error) {
+func (m *mounted) stop(t *testing.T, in io.Closer, exited <-chan error) {
 	in.Close()
 	select {
 	case err := <-exited:
+		if m.killed {
+			break
+		}
 		if err != nil {
 			t.Errorf("lazyfs server: %v", err)
 		}
@@ -113,10 +121,10 @@ func (m *mounted) stop(t *testing.T, in io.Closer, pid, conn int, exited <-chan 
 		}
 	case <-time.After(10 * time.Second):
 		t.Errorf("lazyfs server did not exit on stdin EOF")
-		syscall.Kill(pid, syscall.SIGKILL)
+		syscall.Kill(m.pid, syscall.SIGKILL)
 		<-exited
 	}
-	if err := ForceUnmount(m.Dir, conn); err != nil {
+	if err := ForceUnmount(m.Dir, m.conn); err != nil {
 		t.Errorf("force unmount: %v", err)
 	}
 	if ok, err := Mounted(m.Dir); ok || err != nil {
