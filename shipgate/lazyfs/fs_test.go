@@ -184,3 +184,18 @@ func TestForceUnmountAbortsAHungServer(t *testing.T) {
 		t.Fatalf("mount still there (%v)", err)
 	}
 }
+
+// SIGTERM, like stdin EOF, unmounts and exits cleanly (the cleanup checks
+// the exit status).
+func TestServeUnmountsOnSIGTERM(t *testing.T) {
+	m := mountT(t)
+	must(t, syscall.Kill(m.pid, syscall.SIGTERM))
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if ok, err := Mounted(m.Dir); !ok && err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still mounted 5s after SIGTERM")
+		}
+	}
+}
