@@ -142,7 +142,13 @@ func (n *node) write(f fs.FileHandle, iov [][]byte, off int64) (uint32, syscall.
 
 func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall.Errno {
 	failed := n.lfs.fsyncFault()
-	if u := n.lfs.log(n.ino(), false); u != nil && !n.IsDir() {
+	if n.IsDir() { // metadata is durable already
+		if failed {
+			return syscall.EIO
+		}
+		return 0
+	}
+	if u := n.lfs.log(n.ino(), false); u != nil {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if u.pending() {
@@ -160,10 +166,8 @@ func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall
 	if failed {
 		return syscall.EIO
 	}
-	if !n.IsDir() {
-		n.lfs.fsyncs.Add(1)
-	}
-	return 0 // a directory: metadata is already durable
+	n.lfs.fsyncs.Add(1)
+	return 0
 }
 
 // Fallocate modes (linux/falloc.h); those that shift data are refused.
