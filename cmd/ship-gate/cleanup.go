@@ -16,10 +16,11 @@ func init() {
 	var force, onParentExit bool
 	cmd := &cobra.Command{
 		Use:   "cleanup",
-		Short: "Kill processes and remove directories and namespaces recorded by runs that did not clean up",
+		Short: "Kill processes and remove mounts, directories and namespaces recorded by runs that did not clean up",
 		Long: "Reads the state files of earlier runs and undoes what they recorded: processes (by pid and\n" +
-			"start time, so a recycled pid is never signalled), temporary directories, network namespaces\n" +
-			"and links. A run that is still alive is left alone unless --force.",
+			"start time, so a recycled pid is never signalled), lazyfs mounts (aborted and detached),\n" +
+			"temporary directories, network namespaces and links. A run that is still alive is left alone\n" +
+			"unless --force.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if onParentExit {

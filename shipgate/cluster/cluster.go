@@ -66,7 +66,11 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 		n, err := newNode(sup, spec.Dir, name, host, port, dial, spec.Node, func(base string) *api.Client {
 			return &api.Client{Base: base, HTTP: &http.Client{Timeout: spec.HTTPTimeout, Transport: c.http}}
 		})
+		if err == nil && spec.Node.Disk {
+			err = n.attachDisk(ctx)
+		}
 		if err != nil {
+			c.closeDisks()
 			nw.Close()
 			return nil, err
 		}
@@ -74,6 +78,17 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 		c.Nodes = append(c.Nodes, n)
 	}
 	return c, nil
+}
+
+// closeDisks unmounts the nodes' disks, if any; the nodes must be dead.
+func (c *Cluster) closeDisks() error {
+	var errs []error
+	for _, n := range c.Nodes {
+		if n.Disk != nil {
+			errs = append(errs, n.Disk.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Start starts every node at once and waits until all are healthy.
@@ -107,8 +122,9 @@ func (c *Cluster) Partition(n *Node) error {
 	return c.Net.Partition(i)
 }
 
-// Kill SIGKILLs every node at once (data is disposable) and closes the
-// network. Graceful shutdown is not under test here, speed is.
+// Kill SIGKILLs every node at once (data is disposable), unmounts their
+// disks and closes the network. Graceful shutdown is not under test here,
+// speed is.
 func (c *Cluster) Kill() error {
 	var wg sync.WaitGroup
 	for _, n := range c.Nodes {
@@ -117,5 +133,5 @@ func (c *Cluster) Kill() error {
 	}
 	wg.Wait()
 	c.http.CloseIdleConnections()
-	return c.Net.Close()
+	return errors.Join(c.closeDisks(), c.Net.Close())
 }

@@ -25,6 +25,12 @@ type NodeOptions struct {
 	StartTimeout  time.Duration
 	HealthPoll    time.Duration
 	StopGrace     time.Duration
+
+	// Disk puts each node's database on a lazyfs mount (Node.Disk), for
+	// power cuts and disk faults. DiskBinary is the ship-gate binary that
+	// serves it ("" is this executable).
+	Disk       bool
+	DiskBinary string
 }
 
 // Node is one ai-memory serve with its own data directory, database, log
@@ -39,6 +45,7 @@ type Node struct {
 	URL    string   // base URL the harness uses
 	Peers  []string // peer base URLs this node is given
 	Client *api.Client
+	Disk   *Disk // nil unless NodeOptions.Disk
 
 	opts NodeOptions
 	wrap []string

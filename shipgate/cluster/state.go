@@ -10,12 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/aimemory/ai-memory/shipgate/lazyfs"
 )
 
 // State is what a run has made that outlives it if the harness is killed:
 // processes (by pid and kernel start time, so a recycled pid is never
-// signalled), directories, network namespaces and links. It is rewritten
-// atomically on every change; `ship-gate cleanup` and the reaper undo it.
+// signalled), directories, network namespaces, links and FUSE mounts. It
+// is rewritten atomically on every change; `ship-gate cleanup` and the
+// reaper undo it.
 type State struct {
 	Campaign   string       `json:"campaign"`
 	OwnerPID   int          `json:"owner_pid"`
@@ -24,6 +27,16 @@ type State struct {
 	Procs      []ProcRecord `json:"procs"`
 	Netns      []string     `json:"netns,omitempty"`
 	Links      []string     `json:"links,omitempty"`
+
+	// Mounts are lazyfs mounts, forced off before Dirs are removed.
+	Mounts []MountRecord `json:"mounts,omitempty"`
+}
+
+// MountRecord is a lazyfs mount and its FUSE connection number (0 until
+// known), through which a mount whose server hangs can be aborted.
+type MountRecord struct {
+	Path string `json:"path"`
+	Conn int    `json:"conn"`
 }
 
 // ProcRecord identifies one started process. Group means the process leads
@@ -69,8 +82,9 @@ func (st *State) OwnerAlive() bool {
 }
 
 // Undo kills every recorded process still running (SIGKILL to its group),
-// deletes namespaces and links, and removes directories. It is idempotent
-// and returns every problem it met, not just the first.
+// forces off mounts, deletes namespaces and links, and removes
+// directories. It is idempotent and returns every problem it met, not
+// just the first.
 func (st *State) Undo() error {
 	var errs []error
 	for _, p := range st.Procs {
@@ -82,6 +96,11 @@ func (st *State) Undo() error {
 		}
 		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			errs = append(errs, fmt.Errorf("kill %s (%d): %w", p.Name, p.PID, err))
+		}
+	}
+	for _, m := range st.Mounts {
+		if err := lazyfs.ForceUnmount(m.Path, m.Conn); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for _, ns := range st.Netns {

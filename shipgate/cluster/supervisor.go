@@ -81,6 +81,21 @@ func (s *Supervisor) UntrackLink(name string) {
 	s.update(func(st *State) { st.Links = slices.DeleteFunc(st.Links, func(n string) bool { return n == name }) })
 }
 
+// TrackMount records (or updates) a FUSE mount to force off at teardown;
+// UntrackMount forgets one that is unmounted.
+func (s *Supervisor) TrackMount(path string, conn int) {
+	s.update(func(st *State) {
+		st.Mounts = slices.DeleteFunc(st.Mounts, func(m MountRecord) bool { return m.Path == path })
+		st.Mounts = append(st.Mounts, MountRecord{Path: path, Conn: conn})
+	})
+}
+
+func (s *Supervisor) UntrackMount(path string) {
+	s.update(func(st *State) {
+		st.Mounts = slices.DeleteFunc(st.Mounts, func(m MountRecord) bool { return m.Path == path })
+	})
+}
+
 // TrackExternal records a process started by someone else on our behalf
 // (the Postgres server) so the reaper can kill it if we die.
 func (s *Supervisor) TrackExternal(name string, pid int) {

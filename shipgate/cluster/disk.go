@@ -1,0 +1,161 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/lazyfs"
+)
+
+// Disk is a lazyfs mount, served by a `ship-gate lazyfs` child under the
+// Supervisor, on which a node keeps its database: a power cut (Cut after
+// the node is killed) drops what the node never fsynced, and SetFault
+// makes writes or fsyncs fail. The mount is recorded in the state file
+// from before it exists until it is gone, so cleanup can force it off.
+type Disk struct {
+	Backing string // where the files really are
+	Mount   string // where the node sees them
+
+	sup  *Supervisor
+	proc *Proc
+	in   *os.File // the child's stdin: closing it unmounts
+	c    *lazyfs.Client
+	conn int
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// diskGrace bounds how long the child may take to unmount and exit once
+// asked, before it is killed and its mount forced off.
+const diskGrace = 10 * time.Second
+
+// StartDisk mounts a lazyfs of backing at mount, served by `exe lazyfs`
+// (exe is a ship-gate binary), and waits until it is mounted. The child's
+// stderr goes to log.
+func StartDisk(ctx context.Context, sup *Supervisor, exe, backing, mount string, log io.Writer) (*Disk, error) {
+	for _, d := range []string{backing, mount} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	d := &Disk{Backing: backing, Mount: mount, sup: sup, in: inW, c: lazyfs.NewClient(inW, outR)}
+	sup.TrackMount(mount, 0)
+	d.proc, err = sup.Start(ProcSpec{
+		Name: "ship-gate lazyfs " + mount, Path: exe,
+		Args:  []string{"lazyfs", "--backing", backing, "--mount", mount},
+		Stdin: inR, Stdout: outW, Stderr: log,
+	})
+	inR.Close() // the child holds its own ends
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		sup.UntrackMount(mount)
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, diskGrace)
+	defer cancel()
+	r, err := d.c.Ready(rctx)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("lazyfs at %s: %w", mount, err), d.Close())
+	}
+	d.conn = r.Conn
+	sup.TrackMount(mount, r.Conn)
+	return d, nil
+}
+
+// Cut drops every write not yet fsynced, as a power cut would. Kill the
+// node first: nothing may have a file of the mount open.
+func (d *Disk) Cut(ctx context.Context) (lazyfs.CutStats, error) {
+	r, err := d.c.Do(ctx, "cut")
+	if r.Cut == nil {
+		return lazyfs.CutStats{}, err
+	}
+	return *r.Cut, err
+}
+
+// SetFault makes the disk inject mode from now on (lazyfs.None clears it).
+func (d *Disk) SetFault(ctx context.Context, mode lazyfs.Mode) error {
+	_, err := d.c.Do(ctx, "fault "+string(mode))
+	return err
+}
+
+// Stats returns the disk's counters.
+func (d *Disk) Stats(ctx context.Context) (lazyfs.Stats, error) {
+	r, err := d.c.Do(ctx, "stats")
+	if err != nil {
+		return lazyfs.Stats{}, err
+	}
+	return *r.Stats, nil
+}
+
+// Close unmounts: it closes the child's stdin, on which the child
+// unmounts and exits. A child that fails to, or has died, is killed and
+// its mount aborted and detached. Call it once the node is stopped.
+// Safe to call more than once.
+func (d *Disk) Close() error {
+	d.closeOnce.Do(func() {
+		d.in.Close()
+		var errs []error
+		select {
+		case <-d.proc.Done():
+			if ps := d.proc.cmd.ProcessState; !ps.Success() {
+				errs = append(errs, fmt.Errorf("lazyfs at %s: %s", d.Mount, ps))
+			}
+		case <-time.After(diskGrace):
+			errs = append(errs, fmt.Errorf("lazyfs at %s did not unmount within %s; killed", d.Mount, diskGrace))
+			d.proc.Kill()
+		}
+		if err := lazyfs.ForceUnmount(d.Mount, d.conn); err != nil {
+			errs = append(errs, err)
+		}
+		if ok, err := lazyfs.Mounted(d.Mount); ok || err != nil {
+			errs = append(errs, fmt.Errorf("lazyfs at %s still mounted (%v)", d.Mount, err))
+		} else {
+			d.sup.UntrackMount(d.Mount)
+		}
+		d.closeErr = errors.Join(errs...)
+	})
+	return d.closeErr
+}
+
+// attachDisk puts the node's database on a lazyfs mount: data/ in its
+// directory, backed by disk/. Its log stays off the mount: a cut must not
+// eat the evidence.
+func (n *Node) attachDisk(ctx context.Context) error {
+	exe := n.opts.DiskBinary
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	logf, err := os.OpenFile(filepath.Join(n.Dir, "lazyfs.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child holds its own descriptor
+	d, err := StartDisk(ctx, n.sup, exe, filepath.Join(n.Dir, "disk"), filepath.Join(n.Dir, "data"), logf)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	n.Disk, n.DB = d, filepath.Join(d.Mount, "ai-memory.db")
+	return nil
+}
