@@ -50,7 +50,7 @@ func serveFederation(_ context.Context, sc *serveContext) error {
 	if fs.Any() {
 		sc.Logger.Warn("FAULT INJECTION ACTIVE: this node breaks its guarantees on purpose", "faults", fs.Active())
 	}
-	sc.Engine.Clock().Skew = fs.ClockSkew
+	sc.Engine.Clock().SetSkew(fs.ClockSkew)
 	if fs.ListCap20 {
 		sc.HTTP.ListCap = faults.ListCap
 	}
