@@ -59,6 +59,20 @@ func New(store memory.Store, opts Options) *Engine {
 	}
 }
 
+// Open is New followed by seeding the clock with the greatest version the
+// store holds, so every version issued afterwards exceeds every version
+// this store issued or received before, even when the physical clock now
+// runs behind the one that wrote them (a restart with the clock set back).
+func Open(ctx context.Context, store memory.Store, opts Options) (*Engine, error) {
+	e := New(store, opts)
+	v, err := store.MaxVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.clock.Observe(v)
+	return e, nil
+}
+
 // SetReplicator installs the federation hook after construction (the
 // replicator needs the engine's node id and clock, so it is built second).
 func (e *Engine) SetReplicator(r memory.Replicator) { e.repl = r }
