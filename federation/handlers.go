@@ -44,7 +44,7 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, memory.Errorf(memory.CodeTooLarge, "push holds more than %d rows", memory.MaxBatchItems*10))
 		return
 	}
-	res, err := n.recv.push(&b)
+	res, err := n.recv.push(context.Background(), &b)
 	if err != nil {
 		n.log.Warn("push from peer refused", "peer", r.Header.Get(headerNodeID), "op", b.Op, "err", err)
 		httpapi.WriteError(w, err)
