@@ -37,6 +37,7 @@ type Engine struct {
 	node         string
 	repl         memory.Replicator
 	promoteAfter int
+	upsert       UpsertPolicy
 	// stripes serialise read-modify-write on one title or id within this
 	// node, so two concurrent stores of one title do not both insert.
 	stripes [64]sync.Mutex
@@ -56,6 +57,7 @@ func New(store memory.Store, opts Options) *Engine {
 		node:         opts.NodeID,
 		repl:         opts.Replicator,
 		promoteAfter: opts.PromoteAfter,
+		upsert:       UpdateOnTitle,
 	}
 }
 
@@ -72,6 +74,19 @@ func Open(ctx context.Context, store memory.Store, opts Options) (*Engine, error
 	e.clock.Observe(v)
 	return e, nil
 }
+
+// UpsertPolicy decides whether a store whose title is taken in its
+// namespace updates stored, the active memory holding the title (true), or
+// is stored as a new memory beside it (false).
+type UpsertPolicy func(stored, incoming *memory.Memory) bool
+
+// UpdateOnTitle is the rule: a title is one memory per namespace, so
+// storing it again, a retry included, updates that memory.
+func UpdateOnTitle(_, _ *memory.Memory) bool { return true }
+
+// SetUpsertPolicy replaces UpdateOnTitle (the retry-duplicates fault);
+// call it before the engine serves.
+func (e *Engine) SetUpsertPolicy(p UpsertPolicy) { e.upsert = p }
 
 // SetReplicator installs the federation hook after construction (the
 // replicator needs the engine's node id and clock, so it is built second).
