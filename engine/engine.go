@@ -85,8 +85,13 @@ type UpsertPolicy func(stored, incoming *memory.Memory) bool
 func UpdateOnTitle(_, _ *memory.Memory) bool { return true }
 
 // SetUpsertPolicy replaces UpdateOnTitle (the retry-duplicates fault);
-// call it before the engine serves.
-func (e *Engine) SetUpsertPolicy(p UpsertPolicy) { e.upsert = p }
+// nil restores it. Call it before the engine serves.
+func (e *Engine) SetUpsertPolicy(p UpsertPolicy) {
+	if p == nil {
+		p = UpdateOnTitle
+	}
+	e.upsert = p
+}
 
 // SetReplicator installs the federation hook after construction (the
 // replicator needs the engine's node id and clock, so it is built second).
