@@ -16,6 +16,9 @@ const (
 	CodeUnavailable  = "unavailable"      // 503
 	CodeInternal     = "internal"         // 500
 	CodeForbidden    = "forbidden"        // 403
+	// CodeInsufficientStorage: the disk is full and the write was not
+	// applied (its transaction did not commit).
+	CodeInsufficientStorage = "insufficient_storage" // 507
 )
 
 // Error is an error with a stable code that transports map to a status.
@@ -24,9 +27,15 @@ type Error struct {
 	Message string
 	// Details are extra fields merged into the error object (e.g. quorum got/needed).
 	Details map[string]any
+	// Cause is the error this one classifies, for errors.Is and errors.As;
+	// it is never sent to clients.
+	Cause error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf builds an *Error.
 func Errorf(code, format string, args ...any) *Error {

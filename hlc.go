@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,27 +58,53 @@ func (h *HLC) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Clock issues HLC stamps. Now is the physical time source; Skew shifts it
-// (the clock-skew fault switch uses this to model a node with a wrong clock).
+// Clock issues HLC stamps. Now is the physical time source; the skew
+// shifts it (the clock-skew fault switch models a node with a wrong clock)
+// and may change while the clock is in use.
 type Clock struct {
-	mu   sync.Mutex
-	last HLC
-	Now  func() time.Time
-	Skew time.Duration
+	mu      sync.Mutex
+	last    HLC
+	observe ObservePolicy // nil: MergeRemote
+	Now     func() time.Time
+	skew    atomic.Int64 // nanoseconds
 }
+
+// ObservePolicy decides what a clock whose newest stamp is last holds
+// after it sees the stamp seen from another node or the store.
+type ObservePolicy func(last, seen HLC) HLC
+
+// MergeRemote is the hybrid logical clock rule: keep the greater stamp, so
+// every later tick exceeds everything seen.
+func MergeRemote(last, seen HLC) HLC { return max(last, seen) }
 
 // NewClock returns a clock on the system time.
 func NewClock() *Clock { return &Clock{Now: time.Now} }
+
+// SetSkew shifts the clock's physical time by d from now on. Stamps stay
+// strictly increasing whatever d is: a skew back only stalls the wall part.
+func (c *Clock) SetSkew(d time.Duration) { c.skew.Store(int64(d)) }
+
+// Skew is the current shift of the physical time.
+func (c *Clock) Skew() time.Duration { return time.Duration(c.skew.Load()) }
+
+// SetObservePolicy replaces how Observe merges stamps (fault injection);
+// nil restores MergeRemote.
+func (c *Clock) SetObservePolicy(p ObservePolicy) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.observe = p
+}
 
 func (c *Clock) physical() int64 {
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
 	}
-	return now().Add(c.Skew).UnixMilli()
+	return now().Add(c.Skew()).UnixMilli()
 }
 
-// Tick returns a stamp greater than every stamp this clock issued or observed.
+// Tick returns a stamp greater than every stamp this clock issued, and than
+// every stamp it observed under MergeRemote.
 func (c *Clock) Tick() HLC {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -90,13 +117,16 @@ func (c *Clock) Tick() HLC {
 	return c.last
 }
 
-// Observe merges a stamp seen from another node so later ticks exceed it.
-func (c *Clock) Observe(remote HLC) {
+// Observe merges a stamp seen from another node (or read from the store)
+// so that later ticks exceed it.
+func (c *Clock) Observe(seen HLC) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if remote > c.last {
-		c.last = remote
+	merge := c.observe
+	if merge == nil {
+		merge = MergeRemote
 	}
+	c.last = merge(c.last, seen)
 }
 
 // next advances the logical counter, carrying into the wall part on overflow.

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,9 +31,55 @@ func TestClockObserveOrdersLaterWritesAfterRemote(t *testing.T) {
 
 func TestClockSkewShiftsPhysicalTime(t *testing.T) {
 	base := time.UnixMilli(1_000_000)
-	c := &Clock{Now: func() time.Time { return base }, Skew: -30 * time.Second}
+	c := &Clock{Now: func() time.Time { return base }}
+	c.SetSkew(-30 * time.Second)
 	if got := c.Tick().WallMillis(); got != base.Add(-30*time.Second).UnixMilli() {
 		t.Fatalf("wall %d", got)
+	}
+}
+
+// A skew changed while other goroutines tick (the runtime clock endpoint)
+// is race free, and a skew back never makes stamps go backwards.
+func TestClockSkewChangesLiveWithoutGoingBack(t *testing.T) {
+	c := NewClock()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prev := c.Tick()
+			for range 2000 {
+				next := c.Tick()
+				if next <= prev {
+					t.Errorf("tick %v not after %v", next, prev)
+					return
+				}
+				prev = next
+				c.NowTime()
+			}
+		}()
+	}
+	for _, d := range []time.Duration{time.Hour, -2 * time.Hour, 0} {
+		c.SetSkew(d)
+		if c.Skew() != d {
+			t.Errorf("Skew() = %v after SetSkew(%v)", c.Skew(), d)
+		}
+	}
+	wg.Wait()
+}
+
+func TestClockObservePolicy(t *testing.T) {
+	c := &Clock{Now: func() time.Time { return time.UnixMilli(1000) }}
+	remote := MakeHLC(5000, 7)
+	c.SetObservePolicy(func(last, _ HLC) HLC { return last })
+	c.Observe(remote)
+	if got := c.Tick(); got >= remote {
+		t.Fatalf("policy ignoring remote stamps: tick %v, want below %v", got, remote)
+	}
+	c.SetObservePolicy(nil)
+	c.Observe(remote)
+	if got := c.Tick(); got <= remote {
+		t.Fatalf("default policy restored: tick %v, want above %v", got, remote)
 	}
 }
 

@@ -135,6 +135,12 @@ type Store interface {
 	// sequence order, at most limit rows.
 	Changes(ctx context.Context, afterSeq int64, limit int) (ChangeSet, error)
 
+	// MaxVersion is the greatest version of any row the store holds
+	// (memories, links and records, tombstones included), or 0 when it
+	// holds none: a clock seeded with it never issues a version below one
+	// this store has seen.
+	MaxVersion(ctx context.Context) (HLC, error)
+
 	// LocalGet and LocalSet keep node-local settings (node id, sync
 	// high-water marks); they are never replicated.
 	LocalGet(ctx context.Context, key string) (string, bool, error)

@@ -159,7 +159,7 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	}
 	skip := store(t, e, "private", "Release checklist for vomira", "Tag the build. Run the migration dry run. Publish the notes to the wiki.")
 	_ = store(t, e, "private", "release checklist for VOMIRA", "Tag the build. Run the migration dry run. Publish the notes on the wiki.")
-	e.Clock().Skew = 2 * time.Minute // the temporary flag has now expired
+	e.Clock().SetSkew(2 * time.Minute) // the temporary flag has now expired
 
 	before := stateDigest(t, e)
 	c, err := New(e, Options{ExcludeNamespaces: []string{"private"}})

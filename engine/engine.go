@@ -37,6 +37,7 @@ type Engine struct {
 	node         string
 	repl         memory.Replicator
 	promoteAfter int
+	upsert       UpsertPolicy
 	// stripes serialise read-modify-write on one title or id within this
 	// node, so two concurrent stores of one title do not both insert.
 	stripes [64]sync.Mutex
@@ -56,7 +57,40 @@ func New(store memory.Store, opts Options) *Engine {
 		node:         opts.NodeID,
 		repl:         opts.Replicator,
 		promoteAfter: opts.PromoteAfter,
+		upsert:       UpdateOnTitle,
 	}
+}
+
+// Open is New followed by seeding the clock with the greatest version the
+// store holds, so every version issued afterwards exceeds every version
+// this store issued or received before, even when the physical clock now
+// runs behind the one that wrote them (a restart with the clock set back).
+func Open(ctx context.Context, store memory.Store, opts Options) (*Engine, error) {
+	e := New(store, opts)
+	v, err := store.MaxVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.clock.Observe(v)
+	return e, nil
+}
+
+// UpsertPolicy decides whether a store whose title is taken in its
+// namespace updates stored, the active memory holding the title (true), or
+// is stored as a new memory beside it (false).
+type UpsertPolicy func(stored, incoming *memory.Memory) bool
+
+// UpdateOnTitle is the rule: a title is one memory per namespace, so
+// storing it again, a retry included, updates that memory.
+func UpdateOnTitle(_, _ *memory.Memory) bool { return true }
+
+// SetUpsertPolicy replaces UpdateOnTitle (the retry-duplicates fault);
+// nil restores it. Call it before the engine serves.
+func (e *Engine) SetUpsertPolicy(p UpsertPolicy) {
+	if p == nil {
+		p = UpdateOnTitle
+	}
+	e.upsert = p
 }
 
 // SetReplicator installs the federation hook after construction (the

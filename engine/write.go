@@ -164,6 +164,9 @@ func (e *Engine) dedupe(ctx context.Context, m memory.Memory) (StoreResult, erro
 	if err != nil {
 		return StoreResult{}, err
 	}
+	if !e.upsert(old, &m) {
+		return StoreResult{Memory: m, Created: true}, nil
+	}
 	m.ID = old.ID
 	m.CreatedAt = old.CreatedAt
 	m.AccessCount = old.AccessCount

@@ -1,7 +1,9 @@
 // Package faults names every fault-injection switch of ai-memory in one
-// place. The switches plant known upstream federation defects (and a clock
-// skew) into a real node so that the release gate can prove it turns red.
-// They are off unless `serve --unsafe-fault-injection` is also given.
+// place. The switches plant known durability, replication and clock
+// defects (and a clock skew) into a real node so that the release gate can
+// prove it turns red. They are off unless `serve --unsafe-fault-injection`
+// is also given, and are installed at startup as strategies and wrappers
+// (see where each constant says), never as branches in the normal path.
 package faults
 
 import (
@@ -35,20 +37,53 @@ const (
 	// has_more=false (the cap that hid data from the upstream gate).
 	ListCap20 = "list-cap-20"
 	// ClockSkew shifts this node's clock source by a duration
-	// ("clock-skew=-90s"); hybrid logical clocks must tolerate it.
+	// ("clock-skew=-90s"); hybrid logical clocks must tolerate it. With
+	// --unsafe-fault-injection the skew can also be changed at run time
+	// through /api/v1/fault/clock.
 	ClockSkew = "clock-skew"
+	// SkipFsync makes the SQLite store commit without any fsync
+	// (synchronous=OFF): a process crash keeps acknowledged writes (they
+	// are in the page cache), a power cut loses them.
+	SkipFsync = "skip-fsync"
+	// HLCIgnoreRemote makes the clock ignore every version it receives or
+	// reads (Observe is a no-op): a write following a read of version v
+	// can get a version below v, and last-writer-wins keeps the older value.
+	HLCIgnoreRemote = "hlc-ignore-remote"
+	// RetryDuplicates stores a retried write as a second copy: a store
+	// whose title is taken in its namespace by a memory with identical
+	// content (a client retry after a lost answer) creates a new memory
+	// instead of updating it, and a pushed memory this node already holds
+	// at the same version (a retried push) is stored again under a new id.
+	RetryDuplicates = "retry-duplicates"
+	// TombstoneSkipOnSync leaves deletes out of anti-entropy: tombstones
+	// pulled from peers are dropped (pushes still carry them).
+	TombstoneSkipOnSync = "tombstone-skip-on-sync"
+	// SyncMarkBeforeApply records a peer's sync high-water mark before the
+	// pulled rows are durable (they are applied ApplyDelay later), so a
+	// kill during catch-up loses them for good: they are never pulled again.
+	SyncMarkBeforeApply = "sync-mark-before-apply"
+	// RareAckBeforeDurable is AckBeforeDurable for one received push in
+	// RareAckEvery only: a loss the gate must catch from few samples.
+	RareAckBeforeDurable = "rare-ack-before-durable"
 )
 
 // Names lists every switch, for help texts and errors.
-var Names = []string{CancelFanoutAfterQuorum, DoubleCountAck, SkipReplicateConsolidate, AckBeforeDurable, ListCap20, ClockSkew + "=<duration>"}
+var Names = []string{CancelFanoutAfterQuorum, DoubleCountAck, SkipReplicateConsolidate, AckBeforeDurable, ListCap20,
+	ClockSkew + "=<duration>", SkipFsync, HLCIgnoreRemote, RetryDuplicates, TombstoneSkipOnSync, SyncMarkBeforeApply,
+	RareAckBeforeDurable}
 
 // ListCap is the row cap that ListCap20 imposes.
 const ListCap = 20
 
-// AckDelay is how long AckBeforeDurable keeps an acknowledged batch in
-// memory before applying it: long enough that a SIGKILL right after a burst
-// reliably catches acknowledged batches that are not on disk.
-const AckDelay = 2 * time.Second
+// ApplyDelay is how long AckBeforeDurable and RareAckBeforeDurable keep an
+// acknowledged batch, and SyncMarkBeforeApply a pulled one, in memory
+// before applying it: long enough that a SIGKILL right after a burst
+// reliably catches batches that are not on disk.
+const ApplyDelay = 2 * time.Second
+
+// RareAckEvery is how many received pushes RareAckBeforeDurable lets pass
+// durably for each one it acknowledges early.
+const RareAckEvery = 50
 
 // Set is the parsed switches of one node; the zero Set injects nothing.
 type Set struct {
@@ -58,6 +93,12 @@ type Set struct {
 	AckBeforeDurable         bool
 	ListCap20                bool
 	ClockSkew                time.Duration
+	SkipFsync                bool
+	HLCIgnoreRemote          bool
+	RetryDuplicates          bool
+	TombstoneSkipOnSync      bool
+	SyncMarkBeforeApply      bool
+	RareAckBeforeDurable     bool
 }
 
 // Parse reads `--fault` values. Any fault without unsafe is refused, so a
@@ -83,6 +124,18 @@ func Parse(values []string, unsafe bool) (Set, error) {
 			s.AckBeforeDurable = true
 		case ListCap20:
 			s.ListCap20 = true
+		case SkipFsync:
+			s.SkipFsync = true
+		case HLCIgnoreRemote:
+			s.HLCIgnoreRemote = true
+		case RetryDuplicates:
+			s.RetryDuplicates = true
+		case TombstoneSkipOnSync:
+			s.TombstoneSkipOnSync = true
+		case SyncMarkBeforeApply:
+			s.SyncMarkBeforeApply = true
+		case RareAckBeforeDurable:
+			s.RareAckBeforeDurable = true
 		case ClockSkew:
 			d, err := time.ParseDuration(arg)
 			if err != nil || d == 0 {
@@ -113,6 +166,12 @@ func (s Set) Active() []string {
 	if s.ClockSkew != 0 {
 		out = append(out, ClockSkew+"="+s.ClockSkew.String())
 	}
+	add(s.SkipFsync, SkipFsync)
+	add(s.HLCIgnoreRemote, HLCIgnoreRemote)
+	add(s.RetryDuplicates, RetryDuplicates)
+	add(s.TombstoneSkipOnSync, TombstoneSkipOnSync)
+	add(s.SyncMarkBeforeApply, SyncMarkBeforeApply)
+	add(s.RareAckBeforeDurable, RareAckBeforeDurable)
 	return out
 }
 

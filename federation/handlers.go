@@ -34,20 +34,20 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&b); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, memory.Errorf(memory.CodeTooLarge, "push exceeds %d bytes; split the batch", tooBig.Limit))
+			httpapi.WriteError(w, memory.Errorf(memory.CodeTooLarge, "push exceeds %d bytes; split the batch", tooBig.Limit))
 			return
 		}
-		writeError(w, memory.Errorf(memory.CodeInvalid, "push body is not a batch: %v", err))
+		httpapi.WriteError(w, memory.Errorf(memory.CodeInvalid, "push body is not a batch: %v", err))
 		return
 	}
 	if len(b.Memories)+len(b.Links)+len(b.Records) > memory.MaxBatchItems*10 {
-		writeError(w, memory.Errorf(memory.CodeTooLarge, "push holds more than %d rows", memory.MaxBatchItems*10))
+		httpapi.WriteError(w, memory.Errorf(memory.CodeTooLarge, "push holds more than %d rows", memory.MaxBatchItems*10))
 		return
 	}
-	res, err := n.recv.push(&b)
+	res, err := n.recv.push(context.Background(), &b)
 	if err != nil {
 		n.log.Warn("push from peer refused", "peer", r.Header.Get(headerNodeID), "op", b.Op, "err", err)
-		writeError(w, err)
+		httpapi.WriteError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, pushAnswer{NodeID: n.eng.NodeID(), Applied: res})
@@ -61,23 +61,23 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 func (n *Node) handleSince(w http.ResponseWriter, r *http.Request) {
 	seq, err := queryInt(r, "seq", 0, 0, 1<<62)
 	if err != nil {
-		writeError(w, err)
+		httpapi.WriteError(w, err)
 		return
 	}
 	limit, err := queryInt(r, "limit", DefaultPageSize, 1, MaxPageSize)
 	if err != nil {
-		writeError(w, err)
+		httpapi.WriteError(w, err)
 		return
 	}
 	cs, err := n.eng.Backend().Changes(r.Context(), seq, int(limit))
 	if err != nil {
-		writeError(w, err)
+		httpapi.WriteError(w, err)
 		return
 	}
 	head := cs.NextSeq
 	if cs.More {
 		if head, err = headSeq(r.Context(), n.eng.Backend(), cs.NextSeq); err != nil {
-			writeError(w, err)
+			httpapi.WriteError(w, err)
 			return
 		}
 	}
@@ -134,24 +134,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-// writeError answers {"error":{"code","message"}} like the rest of the API.
-func writeError(w http.ResponseWriter, err error) {
-	var me *memory.Error
-	if !errors.As(err, &me) {
-		me = memory.Errorf(memory.CodeInternal, "internal error: %v", err)
-	}
-	status := http.StatusInternalServerError
-	switch me.Code {
-	case memory.CodeInvalid:
-		status = http.StatusBadRequest
-	case memory.CodeTooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case memory.CodeForbidden:
-		status = http.StatusForbidden
-	case memory.CodeUnavailable:
-		status = http.StatusServiceUnavailable
-	}
-	writeJSON(w, status, map[string]any{"error": map[string]any{"code": me.Code, "message": me.Message}})
 }

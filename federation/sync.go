@@ -67,7 +67,7 @@ func (n *Node) pull(ctx context.Context, p *peer) error {
 			return err
 		}
 		rows := int64(len(a.Memories) + len(a.Links) + len(a.Records))
-		if _, err := n.recv.pulled(ctx, &a.Batch); err != nil {
+		if _, err := n.recv.pull(ctx, &a.Batch); err != nil {
 			return err
 		}
 		if a.NextSeq > hwm {

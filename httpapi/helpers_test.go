@@ -24,7 +24,13 @@ type testAPI struct {
 
 func newTestAPI(t testing.TB, opts Options, storeOpts sqlite.Options) *testAPI {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "api.db"), storeOpts)
+	return newTestAPIAt(t, filepath.Join(t.TempDir(), "api.db"), opts, storeOpts)
+}
+
+// newTestAPIAt is newTestAPI on the SQLite file at path.
+func newTestAPIAt(t testing.TB, path string, opts Options, storeOpts sqlite.Options) *testAPI {
+	t.Helper()
+	st, err := sqlite.Open(path, storeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case memory.CodeQuorumNotMet, memory.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case memory.CodeInsufficientStorage:
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }
@@ -42,9 +44,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// writeError answers {"error":{"code","message",...details}}. Internal
-// errors keep their cause out of the response (it is logged instead).
-func writeError(w http.ResponseWriter, err error) {
+// WriteError answers {"error":{"code","message",...details}} with the
+// status of the code, and Retry-After on 503; routes mounted from other
+// packages (federation) use it so that every route answers alike. Internal
+// errors keep their cause out of the response.
+func WriteError(w http.ResponseWriter, err error) {
 	var me *memory.Error
 	if !errors.As(err, &me) {
 		me = memory.Errorf(memory.CodeInternal, "internal error")
@@ -70,9 +74,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if memory.ErrorCode(err) == memory.CodeInternal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeError(w, err)
+	WriteError(w, err)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, memory.Errorf(memory.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	WriteError(w, memory.Errorf(memory.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path))
 }

@@ -50,7 +50,7 @@ func (s *Server) writeStored(w http.ResponseWriter, r *http.Request, status int,
 			for k, v := range me.Details {
 				details[k] = v
 			}
-			err = &memory.Error{Code: me.Code, Message: me.Message, Details: details}
+			err = &memory.Error{Code: me.Code, Message: me.Message, Details: details, Cause: me.Cause}
 		}
 		s.fail(w, r, err)
 		return

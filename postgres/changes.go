@@ -8,6 +8,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// MaxVersion is the greatest version over the three tables, each read off
+// its version index.
+func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT greatest(
+		coalesce((SELECT max(version) FROM memories), 0),
+		coalesce((SELECT max(version) FROM links), 0),
+		coalesce((SELECT max(version) FROM records), 0))`).Scan(&v)
+	return memory.HLC(v), wrap("max version", err)
+}
+
 // Changes returns up to limit rows (at most MaxLimit) applied after
 // afterSeq, in seq order.
 // It first finds the page's seq window over all three tables (index-only

@@ -81,6 +81,12 @@ CREATE TABLE local_settings (
 	value text NOT NULL
 );
 `,
+	// 2: MaxVersion reads the greatest version off these indexes.
+	`
+CREATE INDEX memories_version ON memories (version);
+CREATE INDEX links_version ON links (version);
+CREATE INDEX records_version ON records (version);
+`,
 }
 
 // migrationLock serialises schema changes between processes opening the

@@ -94,7 +94,9 @@ func unavailable(err error) error {
 // caller's data: PostgreSQL's data exceptions (class 22: JSON it cannot
 // store, out-of-range numbers) are invalid input and its program limits
 // (class 54: say, a title too long for the index) are too large input,
-// not server faults.
+// not server faults. A full disk (53100 disk_full) is insufficient
+// storage, the transaction did not commit; an I/O error (58030) is
+// unavailable.
 func wrap(what string, err error) error {
 	if err == nil {
 		return nil
@@ -110,6 +112,12 @@ func wrap(what string, err error) error {
 			return memory.Errorf(memory.CodeInvalid, "%s: %s", what, pe.Message)
 		case "54":
 			return memory.Errorf(memory.CodeTooLarge, "%s: %s", what, pe.Message)
+		}
+		switch pe.Code {
+		case "53100":
+			return &memory.Error{Code: memory.CodeInsufficientStorage, Message: what + ": disk full: " + pe.Message, Cause: err}
+		case "58030":
+			return &memory.Error{Code: memory.CodeUnavailable, Message: what + ": I/O error: " + pe.Message, Cause: err}
 		}
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)

@@ -10,6 +10,23 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
+// maxVersionSQL reads the greatest version of each table off its version
+// index (one index seek each, whatever the table's size).
+const maxVersionSQL = `SELECT max(
+	coalesce((SELECT max(version) FROM memories), 0),
+	coalesce((SELECT max(version) FROM links), 0),
+	coalesce((SELECT max(version) FROM records), 0))`
+
+// MaxVersion is the greatest version over the three tables.
+func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
+	var v int64
+	err := s.queryRow(ctx, maxVersionSQL).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("max version: %w", err)
+	}
+	return memory.HLC(v), nil
+}
+
 // Changes returns the rows applied after afterSeq in sequence order, at most
 // limit of them. The three tables are read in one read transaction, so the
 // page is a consistent snapshot; each is read by its seq index and the

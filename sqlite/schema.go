@@ -104,6 +104,12 @@ CREATE TABLE change_seq (
 );
 INSERT INTO change_seq (id, last) VALUES (1, 0);
 `,
+	// 2: MaxVersion reads the greatest version off these indexes.
+	`
+CREATE INDEX memories_version ON memories (version);
+CREATE INDEX links_version ON links (version);
+CREATE INDEX records_version ON records (version);
+`,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,8 +12,6 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // maxGroup bounds how many queued writes share one transaction, so one
@@ -40,6 +39,7 @@ type writeReq struct {
 // rolled back alone and the others still commit.
 type writer struct {
 	conn  *sql.Conn
+	open  func() (*sql.Conn, error) // a new write connection (reopen)
 	busy  busyRetry
 	stmts writeStmts
 	// Touched by the writer goroutine only.
@@ -47,7 +47,9 @@ type writer struct {
 	merge   mergeState
 	lastSeq int64  // the change sequence after the last commit
 	sync    string // PRAGMA synchronous in force on conn
-	full    string // the configured mode, restored after lazy groups
+	full    string // the mode of durable groups, restored after lazy ones
+	opened  string // the mode a new connection starts with
+	stale   bool   // conn failed with an I/O error and must be replaced
 
 	commits, writes, checkpoints, merges atomic.Int64 // for WriteStats
 
@@ -69,12 +71,16 @@ type writeTx struct {
 func (tx *writeTx) nextSeq() int64 { return tx.last + 1 }
 func (tx *writeTx) take()          { tx.last++ }
 
-func newWriter(conn *sql.Conn, busy busyRetry, synchronous string) (*writer, error) {
+// newWriter starts the writer on conn, opened in the given synchronous
+// mode; open yields further connections like it.
+func newWriter(conn *sql.Conn, open func() (*sql.Conn, error), busy busyRetry, synchronous string) (*writer, error) {
 	w := &writer{
 		conn:   conn,
+		open:   open,
 		busy:   busy,
 		sync:   synchronous,
 		full:   synchronous,
+		opened: synchronous,
 		reqs:   make(chan *writeReq, maxGroup),
 		exited: make(chan struct{}),
 	}
@@ -163,7 +169,10 @@ func (w *writer) next(idle *time.Timer) (*writeReq, bool) {
 	}
 }
 
-// commit runs one group in one transaction and answers every request.
+// commit runs one group in one transaction and answers every request. A
+// failure caused by the disk is answered with its storage code (see
+// storageError); after an I/O error the connection is replaced before the
+// next group, so the writer recovers with the disk, without a restart.
 func (w *writer) commit(group []*writeReq) {
 	live := group[:0:0]
 	lazy := true
@@ -178,84 +187,121 @@ func (w *writer) commit(group []*writeReq) {
 	if len(live) == 0 {
 		return
 	}
-	failAll := func(err error) {
-		for _, r := range live {
-			r.done <- err
+	errs := w.runGroup(live, lazy)
+	broken := false
+	for i, r := range live {
+		broken = broken || ioFailure(errs[i])
+		r.done <- storageError(errs[i])
+	}
+	if broken {
+		w.stale = true
+		w.reopen() // on failure the writer stays stale and the next group retries
+	}
+}
+
+// runGroup runs live in one transaction and returns each request's error.
+func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
+	errs := make([]error, len(live))
+	failAll := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	if w.stale {
+		if err := w.reopen(); err != nil {
+			return failAll(err)
 		}
 	}
 	// A group of touches only commits without an fsync: access counts are
 	// local statistics, and the next synced commit or checkpoint makes them
 	// durable, because syncing the WAL syncs every frame before it.
 	if err := w.setSync(lazy); err != nil {
-		failAll(err)
-		return
+		return failAll(err)
 	}
 
 	ctx := context.Background()
 	if err := w.busy.begin(ctx, w.conn); err != nil {
-		failAll(err)
-		return
+		return failAll(err)
 	}
 	tx := &writeTx{ctx: ctx, w: w}
 	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last); err != nil {
 		w.rollback()
-		failAll(fmt.Errorf("read change sequence: %w", err))
-		return
+		return failAll(fmt.Errorf("read change sequence: %w", err))
 	}
 	start := tx.last
-	errs := make([]error, len(live))
 	if len(live) == 1 {
 		if errs[0] = live[0].fn(tx); errs[0] != nil {
 			w.rollback()
-			live[0].done <- errs[0]
-			return
+			return errs
 		}
 	} else {
 		for i, r := range live {
 			before := tx.last
 			if err := w.exec("SAVEPOINT w"); err != nil {
 				w.rollback()
-				failAll(err)
-				return
+				return failAll(err)
 			}
 			if errs[i] = r.fn(tx); errs[i] != nil {
 				tx.last = before
+				// After SQLITE_FULL or an I/O error SQLite may have rolled
+				// back the whole transaction: then the savepoint is gone
+				// and every write of the group fails for errs[i]'s reason.
 				if err := w.exec("ROLLBACK TO w"); err != nil {
 					w.rollback()
-					failAll(err)
-					return
+					return failAll(errors.Join(errs[i], err))
 				}
 			}
 			if err := w.exec("RELEASE w"); err != nil {
 				w.rollback()
-				failAll(err)
-				return
+				return failAll(err)
 			}
 		}
 	}
 	if tx.last != start {
 		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last); err != nil {
 			w.rollback()
-			failAll(fmt.Errorf("write change sequence: %w", err))
-			return
+			return failAll(fmt.Errorf("write change sequence: %w", err))
 		}
 	}
-	commitErr := w.exec("COMMIT")
-	if commitErr != nil {
+	if err := w.exec("COMMIT"); err != nil {
 		w.rollback()
-	} else {
-		w.commits.Add(1)
-		w.writes.Add(int64(len(live)))
-		w.ckpt.committed(int(tx.last - start))
-		w.merge.rows += int(tx.last - start)
-		w.lastSeq = tx.last
-	}
-	for i, r := range live {
-		if errs[i] == nil {
-			errs[i] = commitErr
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
 		}
-		r.done <- errs[i]
+		return errs
 	}
+	w.commits.Add(1)
+	w.writes.Add(int64(len(live)))
+	w.ckpt.committed(int(tx.last - start))
+	w.merge.rows += int(tx.last - start)
+	w.lastSeq = tx.last
+	return errs
+}
+
+// reopen replaces the write connection with a fresh one from the pool:
+// after an I/O error SQLite may keep a broken file handle or pager state
+// on the old one. The old connection is discarded, not returned to the
+// pool. Until a reopen succeeds the writer stays stale and every group
+// tries again first.
+func (w *writer) reopen() error {
+	w.stmts.close()
+	w.stmts = writeStmts{}
+	w.conn.Raw(func(any) error { return driver.ErrBadConn }) // database/sql closes a connection reported bad
+	conn, err := w.open()
+	if err != nil {
+		return storageError(fmt.Errorf("reopen write connection: %w", err))
+	}
+	if err := w.stmts.prepare(conn); err != nil {
+		w.stmts.close()
+		w.stmts = writeStmts{}
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		return storageError(fmt.Errorf("reopen write connection: %w", err))
+	}
+	w.conn, w.sync, w.stale = conn, w.opened, false
+	return nil
 }
 
 // WriteStats counts committed write transactions and the writes they
@@ -272,11 +318,12 @@ func (s *Store) WriteStats() WriteStats {
 	return WriteStats{Commits: s.w.commits.Load(), Writes: s.w.writes.Load(), Checkpoints: s.w.checkpoints.Load(), IndexMerges: s.w.merges.Load()}
 }
 
-// setSync switches the connection between the configured synchronous mode
-// and NORMAL (lazy) between transactions.
+// setSync switches the connection between the mode of durable groups and,
+// for lazy ones, NORMAL (or OFF when durable groups do not sync either),
+// between transactions.
 func (w *writer) setSync(lazy bool) error {
 	want := w.full
-	if lazy {
+	if lazy && want == "FULL" {
 		want = "NORMAL"
 	}
 	if want == w.sync {
@@ -312,7 +359,11 @@ func (w *writer) close() error {
 	close(w.reqs)
 	w.mu.Unlock()
 	<-w.exited
-	return errors.Join(w.stmts.close(), w.conn.Close())
+	err := w.stmts.close()
+	if cerr := w.conn.Close(); !errors.Is(cerr, sql.ErrConnDone) { // done: discarded by a failed reopen
+		err = errors.Join(err, cerr)
+	}
+	return err
 }
 
 // busyRetry starts write transactions when other processes share the file.
@@ -331,18 +382,9 @@ func (b busyRetry) begin(ctx context.Context, conn *sql.Conn) error {
 			return nil
 		}
 		if !isBusy(err) || time.Now().After(deadline) {
-			return memory.Errorf(memory.CodeUnavailable, "begin write transaction: %v", err)
+			return &memory.Error{Code: memory.CodeUnavailable, Message: "begin write transaction: " + err.Error(), Cause: err}
 		}
 		backoff := min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond)
 		time.Sleep(backoff/2 + rand.N(backoff/2+1))
 	}
-}
-
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	code := se.Code() & 0xff
-	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }

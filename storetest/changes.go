@@ -11,6 +11,40 @@ var changeCases = []suiteCase{
 	{"Changes/SequenceOrderOnePerPage", testChangesOrder},
 	{"Changes/PagingExactlyOnce", testChangesPaging},
 	{"Changes/ReapplyMovesRowSkipDoesNot", testChangesReapply},
+	{"MaxVersion/EveryTableAndTombstones", testMaxVersion},
+}
+
+// testMaxVersion checks that the greatest version counts every table,
+// tombstones included, and that an older write applied later, or skipped,
+// does not lower it.
+func testMaxVersion(t *testing.T, s memory.Store) {
+	want := func(what string, v memory.HLC) {
+		t.Helper()
+		got, err := s.MaxVersion(ctx(t))
+		if err != nil || got != v {
+			t.Fatalf("%s: MaxVersion = %v, %v; want %v", what, got, err, v)
+		}
+	}
+	want("empty store", 0)
+	ii := ids(3)
+	a := mem(ii[0], "a", "x")
+	a.Version = ver(5)
+	applyMems(t, s, a)
+	want("one memory", ver(5))
+	b := mem(ii[1], "b", "x")
+	b.Version = ver(2) // older, applied later
+	applyMems(t, s, b)
+	want("older memory applied later", ver(5))
+	apply(t, s, memory.Batch{Links: []memory.Link{{SourceID: ii[0], TargetID: ii[1], Relation: memory.RelatedTo,
+		CreatedAt: base, Origin: "node-a", Version: ver(9)}}})
+	want("link", ver(9))
+	apply(t, s, memory.Batch{Records: []memory.Record{{Kind: "k", Key: "r", Value: []byte(`1`), Deleted: true,
+		UpdatedAt: base, Origin: "node-a", Version: ver(12)}}})
+	want("record tombstone", ver(12))
+	gone := a
+	gone.State, gone.Content, gone.Version = memory.StateDeleted, "", ver(20)
+	applyMems(t, s, gone)
+	want("memory tombstone", ver(20))
 }
 
 // rowKeys names every row of a change page.

@@ -109,7 +109,11 @@ func openEngineAs(cmd *cobra.Command, nodeID string) (*engine.Engine, func(), er
 		st.Close()
 		return nil, nil, err
 	}
-	eng := engine.New(st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter})
+	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	return eng, func() { st.Close() }, nil
 }
 

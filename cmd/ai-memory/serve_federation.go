@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/aimemory/ai-memory/faults"
 	"github.com/aimemory/ai-memory/federation"
 )
 
@@ -19,8 +18,6 @@ var fedFlags struct {
 	quorumWrites, quorumTimeoutMs, syncIntervalMs int
 	peers                                         []string
 	peerCA, peerCert, peerKey                     string
-	unsafeFaults                                  bool
-	faults                                        []string
 }
 
 // fanoutDrain is how long a stopping node waits for pushes still owed to
@@ -36,23 +33,14 @@ func init() {
 	fs.StringVar(&fedFlags.peerCA, "peer-ca", "", "CA (PEM) of the cluster: peers must present a client certificate it signed (mTLS); needs --tls-cert/--tls-key")
 	fs.StringVar(&fedFlags.peerCert, "peer-cert", "", "this node's client certificate (PEM) towards its peers")
 	fs.StringVar(&fedFlags.peerKey, "peer-key", "", "key (PEM) of --peer-cert")
-	fs.BoolVar(&fedFlags.unsafeFaults, "unsafe-fault-injection", false, "allow --fault (testing the release gate only: faults lose data)")
-	fs.StringSliceVar(&fedFlags.faults, "fault", nil, "inject a defect: "+strings.Join(faults.Names, ", ")+" (needs --unsafe-fault-injection)")
 	registerServeHook(serveFederation)
 }
 
-func serveFederation(_ context.Context, sc *serveContext) error {
+func serveFederation(ctx context.Context, sc *serveContext) error {
 	f := &fedFlags
-	fs, err := faults.Parse(f.faults, f.unsafeFaults)
+	fs, err := installFaults(ctx, sc)
 	if err != nil {
 		return err
-	}
-	if fs.Any() {
-		sc.Logger.Warn("FAULT INJECTION ACTIVE: this node breaks its guarantees on purpose", "faults", fs.Active())
-	}
-	sc.Engine.Clock().Skew = fs.ClockSkew
-	if fs.ListCap20 {
-		sc.HTTP.ListCap = faults.ListCap
 	}
 	var peers []string
 	for _, p := range f.peers {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aimemory/ai-memory/faults"
+	"github.com/aimemory/ai-memory/httpapi"
+)
+
+// faultFlags are serve's fault-injection flags (testing the release gate
+// only: the switches break durability on purpose).
+var faultFlags struct {
+	unsafe bool
+	faults []string
+}
+
+func init() {
+	fs := serveCmd.Flags()
+	fs.BoolVar(&faultFlags.unsafe, "unsafe-fault-injection", false, "allow --fault and mount "+httpapi.PathFaultClock+" (testing the release gate only: faults lose data)")
+	fs.StringSliceVar(&faultFlags.faults, "fault", nil, "inject a defect: "+strings.Join(faults.Names, ", ")+" (needs --unsafe-fault-injection)")
+}
+
+// skipSyncer is a store that can commit without fsync (SQLite).
+type skipSyncer interface {
+	SkipSync(ctx context.Context) error
+}
+
+// installFaults parses the fault flags and installs every switch that
+// acts outside federation as a strategy of the engine, its clock, its
+// store or the HTTP server. It returns the parsed set, whose federation
+// switches federation.New installs.
+func installFaults(ctx context.Context, sc *serveContext) (faults.Set, error) {
+	fs, err := faults.Parse(faultFlags.faults, faultFlags.unsafe)
+	if err != nil || !faultFlags.unsafe {
+		return fs, err
+	}
+	if fs.Any() {
+		sc.Logger.Warn("FAULT INJECTION ACTIVE: this node breaks its guarantees on purpose", "faults", fs.Active())
+	}
+	clock := sc.Engine.Clock()
+	clock.SetSkew(fs.ClockSkew)
+	sc.Mount(func(srv *httpapi.Server) { srv.MountClockControl(clock) })
+	if fs.ListCap20 {
+		sc.HTTP.ListCap = faults.ListCap
+	}
+	if fs.HLCIgnoreRemote {
+		clock.SetObservePolicy(faults.IgnoreRemote)
+	}
+	if fs.RetryDuplicates {
+		sc.Engine.SetUpsertPolicy(faults.CopyIdenticalRetry)
+	}
+	if fs.SkipFsync {
+		st, ok := sc.Engine.Backend().(skipSyncer)
+		if !ok {
+			return fs, invalidf("fault %s needs a SQLite store", faults.SkipFsync)
+		}
+		if err := st.SkipSync(ctx); err != nil {
+			return fs, err
+		}
+	}
+	return fs, nil
+}
