@@ -125,6 +125,9 @@ func Check(ops []history.Op, dumps []Dump) Report {
 	c.checkDiverged(&r)
 	c.checkDuplicates(&r)
 	c.checkLinks(&r)
+	obs := c.observations()
+	c.checkValues(&r, obs)
+	c.checkCorrupt(&r, obs)
 	return r
 }
 

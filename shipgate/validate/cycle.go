@@ -27,6 +27,16 @@ type call struct {
 	done    float64
 }
 
+// write is one logical write: every call that sent one value (a retry of
+// an unknown outcome repeats the value).
+type write struct {
+	kind    string
+	key     string
+	id      string
+	node    string
+	outcome string // OK if any attempt was acknowledged, else Unknown if any may have happened, else Fail
+}
+
 // cycle indexes one cycle's history and dumps for the checks.
 type cycle struct {
 	calls    []call
@@ -36,12 +46,15 @@ type cycle struct {
 	byKey    []map[string][]history.Item
 	links    []map[[2]string]bool // per dumped node: source, target
 	keyOf    map[string]string    // id → key, from every line or item naming both
+	values   []string             // every value sent, in the order first sent
+	writes   map[string]*write    // value → its write
 	deleted  map[string]float64   // id → first invoke of a delete that may have happened
 	retired  map[string]bool      // keys with such a delete: no client writes them again
 }
 
 func newCycle(ops []history.Op, dumps []Dump) *cycle {
-	c := &cycle{calls: pair(ops), keyOf: map[string]string{}, deleted: map[string]float64{}, retired: map[string]bool{}}
+	c := &cycle{calls: pair(ops), keyOf: map[string]string{}, writes: map[string]*write{},
+		deleted: map[string]float64{}, retired: map[string]bool{}}
 	for _, d := range dumps {
 		if d.Err != "" {
 			c.undumped = append(c.undumped, d)
@@ -66,8 +79,13 @@ func newCycle(ops []history.Op, dumps []Dump) *cycle {
 		}
 	}
 	for _, k := range c.calls {
-		if t, ok := c.deleted[k.id]; k.kind == history.Delete && k.outcome != history.Fail && (!ok || k.inv < t) {
-			c.deleted[k.id] = k.inv
+		switch k.kind {
+		case history.Put, history.Update:
+			c.sent(k)
+		case history.Delete:
+			if t, ok := c.deleted[k.id]; k.outcome != history.Fail && (!ok || k.inv < t) {
+				c.deleted[k.id] = k.inv
+			}
 		}
 	}
 	for id := range c.deleted {
@@ -97,6 +115,23 @@ func (c *cycle) keyFor(id, key string) string {
 func (c *cycle) isRetired(id, key string) bool {
 	_, d := c.deleted[id]
 	return d || c.retired[key]
+}
+
+// sent folds one put or update attempt into the write its value names.
+func (c *cycle) sent(k call) {
+	w, ok := c.writes[k.value]
+	if !ok {
+		w = &write{kind: k.kind, node: k.node, outcome: history.Fail}
+		c.writes[k.value] = w
+		c.values = append(c.values, k.value)
+	}
+	w.key, w.id = cmp.Or(w.key, c.keyFor(k.id, k.key)), cmp.Or(w.id, k.id)
+	switch {
+	case k.outcome == history.OK:
+		w.outcome = history.OK
+	case k.outcome == history.Unknown && w.outcome == history.Fail:
+		w.outcome = history.Unknown
+	}
 }
 
 // item is what dumped node i holds for a write: its id, or when the id
