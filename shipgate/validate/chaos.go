@@ -128,6 +128,10 @@ func Check(ops []history.Op, dumps []Dump) Report {
 	obs := c.observations()
 	c.checkValues(&r, obs)
 	c.checkCorrupt(&r, obs)
+	f := c.floors()
+	c.checkResurrected(&r, f)
+	c.checkStaleReads(&r, f)
+	c.checkCausal(&r, f)
 	return r
 }
 

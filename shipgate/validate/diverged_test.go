@@ -16,7 +16,7 @@ func TestDiverged(t *testing.T) {
 		}, map[string]int{CheckDiverged: 1}},
 		{"a delete that reached two nodes of three", func(f *fixture) {
 			f.hold(item("id2", "k2", "v2", 110), "c")
-		}, map[string]int{CheckDeleteNotPropagated: 1}},
+		}, map[string]int{CheckDeleteNotPropagated: 1, CheckResurrected: 1}},
 		{"a delete of unknown outcome that reached one node", func(f *fixture) {
 			f.call(del(4, "c", "id3"), history.Unknown, status(503))
 			f.drop("id3", "c")

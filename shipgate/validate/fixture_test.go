@@ -127,7 +127,7 @@ func TestHealthyCycleIsGreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := Check(f.ops, f.dumps)
-	want := Report{AckedWrites: 3, AckedLinks: 1, Unknown: 2, UnknownRecovered: 1}
+	want := Report{AckedWrites: 3, AckedDeletes: 1, AckedLinks: 1, Reads: 4, Unknown: 2, UnknownRecovered: 1}
 	got := r
 	got.Findings = nil
 	if !reflect.DeepEqual(got, want) || r.Violations() != 0 {
