@@ -1,0 +1,35 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aimemory/ai-memory/shipgate/history"
+)
+
+// checkLinks judges links: an acknowledged link must be on every node that
+// holds both its ends live. A node that lost an end (a delete) may drop the
+// link with it; the end's own absence is judged by the other checks.
+func (c *cycle) checkLinks(r *Report) {
+	counted := map[[2]string]bool{}
+	for _, k := range c.calls {
+		l := [2]string{k.id, k.target}
+		if k.kind != history.Link || k.outcome != history.OK || counted[l] {
+			continue
+		}
+		counted[l] = true
+		r.AckedLinks++
+		var lost []string
+		for i, n := range c.nodes {
+			_, src := c.final[i][k.id]
+			_, dst := c.final[i][k.target]
+			if src && dst && !c.links[i][l] {
+				lost = append(lost, n)
+			}
+		}
+		if len(lost) > 0 {
+			r.flag(Finding{Check: CheckLostLink, Key: c.keyFor(k.id, k.key), ID: k.id, Node: strings.Join(lost, ","),
+				Detail: fmt.Sprintf("link %s → %s acknowledged by %s; both ends live but the link absent on %s", k.id, k.target, k.node, strings.Join(lost, ","))})
+		}
+	}
+}
