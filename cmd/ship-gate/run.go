@@ -19,13 +19,14 @@ import (
 	"github.com/aimemory/ai-memory/shipgate/history"
 	"github.com/aimemory/ai-memory/shipgate/phases"
 	"github.com/aimemory/ai-memory/shipgate/provenance"
+	"github.com/aimemory/ai-memory/shipgate/render"
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
 // runFlags are the command-line overrides of the campaign config.
 type runFlags struct {
 	configFile, binary, source, id, out, provider, phases, faults, stateDir string
-	cycles, writes, lanes                                                   int
+	cycles, minEffective, lanes                                             int
 	settleMax, cycleSettleMax, deadline                                     time.Duration
 	nodeArgs                                                                string
 	phaseNodeArgs                                                           []string
@@ -51,9 +52,9 @@ func init() {
 	fl.StringVar(&f.provider, "provider", "", "local (default) or netns (root)")
 	fl.StringVar(&f.phases, "phases", "", "phases to run, e.g. 1,2,3,4 (default all)")
 	fl.StringVar(&f.faults, "faults", "", "fault classes: all or a comma list")
-	fl.IntVar(&f.cycles, "cycles", 0, "chaos cycles per fault class (default 50)")
-	fl.IntVar(&f.writes, "writes", 0, "writes per chaos cycle (default 100)")
-	fl.IntVar(&f.lanes, "lanes", 0, "chaos trios running at once (default 4)")
+	fl.IntVar(&f.cycles, "cycles", 0, "chaos cycles per fault class (default 30); lowers min_effective_cycles in proportion unless --min-effective-cycles is given")
+	fl.IntVar(&f.minEffective, "min-effective-cycles", 0, "cycles per class in which the fault must show its effect (default 25)")
+	fl.IntVar(&f.lanes, "lanes", 0, "chaos trios running at once (default 6)")
 	fl.DurationVar(&f.settleMax, "settle-max", 0, "phase 2 convergence limit (default 90s)")
 	fl.DurationVar(&f.cycleSettleMax, "cycle-settle-max", 0, "phase 4 per-cycle convergence limit (default 10s)")
 	fl.DurationVar(&f.deadline, "deadline", 0, "whole-run deadline (default 30m)")
@@ -92,11 +93,14 @@ func campaignConfig(cmd *cobra.Command, f *runFlags) (config.Campaign, error) {
 		}
 		c.Phase4.Faults = fs
 	}
-	if set("cycles") {
+	if set("cycles") && f.cycles > 0 {
+		// Keep the campaign's share of effective cycles: 25 of 30 becomes
+		// 2 of 3, never fewer than 1.
+		c.Phase4.MinEffectiveCycles = max(1, c.Phase4.MinEffectiveCycles*f.cycles/c.Phase4.Cycles)
 		c.Phase4.Cycles = f.cycles
 	}
-	if set("writes") {
-		c.Phase4.Writes = f.writes
+	if set("min-effective-cycles") {
+		c.Phase4.MinEffectiveCycles = f.minEffective
 	}
 	if set("lanes") {
 		c.Phase4.Lanes = f.lanes
@@ -249,6 +253,14 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	}
 	if err := report.WriteJSON(filepath.Join(runDir, report.SummaryFile), s); err != nil {
 		return err
+	}
+	// The offline evidence exists before the command returns: the run's
+	// page and the dashboard over every run in --out.
+	if err := render.RunPage(runDir); err != nil {
+		prog.Logf("evidence page: %v", err)
+	}
+	if _, err := render.Index(filepath.Dir(runDir)); err != nil {
+		prog.Logf("dashboard: %v", err)
 	}
 	prog.Done()
 	printVerdict(cmd.OutOrStdout(), s)

@@ -166,7 +166,7 @@ func TestNewStatementFailClosed(t *testing.T) {
 		t.Fatal("overall_pass=false signed as PASSED")
 	}
 	v = passingVerdict()
-	v.Failed = []string{"phase4/kill_primary_mid_write/lost_ids"}
+	v.Failed = []string{"phase4/kill_node/lost_ids"}
 	if st, _ := NewStatement(v, art); st.Predicate.Result != ResultFailed {
 		t.Fatal("a failed check signed as PASSED")
 	}

@@ -84,8 +84,8 @@ func TestAllCaught(t *testing.T) {
 	plan := strings.Join([]string{
 		"cancel-fanout-after-quorum=2:node-b holds 170 of 200 acknowledged ids (need 200); lost ids: 01J",
 		"double-count-ack=2:probe2 (b and c down) got 201 , want 503 quorum_not_met",
-		"skip-replicate-consolidate=4:kill_primary_mid_write: consolidation diverged on node-c",
-		"ack-before-durable=4:kill_primary_mid_write: 3 acknowledged writes lost (n=900, loss rate <= 0.0100 at 95%): 01J",
+		"skip-replicate-consolidate=4:kill_node: consolidation diverged on node-c",
+		"ack-before-durable=4:kill_node: 3 acknowledged writes lost (n=900, loss rate <= 0.0100 at 95%): 01J",
 		"list-cap-20=2:node-a list endpoint omits 180 ids it holds (listed 20): 01J",
 	}, "\n")
 	s := runCanaries(t, plan)

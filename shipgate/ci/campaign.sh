@@ -10,7 +10,7 @@ state="$work/state"
 go build -o "$work/ship-gate" ./cmd/ship-gate
 status=0
 "$work/ship-gate" run --out "$work/runs" --campaign-id ci --state-dir "$state" \
-	--cycles 2 --writes 40 --deadline 5m "$@" || status=$?
+	--cycles 3 --deadline 8m "$@" || status=$?
 cat "$work/runs/ci/campaign-summary.json" >/dev/null  # evidence must exist
 if compgen -G "$state/*.json" >/dev/null; then
 	echo "ship-gate left a state file behind:" >&2

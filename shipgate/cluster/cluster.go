@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/api"
+	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // Provider makes clusters: it decides where nodes listen and how their
@@ -30,6 +33,12 @@ type Network interface {
 	Node(i int) (listenHost string, port int, dialHost string, peers []string, wrap []string)
 	// Partition cuts node i from every peer, both directions.
 	Partition(i int) error
+	// PartitionOutbound cuts only the requests node i sends to its peers
+	// (its pushes and pulls); its peers' requests to it still pass.
+	PartitionOutbound(i int) error
+	// PeerLinks are the proxies that carry node i's peer traffic: its own
+	// requests to each peer, and each peer's requests to it.
+	PeerLinks(i int) []*proxy.Proxy
 	// Heal restores every link.
 	Heal() error
 	Close() error
@@ -61,19 +70,26 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 		return nil, err
 	}
 	c := &Cluster{Net: nw, http: api.NewTransport()}
+	client := func(base string) *api.Client {
+		return &api.Client{Base: base, HTTP: &http.Client{Timeout: spec.HTTPTimeout, Transport: c.http}}
+	}
 	for i, name := range spec.Names {
 		host, port, dial, peers, wrap := nw.Node(i)
-		n, err := newNode(sup, spec.Dir, name, host, port, dial, spec.Node, func(base string) *api.Client {
-			return &api.Client{Base: base, HTTP: &http.Client{Timeout: spec.HTTPTimeout, Transport: c.http}}
-		})
+		n, err := newNode(sup, spec.Dir, name, host, port, dial, spec.Node, client)
 		if err == nil && spec.Node.Disk {
 			err = n.attachDisk(ctx)
 		}
+		if err == nil {
+			n.ClientLink, err = proxy.Start("127.0.0.1", net.JoinHostPort(dial, strconv.Itoa(port)))
+		}
 		if err != nil {
-			c.closeDisks()
-			nw.Close()
+			if n != nil {
+				c.Nodes = append(c.Nodes, n)
+			}
+			c.Kill()
 			return nil, err
 		}
+		n.Traffic = client("http://" + n.ClientLink.Addr())
 		n.Peers, n.wrap = peers, wrap
 		c.Nodes = append(c.Nodes, n)
 	}
@@ -132,6 +148,30 @@ func (c *Cluster) Kill() error {
 		go func() { defer wg.Done(); n.Kill() }()
 	}
 	wg.Wait()
+	for _, n := range c.Nodes {
+		if n.ClientLink != nil {
+			n.ClientLink.Close()
+		}
+	}
 	c.http.CloseIdleConnections()
 	return errors.Join(c.closeDisks(), c.Net.Close())
+}
+
+// PartitionOutbound cuts only n's own requests to its peers.
+func (c *Cluster) PartitionOutbound(n *Node) error {
+	i := c.Index(n)
+	if i < 0 {
+		return fmt.Errorf("partition: unknown node")
+	}
+	return c.Net.PartitionOutbound(i)
+}
+
+// Links are every proxy on n's paths: its peer links both ways and the
+// harness's client link to it. Lost answers and latency are set on these.
+func (c *Cluster) Links(n *Node) []*proxy.Proxy {
+	i := c.Index(n)
+	if i < 0 {
+		return nil
+	}
+	return append(c.Net.PeerLinks(i), n.ClientLink)
 }

@@ -159,3 +159,15 @@ func (n *Node) attachDisk(ctx context.Context) error {
 	n.Disk, n.DB = d, filepath.Join(d.Mount, "ai-memory.db")
 	return nil
 }
+
+// DiskUnavailable says why nodes cannot get a disk layer on this machine
+// ("" when they can): it needs root and /dev/fuse.
+func DiskUnavailable() string {
+	if os.Geteuid() != 0 {
+		return "the FUSE disk layer needs root (run ship-gate as root)"
+	}
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		return "the FUSE disk layer needs /dev/fuse: " + err.Error()
+	}
+	return ""
+}

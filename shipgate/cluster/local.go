@@ -76,6 +76,26 @@ func (nw *localNet) Partition(i int) error {
 	return nil
 }
 
+// PartitionOutbound blackholes node i's links to its peers only.
+func (nw *localNet) PartitionOutbound(i int) error {
+	for j, p := range nw.links[i] {
+		if j != i {
+			p.Set(proxy.Blackhole, 0)
+		}
+	}
+	return nil
+}
+
+func (nw *localNet) PeerLinks(i int) []*proxy.Proxy {
+	var out []*proxy.Proxy
+	for j := range nw.links {
+		if j != i {
+			out = append(out, nw.links[i][j], nw.links[j][i])
+		}
+	}
+	return out
+}
+
 func (nw *localNet) Heal() error {
 	for i := range nw.links {
 		for j, p := range nw.links[i] {

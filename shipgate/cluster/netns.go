@@ -10,12 +10,16 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // Netns is the root provider: one network namespace per node, joined by a
 // bridge with no uplink and no default route, addresses from 198.18.0.0/24
-// (the benchmarking range, never routed), every node on port 9077.
-// Partitions are nftables rules inside the namespaces: packets are really
+// (the benchmarking range, never routed), every node on port 9077. Peer
+// links run through harness proxies on the bridge's address 198.18.0.253,
+// so lost answers and latency can be set per link; partitions are nftables
+// rules inside the namespaces against that address: packets are really
 // dropped by the kernel. It installs nothing and removes everything it made.
 type Netns struct {
 	sup    *Supervisor
@@ -29,6 +33,7 @@ type Netns struct {
 const (
 	netnsPrefix = "198.18.0."
 	netnsHost   = "198.18.0.254" // the bridge's own address, for the harness
+	netnsLinks  = "198.18.0.253" // the bridge's address for peer-link proxies
 	netnsPort   = 9077
 	netnsTable  = "shipgate"
 )
@@ -50,7 +55,7 @@ func NewNetns(ctx context.Context, sup *Supervisor, campaign string) (*Netns, er
 		return nil, err
 	}
 	sup.TrackLink(n.bridge)
-	for _, a := range [][]string{{"addr", "add", netnsHost + "/24", "dev", n.bridge}, {"link", "set", n.bridge, "up"}} {
+	for _, a := range [][]string{{"addr", "add", netnsHost + "/24", "dev", n.bridge}, {"addr", "add", netnsLinks + "/24", "dev", n.bridge}, {"link", "set", n.bridge, "up"}} {
 		if err := ipCmd(ctx, a...); err != nil {
 			n.Close()
 			return nil, err
@@ -136,40 +141,74 @@ func (n *Netns) Network(ctx context.Context, lane int, names []string) (Network,
 		}
 		l.ns, l.addrs = append(l.ns, ns), append(l.addrs, addr)
 	}
-	return &netnsView{l: l, n: len(names)}, nil
+	v := &netnsView{l: l, n: len(names), links: make([][]*proxy.Proxy, len(names))}
+	for i := range names {
+		v.links[i] = make([]*proxy.Proxy, len(names))
+		for j := range names {
+			if i == j {
+				continue
+			}
+			p, err := proxy.Start(netnsLinks, fmt.Sprintf("%s:%d", l.addrs[j], netnsPort))
+			if err != nil {
+				v.Close()
+				return nil, fmt.Errorf("link %s->%s: %w", names[i], names[j], err)
+			}
+			v.links[i][j] = p
+		}
+	}
+	return v, nil
 }
 
 // netnsView is one cluster's use of a lane's namespaces.
 type netnsView struct {
 	l *netnsNet
 	n int
+	// links[i][j] carries node i's requests to node j.
+	links [][]*proxy.Proxy
 }
 
 func (v *netnsView) Node(i int) (string, int, string, []string, []string) {
 	var peers []string
-	for j := range v.n {
-		if j != i {
-			peers = append(peers, fmt.Sprintf("http://%s:%d", v.l.addrs[j], netnsPort))
+	for j, p := range v.links[i] {
+		if j != i && p != nil {
+			peers = append(peers, "http://"+p.Addr())
 		}
 	}
 	return v.l.addrs[i], netnsPort, v.l.addrs[i], peers, []string{"ip", "netns", "exec", v.l.ns[i]}
 }
 
-// Partition drops, inside node i's namespace, every packet to or from its
-// peers: both directions are cut by the kernel.
-func (v *netnsView) Partition(i int) error {
-	var peers []string
+func (v *netnsView) PeerLinks(i int) []*proxy.Proxy {
+	var out []*proxy.Proxy
 	for j := range v.n {
 		if j != i {
-			peers = append(peers, v.l.addrs[j])
+			out = append(out, v.links[i][j], v.links[j][i])
 		}
 	}
-	set := strings.Join(peers, ", ")
-	rules := fmt.Sprintf(`table inet %[1]s {
-	chain in { type filter hook input priority 0; policy accept; ip saddr { %[2]s } drop; }
-	chain out { type filter hook output priority 0; policy accept; ip daddr { %[2]s } drop; }
+	return out
 }
-`, netnsTable, set)
+
+// Partition drops, inside node i's namespace, every packet to or from the
+// peer links' address: both directions are cut by the kernel.
+func (v *netnsView) Partition(i int) error {
+	return v.nft(i, fmt.Sprintf(`table inet %[1]s {
+	chain in { type filter hook input priority 0; policy accept; ip saddr %[2]s drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr %[2]s drop; }
+}
+`, netnsTable, netnsLinks))
+}
+
+// PartitionOutbound drops, inside node i's namespace, the packets of the
+// connections node i opens to its peers; connections its peers open to it
+// (whose answers leave in the reply direction) still pass.
+func (v *netnsView) PartitionOutbound(i int) error {
+	return v.nft(i, fmt.Sprintf(`table inet %[1]s {
+	chain out { type filter hook output priority 0; policy accept; ip daddr %[2]s ct direction original drop; }
+}
+`, netnsTable, netnsLinks))
+}
+
+// nft loads a rule set into node i's namespace.
+func (v *netnsView) nft(i int, rules string) error {
 	cmd := exec.Command("ip", "netns", "exec", v.l.ns[i], "nft", "-f", "-")
 	cmd.Stdin = strings.NewReader(rules)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -190,8 +229,19 @@ func (v *netnsView) Heal() error {
 	return errors.Join(errs...)
 }
 
-// Close heals; the namespaces stay for the lane's next cluster.
-func (v *netnsView) Close() error { return v.Heal() }
+// Close heals and closes the cluster's link proxies; the namespaces stay
+// for the lane's next cluster.
+func (v *netnsView) Close() error {
+	err := v.Heal()
+	for i := range v.links {
+		for _, p := range v.links[i] {
+			if p != nil {
+				p.Close()
+			}
+		}
+	}
+	return err
+}
 
 func ipCmd(ctx context.Context, args ...string) error {
 	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/api"
+	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // NodeOptions are the serve settings shared by the nodes of a cluster.
@@ -36,16 +37,20 @@ type NodeOptions struct {
 // Node is one ai-memory serve with its own data directory, database, log
 // and address.
 type Node struct {
-	Name   string
-	Dir    string
-	DB     string
-	Log    string
-	Host   string   // listen host
-	Port   int      // listen port
-	URL    string   // base URL the harness uses
-	Peers  []string // peer base URLs this node is given
-	Client *api.Client
-	Disk   *Disk // nil unless NodeOptions.Disk
+	Name  string
+	Dir   string
+	DB    string
+	Log   string
+	Host  string   // listen host
+	Port  int      // listen port
+	URL   string   // base URL the harness uses
+	Peers []string // peer base URLs this node is given
+	// Client reaches the node directly (health, settling, dumps); Traffic
+	// goes through ClientLink, a proxy whose faults the workload meets.
+	Client     *api.Client
+	Traffic    *api.Client
+	ClientLink *proxy.Proxy
+	Disk       *Disk // nil unless NodeOptions.Disk
 
 	opts NodeOptions
 	wrap []string

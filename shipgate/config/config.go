@@ -13,17 +13,6 @@ import (
 	"time"
 )
 
-// Fault class names, as upstream.
-const (
-	KillPrimary   = "kill_primary_mid_write"
-	PartitionMin  = "partition_minority"
-	DropAcks      = "drop_random_acks"
-	ClockSkewPeer = "clock_skew_peer"
-)
-
-// AllFaults is every fault class, in the order they run and are reported.
-var AllFaults = []string{KillPrimary, PartitionMin, DropAcks, ClockSkewPeer}
-
 // Campaign holds every knob of a run. The `doc` tag of each field is the
 // sentence the methodology prints next to its value.
 type Campaign struct {
@@ -95,32 +84,39 @@ type Phase3Config struct {
 
 // Phase4Config is the chaos campaign.
 type Phase4Config struct {
-	Timeout               Duration `json:"timeout" doc:"phase 4 time limit"`
-	ClassTimeout          Duration `json:"class_timeout" doc:"each fault class must finish all its cycles within this (upstream 600 s)"`
-	Faults                []string `json:"faults" doc:"fault classes run; all four are required for a pass"`
-	Cycles                int      `json:"cycles" doc:"cycles per class, each on a fresh fully-meshed trio with fresh databases"`
-	Writes                int      `json:"writes" doc:"writes per cycle"`
-	Agents                []string `json:"agents" doc:"agents writing concurrently in every cycle"`
-	InFlightPerAgent      int      `json:"in_flight_per_agent" doc:"concurrent requests per agent"`
-	Lanes                 int      `json:"lanes" doc:"trios running at the same time (each its own ports and data); cycles are independent"`
-	QuorumWrites          int      `json:"quorum_writes" doc:"W of the W-of-N quorum (N=3)"`
-	QuorumTimeout         Duration `json:"quorum_timeout" doc:"serve --quorum-timeout-ms in chaos trios"`
-	SyncInterval          Duration `json:"sync_interval" doc:"anti-entropy interval in chaos trios: heals what a partition or pause kept from a node"`
-	FaultDuration         Duration `json:"fault_duration" doc:"how long a partition or SIGSTOP lasts"`
-	ClockSkew             Duration `json:"clock_skew" doc:"clock-skew fault size; the sign alternates per cycle"`
-	TriggerMinAcked       int      `json:"trigger_min_acked" doc:"the fault fires after a random number of acknowledged writes, at least this many"`
-	TriggerMaxFraction    float64  `json:"trigger_max_fraction" doc:"... and at most this fraction of the cycle's writes, so writes are still in flight"`
-	SettleMax             Duration `json:"settle_max" doc:"after heal, every acknowledged id must be on every live node within this"`
-	SettlePoll            Duration `json:"settle_poll" doc:"convergence poll interval"`
-	MinBound              float64  `json:"min_bound" doc:"convergence_bound (min over nodes of present/ok, floored to 3 decimals) must reach this for every class"`
-	MaxLost               int      `json:"max_lost" doc:"acknowledged writes missing from any node after settle, per class"`
-	MinValidCycleFraction float64  `json:"min_valid_cycle_fraction" doc:"a class whose fault fired with too little traffic before it in more than 1-this of its cycles is invalid, not passed"`
-	StopClassOnLoss       bool     `json:"stop_class_on_loss" doc:"stop a class at its first cycle with lost writes (it is red already)"`
-	Seed                  uint64   `json:"seed" doc:"seed for fault moments and victims; 0 draws one, recorded in phase4.json so a run can be replayed"`
+	Timeout            Duration `json:"timeout" doc:"phase 4 time limit"`
+	ClassTimeout       Duration `json:"class_timeout" doc:"each fault class must finish all its cycles within this (upstream 600 s)"`
+	Faults             []string `json:"faults" doc:"fault classes run; every class is required for a pass"`
+	Cycles             int      `json:"cycles" doc:"cycles per class, each on a fresh fully-meshed trio with fresh databases"`
+	MinEffectiveCycles int      `json:"min_effective_cycles" doc:"a class passes only with at least this many cycles in which its fault demonstrably had an effect"`
+	Keys               int      `json:"keys" doc:"keys (titles) per cycle that clients put, update, delete, link and read through different nodes"`
+	MaxOps             int      `json:"max_ops" doc:"bound on operations per cycle (the workload otherwise runs until the fault has healed plus after_heal)"`
+	Think              Duration `json:"think" doc:"each client pauses a uniform [0, 2x this] between operations, so a history stays small enough to keep as evidence"`
+	Agents             []string `json:"agents" doc:"agents of the workload (X-Agent-Id)"`
+	InFlightPerAgent   int      `json:"in_flight_per_agent" doc:"client processes per agent, each with one request in flight; agents x this >= 8"`
+	Lanes              int      `json:"lanes" doc:"trios running at the same time (each its own ports and data); cycles are independent"`
+	QuorumWrites       int      `json:"quorum_writes" doc:"W of the W-of-N quorum (N=3)"`
+	QuorumTimeout      Duration `json:"quorum_timeout" doc:"serve --quorum-timeout-ms in chaos trios"`
+	SyncInterval       Duration `json:"sync_interval" doc:"anti-entropy interval in chaos trios: heals what a fault kept from a node"`
+	FaultMin           Duration `json:"fault_min" doc:"shortest fault; each cycle draws its duration log-uniformly from [fault_min, fault_max], spanning the quorum timeout"`
+	FaultMax           Duration `json:"fault_max" doc:"longest fault"`
+	SkewMin            Duration `json:"skew_min" doc:"smallest clock skew; each clock_skew cycle draws a size log-uniformly from [skew_min, skew_max] and a random sign"`
+	SkewMax            Duration `json:"skew_max" doc:"largest clock skew"`
+	DropAckProbability float64  `json:"drop_ack_probability" doc:"drop_acks: probability that an answer on the victim's links is lost"`
+	LatencyMax         Duration `json:"latency_max" doc:"latency: largest injected round-trip delay (3x the quorum timeout)"`
+	TriggerMinOps      int      `json:"trigger_min_ops" doc:"the fault fires after a random number of acknowledged operations, at least this many"`
+	TriggerMaxOps      int      `json:"trigger_max_ops" doc:"... and at most this many, so operations are in flight when it fires"`
+	AfterHeal          Duration `json:"after_heal" doc:"the workload goes on this long after the fault healed, so recovery is exercised under load"`
+	SettleMax          Duration `json:"settle_max" doc:"after the workload ends, every node must hold the same state within this"`
+	SettlePoll         Duration `json:"settle_poll" doc:"convergence poll interval"`
+	MinBound           float64  `json:"min_bound" doc:"convergence_bound (acknowledged writes not lost / acknowledged, floored to 3 decimals) must reach this for every class"`
+	MaxLost            int      `json:"max_lost" doc:"acknowledged writes lost per class (any other checker violation fails the class too)"`
+	StopClassOnLoss    bool     `json:"stop_class_on_loss" doc:"stop a class at its first cycle with a checker violation (it is red already)"`
+	Seed               uint64   `json:"seed" doc:"seed for fault moments, durations, victims and the workload; 0 draws one, recorded in phase4.json so a run can be replayed"`
 }
 
-// Default returns the campaign of the issue: 200-write burst, 1000-memory
-// migration, 4 classes x 50 cycles x 100 writes.
+// Default returns the release campaign: 200-write burst, 1000-memory
+// migration, every fault class x 30 cycles, at least 25 of them effective.
 func Default() Campaign {
 	agents := []string{"ai:agent-alice", "ai:agent-bob", "ai:agent-charlie", "ai:agent-dana"}
 	return Campaign{
@@ -171,27 +167,34 @@ func Default() Campaign {
 			SeedWriter: 8,
 		},
 		Phase4: Phase4Config{
-			Timeout:               Duration(20 * time.Minute),
-			ClassTimeout:          Duration(10 * time.Minute),
-			Faults:                slices.Clone(AllFaults),
-			Cycles:                50,
-			Writes:                100,
-			Agents:                agents,
-			InFlightPerAgent:      4,
-			Lanes:                 4,
-			QuorumWrites:          2,
-			QuorumTimeout:         Duration(2 * time.Second),
-			SyncInterval:          Duration(250 * time.Millisecond),
-			FaultDuration:         Duration(500 * time.Millisecond),
-			ClockSkew:             Duration(5 * time.Second),
-			TriggerMinAcked:       5,
-			TriggerMaxFraction:    0.5,
-			SettleMax:             Duration(10 * time.Second),
-			SettlePoll:            Duration(25 * time.Millisecond),
-			MinBound:              0.995,
-			MaxLost:               0,
-			MinValidCycleFraction: 0.9,
-			StopClassOnLoss:       true,
+			Timeout:            Duration(20 * time.Minute),
+			ClassTimeout:       Duration(10 * time.Minute),
+			Faults:             slices.Clone(AllFaults),
+			Cycles:             30,
+			MinEffectiveCycles: 25,
+			Keys:               12,
+			MaxOps:             20000,
+			Think:              Duration(10 * time.Millisecond),
+			Agents:             agents,
+			InFlightPerAgent:   2,
+			Lanes:              6,
+			QuorumWrites:       2,
+			QuorumTimeout:      Duration(2 * time.Second),
+			SyncInterval:       Duration(250 * time.Millisecond),
+			FaultMin:           Duration(200 * time.Millisecond),
+			FaultMax:           Duration(6 * time.Second),
+			SkewMin:            Duration(2 * time.Second),
+			SkewMax:            Duration(2 * time.Hour),
+			DropAckProbability: 0.3,
+			LatencyMax:         Duration(6 * time.Second),
+			TriggerMinOps:      10,
+			TriggerMaxOps:      60,
+			AfterHeal:          Duration(300 * time.Millisecond),
+			SettleMax:          Duration(15 * time.Second),
+			SettlePoll:         Duration(50 * time.Millisecond),
+			MinBound:           1,
+			MaxLost:            0,
+			StopClassOnLoss:    true,
 		},
 	}
 }
@@ -247,14 +250,27 @@ func (c *Campaign) Validate() error {
 			bad("unknown fault class %q (known: %s)", f, strings.Join(AllFaults, ", "))
 		}
 	}
-	if c.Phase4.Cycles < 1 || c.Phase4.Writes < 1 || c.Phase4.Lanes < 1 {
-		bad("phase4 cycles, writes and lanes must be >= 1")
+	p4 := c.Phase4
+	if p4.Cycles < 1 || p4.Keys < 2 || p4.MaxOps < 1 || p4.Lanes < 1 {
+		bad("phase4 cycles, max_ops and lanes must be >= 1, keys >= 2")
 	}
-	if len(c.Phase4.Agents) < 1 || c.Phase4.InFlightPerAgent < 1 {
+	if p4.MinEffectiveCycles < 1 || p4.MinEffectiveCycles > p4.Cycles {
+		bad("phase4 min_effective_cycles must be in 1..cycles")
+	}
+	if len(p4.Agents) < 1 || p4.InFlightPerAgent < 1 {
 		bad("phase4 needs agents and in-flight >= 1")
 	}
-	if c.Phase4.TriggerMaxFraction <= 0 || c.Phase4.TriggerMaxFraction >= 1 {
-		bad("trigger_max_fraction must be in (0,1)")
+	if p4.FaultMin <= 0 || p4.FaultMax < p4.FaultMin || p4.SkewMin <= 0 || p4.SkewMax < p4.SkewMin || p4.LatencyMax <= 0 {
+		bad("phase4 fault, skew and latency ranges must be positive and ordered")
+	}
+	if p4.DropAckProbability <= 0 || p4.DropAckProbability > 1 {
+		bad("drop_ack_probability must be in (0,1]")
+	}
+	if p4.TriggerMinOps < 1 || p4.TriggerMaxOps < p4.TriggerMinOps || p4.TriggerMaxOps >= p4.MaxOps {
+		bad("phase4 trigger ops must satisfy 1 <= trigger_min_ops <= trigger_max_ops < max_ops")
+	}
+	if p4.SettleMax <= 0 || p4.SettlePoll <= 0 || p4.MinBound <= 0 || p4.MinBound > 1 || p4.MaxLost < 0 {
+		bad("phase4 settle bounds must be positive, min_bound in (0,1], max_lost >= 0")
 	}
 	if c.Node.HTTPTimeout <= c.Phase2.QuorumTimeout || c.Node.HTTPTimeout <= c.Phase4.QuorumTimeout {
 		bad("node.http_timeout must exceed the quorum timeouts, or a slow 503 is misread as a lost connection")

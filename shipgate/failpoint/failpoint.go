@@ -1,128 +1,161 @@
-// Package failpoint injects the four chaos fault classes into a running
-// cluster at a random moment while writes are in flight, and heals them.
-// Every fault is real: SIGKILL, a cut network, SIGSTOP, a skewed clock.
+// Package failpoint injects the chaos fault classes into a running cluster
+// while the workload runs, holds each for its drawn duration and heals it.
+// Every fault is real: SIGKILL, SIGSTOP, blackholed or one-way links, lost
+// answers, delayed bytes, a moved clock, a power cut that drops unsynced
+// bytes, a full or failing disk. All classes are in one table (Faults).
 package failpoint
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
 	"github.com/aimemory/ai-memory/shipgate/config"
 	"github.com/aimemory/ai-memory/shipgate/history"
-	"github.com/aimemory/ai-memory/shipgate/traffic"
 )
 
-// Params shape one injection.
-type Params struct {
+// Plan is one cycle's draw: who is hit, for how long, and how hard.
+type Plan struct {
 	Class    string
-	Duration time.Duration // partition and SIGSTOP length
-	Skew     time.Duration // signed clock skew
-	Trigger  int           // fire after this many acknowledged writes
-	Phase    int
 	Cycle    int
+	Victims  []*cluster.Node
+	Duration time.Duration
+	Skew     time.Duration // clock_skew: signed offset
+	SetBack  bool          // clock_skew: also restart the victim with its clock set back
+	Delay    time.Duration // latency: round-trip delay at most
+	DropP    float64       // drop_acks: probability an answer is lost
 }
 
-// Injection is what happened.
+// Injection is what happened, for the cycle's record and the effect check.
 type Injection struct {
-	Victim      string
-	Injected    bool
-	AckedBefore int
-	InFlightAt  int
-	AtMS        float64
-	HealedAtMS  float64
-	Err         error
+	Victims    []string `json:"victims"`
+	Injected   bool     `json:"injected"`
+	AtMS       float64  `json:"fault_at_ms"`
+	HealedAtMS float64  `json:"heal_at_ms"`
+	// Dropped answers (drop_acks) and bytes thrown away by a power cut
+	// (power_loss, disk_error): the evidence that those faults did something.
+	Dropped  int64 `json:"dropped_answers,omitempty"`
+	BytesCut int64 `json:"bytes_cut,omitempty"`
+	// ActiveFromMS..ActiveToMS is when a disk fault was certainly in
+	// force: after the layer confirmed it, before it was cleared.
+	ActiveFromMS float64 `json:"active_from_ms,omitempty"`
+	ActiveToMS   float64 `json:"active_to_ms,omitempty"`
+	Err          string  `json:"error,omitempty"`
+
+	now func() float64
 }
 
-// Trigger draws the random moment: a number of acknowledged writes between
-// min and frac*writes (at least min).
-func Trigger(rng *rand.Rand, min int, frac float64, writes int) int {
-	hi := int(frac * float64(writes))
-	if hi <= min {
-		return min
-	}
-	return min + rng.IntN(hi-min+1)
+// Fault is one class's injection: it applies the fault, holds it for
+// p.Duration, heals it (restarting killed nodes) and reports what it did.
+type Fault struct {
+	Name   string
+	Inject func(ctx context.Context, cl *cluster.Cluster, p Plan, inj *Injection) error
 }
 
-// Run waits for the trigger, injects the fault into victim, holds it for
-// its duration and heals it, recording fault lines in rec. A killed node is
-// restarted only after the traffic ends (its restart is part of settling).
-// It returns once the fault is healed or the traffic ended before the
-// trigger (Injected false: the cycle is invalid).
-func Run(ctx context.Context, p Params, cl *cluster.Cluster, victim *cluster.Node, tr *traffic.Run, rec *history.Recorder) Injection {
-	inj := Injection{Victim: victim.Name}
-	note := func(what string) {
-		rec.Add(history.Op{Op: history.Fault, Proc: -1, Phase: p.Phase, Class: p.Class, Cycle: p.Cycle, Node: victim.Name, Note: what})
+// Faults is every class, keyed by the names in config.FaultClasses.
+var Faults = []Fault{
+	{config.KillNode, killNodes},
+	{config.KillMajority, killNodes},
+	{config.PartitionMinority, partition},
+	{config.PartitionAsymmetric, partitionOutbound},
+	{config.PauseNode, pause},
+	{config.DropAcks, dropAcks},
+	{config.Latency, latency},
+	{config.ClockSkew, clockSkew},
+	{config.PowerLoss, powerLoss},
+	{config.DiskFull, diskFull},
+	{config.DiskError, diskError},
+}
+
+// Lookup finds a class's injection.
+func Lookup(name string) (Fault, bool) {
+	for _, f := range Faults {
+		if f.Name == name {
+			return f, true
+		}
 	}
-	if !tr.WaitAcked(ctx, p.Trigger) {
-		inj.Err = fmt.Errorf("traffic ended with %d acknowledged writes, before the trigger at %d", tr.Acked(), p.Trigger)
+	return Fault{}, false
+}
+
+// Draw picks the cycle's victims and fault size from rng.
+func Draw(rng *rand.Rand, c config.Phase4Config, class string, cycle int, nodes []*cluster.Node) Plan {
+	p := Plan{Class: class, Cycle: cycle, Duration: logUniform(rng, c.FaultMin.D(), c.FaultMax.D())}
+	perm := rng.Perm(len(nodes))
+	victims := 1
+	if class == config.KillMajority {
+		victims = len(nodes)/2 + 1
+		if cycle%3 == 0 {
+			victims = len(nodes)
+		}
+	}
+	for _, i := range perm[:victims] {
+		p.Victims = append(p.Victims, nodes[i])
+	}
+	switch class {
+	case config.ClockSkew:
+		p.Skew = logUniform(rng, c.SkewMin.D(), c.SkewMax.D())
+		if rng.IntN(2) == 0 {
+			p.Skew = -p.Skew
+		}
+		p.SetBack = cycle%3 == 0
+	case config.Latency:
+		p.Delay = time.Duration(rng.Int64N(int64(c.LatencyMax.D())) + 1)
+	case config.DropAcks:
+		p.DropP = c.DropAckProbability
+	}
+	return p
+}
+
+// logUniform draws from [lo, hi] so that each order of magnitude is as
+// likely as the next: short faults and ones far beyond the quorum timeout
+// both occur.
+func logUniform(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	l, h := math.Log(float64(lo)), math.Log(float64(hi))
+	return time.Duration(math.Exp(l + rng.Float64()*(h-l)))
+}
+
+// Run waits until the workload has acknowledged trigger operations, then
+// injects p, holds it and heals it, noting both moments in rec.
+func Run(ctx context.Context, cl *cluster.Cluster, p Plan, waitAcked func(context.Context, int) bool, trigger int, rec *history.Log, phase int) Injection {
+	var inj Injection
+	for _, v := range p.Victims {
+		inj.Victims = append(inj.Victims, v.Name)
+	}
+	f, ok := Lookup(p.Class)
+	if !ok {
+		inj.Err = fmt.Sprintf("unknown fault class %q", p.Class)
 		return inj
 	}
-	inj.AckedBefore, inj.InFlightAt = tr.Acked(), tr.InFlight()
-	inj.AtMS = rec.Clock().MS()
-	inj.Injected = true
-	hold := func() {
-		select {
-		case <-time.After(p.Duration):
-		case <-ctx.Done():
-		}
+	if !waitAcked(ctx, trigger) {
+		inj.Err = fmt.Sprintf("workload ended before %d acknowledged operations", trigger)
+		return inj
 	}
-	switch p.Class {
-	case config.KillPrimary:
-		note("SIGKILL")
-		victim.Kill()
-		inj.HealedAtMS = rec.Clock().MS() // healed by the restart after traffic
-	case config.PartitionMin:
-		note("partition")
-		if err := cl.Partition(victim); err != nil {
-			inj.Err = err
-		}
-		hold()
-		inj.Err = firstErr(inj.Err, cl.Net.Heal())
-		inj.HealedAtMS = rec.Clock().MS()
-		note("heal")
-	case config.DropAcks:
-		note("SIGSTOP")
-		inj.Err = victim.Pause()
-		hold()
-		inj.Err = firstErr(inj.Err, victim.Resume())
-		inj.HealedAtMS = rec.Clock().MS()
-		note("SIGCONT")
-	case config.ClockSkewPeer:
-		note(fmt.Sprintf("restart with clock-skew=%s", skewArg(p.Skew)))
-		inj.Err = victim.Restart(ctx, "--unsafe-fault-injection", "--fault", "clock-skew="+skewArg(p.Skew))
-		inj.HealedAtMS = rec.Clock().MS()
-		note("skewed node healthy")
-	default:
-		inj.Err = fmt.Errorf("unknown fault class %q", p.Class)
+	note := func(what string) {
+		rec.Add(history.Op{Op: history.Fault, Proc: -1, Phase: phase, Class: p.Class, Cycle: p.Cycle, Note: what})
 	}
+	note(fmt.Sprintf("inject %s on %v for %s", p.Class, inj.Victims, p.Duration.Round(time.Millisecond)))
+	inj.now = rec.Clock().MS
+	inj.Injected, inj.AtMS = true, inj.now()
+	if err := f.Inject(ctx, cl, p, &inj); err != nil {
+		inj.Err = err.Error()
+	}
+	inj.HealedAtMS = rec.Clock().MS()
+	note("heal " + p.Class)
 	return inj
 }
 
-// AfterTraffic completes a fault once the writes have ended: a killed
-// coordinator is started again so it, too, must converge.
-func AfterTraffic(ctx context.Context, p Params, victim *cluster.Node, rec *history.Recorder) error {
-	if p.Class != config.KillPrimary || victim.Alive() {
-		return nil
+// hold waits out the fault's duration (or the context).
+func hold(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
-	err := victim.Start(ctx)
-	rec.Add(history.Op{Op: history.Fault, Proc: -1, Phase: p.Phase, Class: p.Class, Cycle: p.Cycle, Node: victim.Name, Note: "restarted"})
-	return err
-}
-
-// skewArg renders a signed duration the way the fault switch takes it.
-func skewArg(d time.Duration) string {
-	if d >= 0 {
-		return "+" + d.String()
-	}
-	return d.String()
-}
-
-func firstErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }

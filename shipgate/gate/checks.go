@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Check is one assertion of a phase: what was measured against what.
@@ -161,10 +162,24 @@ func derivedChecks(phase int, f map[string]any, th thresholds) []Check {
 				m, _ := c.(map[string]any)
 				name := str(m["fault"])
 				if inv, ok := m["invalid"].(bool); ok {
+					ec, _ := num(m["effective_cycles"])
+					me, _ := num(m["min_effective_cycles"])
 					vc, _ := num(m["valid_cycles"])
 					cr, _ := num(m["cycles_run"])
-					out = append(out, Check{Name: name + " valid (fault struck with writes in flight)", Pass: !inv,
-						Measured: fmt.Sprintf("%s of %s cycles valid", fmtNum(vc), fmtNum(cr)), Threshold: "valid"})
+					measured := fmt.Sprintf("%s effective of %s valid, %s run; fault %s ms", fmtNum(ec), fmtNum(vc), fmtNum(cr), faultRange(m["fault_ms_min_median_max"]))
+					if sk := str(m["skipped"]); sk != "" {
+						measured = "skipped: " + sk
+					}
+					out = append(out, Check{Name: name + " fault had an effect", Pass: !inv, Measured: measured, Threshold: "≥ " + fmtNum(me) + " effective cycles"})
+				}
+				if v, ok := num(m["violations"]); ok {
+					ck, _ := m["check"].(map[string]any)
+					unk, _ := num(ck["unknown"])
+					rec, _ := num(ck["unknown_recovered"])
+					ev, _ := num(m["loss_per_event_upper_95"])
+					c := atMost(name+" checker violations (lost, corrupt, duplicates, phantoms, resurrected, stale, causal)", v, 0)
+					c.Measured = fmt.Sprintf("%s; unknown %s (%s recovered); loss per fault event ≤ %.4f at 95%%", fmtNum(v), fmtNum(unk), fmtNum(rec), ev)
+					out = append(out, c)
 				}
 				if b, ok := num(m["convergence_bound"]); ok {
 					out = append(out, atLeast(name+" convergence_bound", b, th.MinBound))
@@ -285,4 +300,18 @@ func (r *Run) TestNames() (passed, failed []string) {
 		failed = append(failed, "campaign-summary overall_pass")
 	}
 	return passed, failed
+}
+
+// faultRange renders a class's [min, median, max] fault duration in ms.
+func faultRange(v any) string {
+	a, _ := v.([]any)
+	if len(a) != 3 {
+		return "?"
+	}
+	var parts []string
+	for _, x := range a {
+		n, _ := num(x)
+		parts = append(parts, fmt.Sprintf("%.0f", n))
+	}
+	return strings.Join(parts, "/")
 }

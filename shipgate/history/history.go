@@ -78,6 +78,10 @@ func NewClock() *Clock { return &Clock{base: time.Now()} }
 // MS is the monotonic milliseconds since the clock started.
 func (c *Clock) MS() float64 { return float64(time.Since(c.base).Microseconds()) / 1000 }
 
+// StartUnixMS is the wall time at which the clock started, so a history's
+// t_ms can be set against the wall-clock part of a server's version.
+func (c *Clock) StartUnixMS() int64 { return c.base.UnixMilli() }
+
 // Recorder appends ops to a JSONL file; safe for concurrent use.
 type Recorder struct {
 	clock *Clock
@@ -232,4 +236,36 @@ func Latencies(ops []Op) []float64 {
 		}
 	}
 	return out
+}
+
+// Log keeps one cycle's operations in memory for its checker while
+// writing them through to the class's history file.
+type Log struct {
+	rec *Recorder
+	mu  sync.Mutex
+	ops []Op
+}
+
+// Cycle starts an in-memory log that writes through to r.
+func (r *Recorder) Cycle() *Log { return &Log{rec: r} }
+
+// Add stamps op (unless already stamped), keeps it and writes it.
+func (l *Log) Add(op Op) {
+	if op.TMS == 0 {
+		op.TMS = l.rec.clock.MS()
+	}
+	l.mu.Lock()
+	l.ops = append(l.ops, op)
+	l.mu.Unlock()
+	l.rec.Add(op)
+}
+
+// Clock is the campaign clock.
+func (l *Log) Clock() *Clock { return l.rec.clock }
+
+// Ops returns a copy of the operations so far, in the order they were added.
+func (l *Log) Ops() []Op {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Op(nil), l.ops...)
 }

@@ -30,6 +30,7 @@ type Env struct {
 	Sup      *cluster.Supervisor
 	Provider cluster.Provider
 	Binary   string
+	ShipGate string // serves the disk layer ("" is this executable)
 	Version  string // `ai-memory --version`
 	RunDir   string // artifacts
 	WorkDir  string // node data; removed at teardown
@@ -46,6 +47,7 @@ func (e *Env) nodeOptions(p int, w int, quorumTimeout, syncInterval time.Duratio
 	return cluster.NodeOptions{
 		Binary: e.Binary, QuorumWrites: w, QuorumTimeout: quorumTimeout, SyncInterval: syncInterval,
 		Extra: e.Cfg.ServeArgs(p), StartTimeout: n.StartTimeout.D(), HealthPoll: n.HealthPoll.D(), StopGrace: n.StopGrace.D(),
+		DiskBinary: e.ShipGate,
 	}
 }
 

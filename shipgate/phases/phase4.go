@@ -6,15 +6,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
+	"github.com/aimemory/ai-memory/shipgate/config"
 	"github.com/aimemory/ai-memory/shipgate/failpoint"
 	"github.com/aimemory/ai-memory/shipgate/history"
 	"github.com/aimemory/ai-memory/shipgate/report"
+	"github.com/aimemory/ai-memory/shipgate/settle"
 	"github.com/aimemory/ai-memory/shipgate/traffic"
 	"github.com/aimemory/ai-memory/shipgate/validate"
 )
@@ -31,8 +34,15 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	r := &report.Phase4{Phase: 4, CyclesPerFault: c.Cycles, WritesPerCycle: c.Writes, Faults: c.Faults,
+	r := &report.Phase4{Phase: 4, CyclesPerFault: c.Cycles, Faults: c.Faults, Skipped: map[string]string{},
 		Lanes: c.Lanes, Seed: seed, ConvergenceByFault: map[string]float64{}, Reasons: []string{}, Cycles: []report.Cycle{}}
+	if why := cluster.DiskUnavailable(); why != "" {
+		for _, f := range c.Faults {
+			if fc, _ := config.Class(f); fc.NeedsDisk {
+				r.Skipped[f] = why
+			}
+		}
+	}
 	r.Timing.Start()
 	defer func() {
 		r.Timing.Finish()
@@ -54,8 +64,6 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 		rec      *history.Recorder
 		deadline time.Time
 		stopped  atomic.Bool
-		start    time.Time
-		last     atomic.Int64 // unix nanos of the last cycle end
 	}
 	classes := map[string]*classRun{}
 	for _, f := range c.Faults {
@@ -64,7 +72,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 			r.Cycles = append(r.Cycles, report.Cycle{Fault: f, Error: err.Error()})
 			return r
 		}
-		classes[f] = &classRun{rec: rec, deadline: time.Now().Add(c.ClassTimeout.D()), start: time.Now()}
+		classes[f] = &classRun{rec: rec, deadline: time.Now().Add(c.ClassTimeout.D())}
 	}
 	defer func() {
 		for f, k := range classes {
@@ -102,7 +110,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 			defer wg.Done()
 			for it := range work {
 				k := classes[it.class]
-				if k.stopped.Load() || ctx.Err() != nil {
+				if k.stopped.Load() || ctx.Err() != nil || r.Skipped[it.class] != "" {
 					continue
 				}
 				if time.Now().After(k.deadline) {
@@ -122,20 +130,16 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 				if cy.Injected {
 					injected.Add(1)
 				}
-				acked.Add(int64(cy.OK))
+				acked.Add(int64(cy.AckedWrites))
 				e.Progress.Set("cycle", fmt.Sprintf("%d/%d (%s %d)", done.Load(), total, it.class, it.cycle))
 				e.Progress.Set("writes", fmt.Sprintf("%d acknowledged", acked.Load()))
 				e.Progress.Set("faults", fmt.Sprintf("%d injected", injected.Load()))
 				if d := done.Load(); d%int64(max(total/10, 1)) == 0 {
 					e.Progress.Logf("phase 4: %d/%d cycles, %d writes acknowledged, %d faults injected", d, total, acked.Load(), injected.Load())
 				}
-				lost := 0
-				for _, m := range cy.MissingIDs {
-					lost += len(m)
-				}
-				if lost > 0 || cy.Error != "" {
-					e.Progress.Logf("phase 4: %s cycle %d: %d missing ids, error %q", it.class, it.cycle, lost, cy.Error)
-					if lost > 0 && c.StopClassOnLoss {
+				if v := cy.Check.Violations(); v > 0 || cy.Error != "" {
+					e.Progress.Logf("phase 4: %s cycle %d: %d checker violations, error %q", it.class, it.cycle, v, cy.Error)
+					if v > 0 && c.StopClassOnLoss {
 						k.stopped.Store(true)
 					}
 				}
@@ -158,16 +162,26 @@ func shortName(class string) string {
 	return b.String()
 }
 
-// cycle runs one chaos cycle on a fresh trio and tears it down.
+// cycle runs one chaos cycle on a fresh trio and tears it down: the
+// workload, the fault drawn for this cycle, settling, the final dumps, and
+// the checker over the cycle's history and those dumps.
 func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history.Recorder, rng *rand.Rand) (cy report.Cycle) {
 	c := e.Cfg.Phase4
 	start := time.Now()
-	cy = report.Cycle{Fault: class, Cycle: n, Writes: c.Writes, Present: map[string]int{}, MissingIDs: map[string][]string{}}
+	cy = report.Cycle{Fault: class, Cycle: n}
 	defer func() { cy.WallMS = ms(time.Since(start)) }()
 	dir := filepath.Join(e.WorkDir, "phase4", class, fmt.Sprintf("c%03d", n))
+	opts := e.nodeOptions(4, c.QuorumWrites, c.QuorumTimeout.D(), c.SyncInterval.D())
+	if class == config.ClockSkew {
+		// The clock moves at run time through the fault endpoint, which
+		// exists only on nodes started for fault injection.
+		opts.Extra = append(slices.Clone(opts.Extra), "--unsafe-fault-injection")
+	}
+	if fc, _ := config.Class(class); fc.NeedsDisk {
+		opts.Disk = true
+	}
 	cl, err := cluster.New(ctx, e.Sup, e.Provider, cluster.Spec{
-		Names: []string{"a", "b", "c"}, Dir: dir, Lane: lane,
-		Node:        e.nodeOptions(4, c.QuorumWrites, c.QuorumTimeout.D(), c.SyncInterval.D()),
+		Names: []string{"a", "b", "c"}, Dir: dir, Lane: lane, Node: opts,
 		HTTPTimeout: e.Cfg.Node.HTTPTimeout.D(),
 	})
 	if err != nil {
@@ -187,48 +201,64 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 	var targets []traffic.Target
 	var nodes []validate.Node
 	for _, nd := range cl.Nodes {
-		targets = append(targets, traffic.Target{Name: nd.Name, Client: nd.Client})
+		targets = append(targets, traffic.Target{Name: nd.Name, Client: nd.Traffic})
 		nodes = append(nodes, validate.Node{Name: nd.Name, Client: nd.Client})
 	}
-	victim := cl.Nodes[rng.IntN(len(cl.Nodes))]
-	skew := c.ClockSkew.D()
-	if n%2 == 0 {
-		skew = -skew
-	}
-	p := failpoint.Params{Class: class, Duration: c.FaultDuration.D(), Skew: skew, Phase: 4, Cycle: n,
-		Trigger: failpoint.Trigger(rng, c.TriggerMinAcked, c.TriggerMaxFraction, c.Writes)}
-	cy.Victim, cy.Trigger = victim.Name, p.Trigger
+	plan := failpoint.Draw(rng, c, class, n, cl.Nodes)
+	trigger := c.TriggerMinOps + rng.IntN(c.TriggerMaxOps-c.TriggerMinOps+1)
+	cy.FaultMS, cy.SkewMS, cy.DelayMS, cy.Trigger = ms(plan.Duration), ms(plan.Skew), ms(plan.Delay), trigger
 	ns := fmt.Sprintf("chaos-%s-c%d", shortName(class), n)
+	log := rec.Cycle()
 	trafficStart := time.Now()
-	tr := traffic.Start(ctx, traffic.Config{
-		Phase: 4, Class: class, Cycle: n, Namespace: ns, Source: "chaos", Prefix: fmt.Sprintf("%s-c%03d", shortName(class), n),
-		Agents: c.Agents, InFlight: c.InFlightPerAgent, Total: c.Writes, Targets: targets, Rec: rec, ProcBase: n * 1000,
+	wl := traffic.StartWorkload(ctx, traffic.WorkloadConfig{
+		Phase: 4, Class: class, Cycle: n, Namespace: ns, Keys: c.Keys, Agents: c.Agents, PerAgent: c.InFlightPerAgent,
+		Targets: targets, Rec: log, ProcBase: n * 1000, MaxOps: c.MaxOps, Think: c.Think.D(), Seed: rng.Uint64(),
 	})
-	inj := failpoint.Run(ctx, p, cl, victim, tr, rec)
-	res := tr.Wait()
+	inj := failpoint.Run(ctx, cl, plan, wl.WaitAcked, trigger, log, 4)
+	cy.AckedBefore = wl.Acked()
+	select {
+	case <-time.After(c.AfterHeal.D()):
+	case <-ctx.Done():
+	}
+	wl.Stop()
 	cy.TrafficMS = ms(time.Since(trafficStart))
-	errs := []string{}
-	if inj.Err != nil && inj.Injected {
-		errs = append(errs, "fault: "+inj.Err.Error())
+	cy.Victims, cy.Injected, cy.FaultAtMS, cy.HealAtMS = inj.Victims, inj.Injected, inj.AtMS, inj.HealedAtMS
+	cy.Dropped, cy.BytesCut = inj.Dropped, inj.BytesCut
+	var errs []string
+	if inj.Err != "" {
+		errs = append(errs, "fault: "+inj.Err)
 	}
-	if err := failpoint.AfterTraffic(ctx, p, victim, rec); err != nil {
-		errs = append(errs, "restart: "+err.Error())
-	}
-	cy.OK, cy.QuorumNotMet, cy.Fail, cy.Unknown = res.OK, res.QuorumNotMet, res.Fail, res.Unknown-res.QuorumNotMet
-	cy.Injected, cy.AckedBefore, cy.InFlightAt, cy.FaultAtMS, cy.HealAtMS = inj.Injected, inj.AckedBefore, inj.InFlightAt, inj.AtMS, inj.HealedAtMS
-	cy.Valid = inj.Injected && inj.AckedBefore >= c.TriggerMinAcked && inj.InFlightAt > 0
-
-	conv := validate.Settle(ctx, nodes, ns, res.AckedIDs, c.SettlePoll.D(), c.SettleMax.D())
-	cy.Bound, cy.Present, cy.Converged, cy.ConvergeMS = conv.Bound(), conv.Present, conv.Converged, conv.ConvergeMS
-	for nd, m := range conv.Missing {
-		if len(m) > 0 {
-			cy.MissingIDs[nd] = m
+	for _, nd := range cl.Nodes {
+		if !nd.Alive() {
+			errs = append(errs, fmt.Sprintf("node %s is down after the fault healed", nd.Name))
 		}
 	}
-	if len(conv.Unlisted) > 0 {
-		cy.UnlistedIDs = conv.Unlisted
+
+	conv := settle.Converge(ctx, nodes, ns, c.SettlePoll.D(), c.SettleMax.D())
+	cy.Converged, cy.ConvergeMS = conv.Converged, conv.ConvergeMS
+	ops := log.Ops()
+	t := history.Count(ops)
+	cy.Ops, cy.OK, cy.Fail, cy.Unknown, cy.QuorumNotMet = t.Invoked, t.OK, t.Fail, t.Unknown, t.QuorumNotMet
+	cy.Check = validate.Check(ops, conv.Dumps)
+	cy.AckedWrites = cy.Check.AckedWrites
+	cy.Valid = inj.Injected && cy.AckedBefore >= c.TriggerMinOps
+	if cy.Valid {
+		cy.Effective, cy.EffectEvidence = validate.Effective(ops, validate.Window{
+			Class: class, Victims: inj.Victims, FromMS: inj.AtMS, ToMS: inj.HealedAtMS, Duration: plan.Duration,
+			Skew: plan.Skew, Delay: plan.Delay, Dropped: inj.Dropped, BytesCut: inj.BytesCut, StartUnixMS: e.Clock.StartUnixMS(),
+		})
 	}
-	cy.ConvergeError = conv.Errors
+	if inj.ActiveToMS > inj.ActiveFromMS {
+		cy.AckedDuringDiskFault = validate.AckedWhileRefused(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)
+	}
+	if !conv.Converged {
+		errs = append(errs, fmt.Sprintf("nodes did not reach one state within %s", c.SettleMax))
+	}
+	for _, d := range conv.Dumps {
+		if d.Err != "" {
+			errs = append(errs, fmt.Sprintf("dump of node %s: %s", d.Node, d.Err))
+		}
+	}
 	if len(errs) > 0 {
 		cy.Error = strings.Join(errs, "; ")
 	}

@@ -1,16 +1,20 @@
-// Package proxy is a TCP proxy for one directed peer link, controlled by the
-// harness: it passes bytes, blackholes them (connections hang, as behind a
-// firewall DROP), delays them, or drops connections outright (RST). With the
-// local provider every peer link goes through one, so partitions are real
-// without root, as in etcd's robustness tests.
+// Package proxy is a TCP proxy for one directed link (a peer link, or the
+// harness's link to a node), controlled by the harness: it passes bytes,
+// blackholes them (connections hang, as behind a firewall DROP), delays
+// them with jitter, drops connections outright (RST), or forwards requests
+// and then loses some responses (the far side did the work, the caller
+// never hears of it). Partitions and lost acknowledgements are real without
+// root, as in etcd's robustness tests.
 package proxy
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +26,9 @@ const (
 	Blackhole             // accept and read, forward nothing; connections hang
 	Delay                 // forward each chunk after the configured delay
 	Drop                  // reset every connection, existing and new
+	// DropResponses forwards requests, and resets the connection instead of
+	// forwarding a response chunk with the configured probability.
+	DropResponses
 )
 
 func (m Mode) String() string {
@@ -34,6 +41,8 @@ func (m Mode) String() string {
 		return "delay"
 	case Drop:
 		return "drop"
+	case DropResponses:
+		return "drop-responses"
 	}
 	return fmt.Sprintf("mode(%d)", int(m))
 }
@@ -42,13 +51,19 @@ func (m Mode) String() string {
 type Proxy struct {
 	target string
 	ln     net.Listener
+	dialer net.Dialer
 
 	mu     sync.Mutex
 	mode   Mode
 	delay  time.Duration
+	jitter time.Duration // Delay: each chunk waits delay + rand[0, jitter)
+	dropP  float64       // DropResponses: probability per response chunk
 	links  map[*link]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	// dropped counts responses lost on purpose: the evidence that a
+	// drop-responses fault did something.
+	dropped atomic.Int64
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // link is one accepted connection. A link that lost bytes to a blackhole is
@@ -60,13 +75,15 @@ type link struct {
 }
 
 // Start listens on host:0 (a free port on host, which must be loopback or a
-// harness-owned address) and forwards to target.
+// harness-owned address) and forwards to target, dialing from host too, so
+// the far side sees the proxy's address (a partition rule can name it).
 func Start(host, target string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
-	p := &Proxy{target: target, ln: ln, links: map[*link]struct{}{}}
+	p := &Proxy{target: target, ln: ln, links: map[*link]struct{}{},
+		dialer: net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(host)}}}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -90,7 +107,32 @@ func (p *Proxy) Mode() Mode {
 func (p *Proxy) Set(m Mode, delay time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.mode, p.delay = m, delay
+	p.mode, p.delay, p.jitter, p.dropP = m, delay, 0, 0
+	p.apply(m)
+}
+
+// SetLatency delays every chunk in both directions by base plus a uniform
+// jitter in [0, jitter).
+func (p *Proxy) SetLatency(base, jitter time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mode, p.delay, p.jitter, p.dropP = Delay, base, jitter, 0
+	p.apply(Delay)
+}
+
+// SetDropResponses loses each response chunk with probability prob.
+func (p *Proxy) SetDropResponses(prob float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mode, p.delay, p.jitter, p.dropP = DropResponses, 0, 0, prob
+	p.apply(DropResponses)
+}
+
+// Dropped is the number of responses lost so far.
+func (p *Proxy) Dropped() int64 { return p.dropped.Load() }
+
+// apply brings open links in line with a new mode; p.mu is held.
+func (p *Proxy) apply(m Mode) {
 	for l := range p.links {
 		switch {
 		case m == Blackhole:
@@ -138,8 +180,8 @@ func (p *Proxy) serve(c net.Conn) {
 	case Drop:
 		l.reset()
 		return
-	case Pass, Delay:
-		s, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+	case Pass, Delay, DropResponses:
+		s, err := p.dialer.Dial("tcp", p.target)
 		if err != nil {
 			l.reset() // the peer is down: the dialer sees a reset, as it would
 			return
@@ -159,9 +201,9 @@ func (p *Proxy) serve(c net.Conn) {
 
 	var done sync.WaitGroup
 	done.Add(1)
-	go func() { defer done.Done(); p.pump(l, l.client, l.server) }()
+	go func() { defer done.Done(); p.pump(l, l.client, l.server, false) }()
 	if l.server != nil {
-		p.pump(l, l.server, l.client)
+		p.pump(l, l.server, l.client, true)
 	}
 	done.Wait()
 	p.mu.Lock()
@@ -171,21 +213,32 @@ func (p *Proxy) serve(c net.Conn) {
 }
 
 // pump copies src to dst chunk by chunk, consulting the mode for every
-// chunk so a change takes effect on open connections at once.
-func (p *Proxy) pump(l *link, src, dst net.Conn) {
+// chunk so a change takes effect on open connections at once. response is
+// true for the server-to-caller direction.
+func (p *Proxy) pump(l *link, src, dst net.Conn, response bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
-			mode, delay, poisoned := p.mode, p.delay, l.poisoned
+			mode, delay, jitter, dropP, poisoned := p.mode, p.delay, p.jitter, p.dropP, l.poisoned
 			if mode == Blackhole {
 				l.poisoned, poisoned = true, true
 			}
 			p.mu.Unlock()
+			if response && mode == DropResponses && rand.Float64() < dropP {
+				p.dropped.Add(1)
+				l.reset()
+				return
+			}
 			if !poisoned && dst != nil {
-				if mode == Delay && delay > 0 {
-					time.Sleep(delay)
+				if mode == Delay {
+					if jitter > 0 {
+						delay += rand.N(jitter)
+					}
+					if delay > 0 {
+						time.Sleep(delay)
+					}
 				}
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					l.reset()

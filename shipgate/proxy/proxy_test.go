@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -169,5 +170,95 @@ func TestTargetDownResets(t *testing.T) {
 	defer c.Close()
 	if _, err := roundTrip(c, bufio.NewReader(c), "x", 2*time.Second); err == nil {
 		t.Fatal("proxy to a dead target answered")
+	}
+}
+
+// countingServer records every line it receives and echoes it, so a test
+// can see that a request arrived even when its answer was lost.
+func countingServer(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var got atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					got.Add(1)
+					c.Write([]byte(line))
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), &got
+}
+
+func TestDropResponsesDeliversRequestsButLosesAnswers(t *testing.T) {
+	addr, got := countingServer(t)
+	p, err := Start("127.0.0.1", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetDropResponses(1)
+	for i := range 5 {
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := roundTrip(c, bufio.NewReader(c), "write", 2*time.Second); err == nil {
+			t.Fatalf("request %d: answer arrived through drop-responses", i)
+		}
+		c.Close()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for got.Load() < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got.Load() != 5 || p.Dropped() != 5 {
+		t.Fatalf("server saw %d requests, proxy dropped %d answers; want 5 and 5", got.Load(), p.Dropped())
+	}
+	p.Set(Pass, 0)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if line, err := roundTrip(c, bufio.NewReader(c), "healed", 2*time.Second); err != nil || line != "healed" {
+		t.Fatalf("after heal: %q, %v", line, err)
+	}
+}
+
+func TestLatencyJitterStaysInRange(t *testing.T) {
+	p := startProxy(t)
+	p.SetLatency(30*time.Millisecond, 40*time.Millisecond)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for range 5 {
+		start := time.Now()
+		if _, err := roundTrip(c, r, "x", 3*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		// Two chunks (request, echo) each wait 30..70 ms.
+		if took := time.Since(start); took < 60*time.Millisecond || took > 1500*time.Millisecond {
+			t.Fatalf("round trip took %s, want 60..140 ms (plus scheduling slack)", took)
+		}
 	}
 }

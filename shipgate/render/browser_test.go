@@ -90,16 +90,16 @@ func addSeries(t *testing.T, dir string) {
 "probe1_single_peer_down":"201","probe2_both_peers_down":"503","reasons":[],"convergence_series":[`+strings.Join(conv, ",")+`]}`), 0o644)
 	var cyc []string
 	var hist strings.Builder
-	for _, f := range []string{"kill_primary_mid_write", "partition_minority", "drop_random_acks", "clock_skew_peer"} {
+	for _, f := range []string{"kill_node", "partition_minority", "drop_acks", "clock_skew"} {
 		for c := 1; c <= 20; c++ {
-			cyc = append(cyc, fmt.Sprintf(`{"fault":%q,"cycle":%d,"ok":%d,"bound":1}`, f, c, 90+(c*7)%10))
+			cyc = append(cyc, fmt.Sprintf(`{"fault":%q,"cycle":%d,"acked_writes":%d,"fault_duration_ms":%d}`, f, c, 90+(c*7)%10, 200+c*250))
 		}
 	}
 	for i := 0; i < 400; i++ {
 		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n", i%8, i*10, i%8, i*10+2+(i*i)%37)
 	}
 	os.WriteFile(filepath.Join(dir, "phase4.json"), []byte(`{"phase":4,"pass":true,"reasons":[],"cycles_per_fault":20,"writes_per_cycle":100,
-"convergence_by_fault":{"kill_primary_mid_write":1,"partition_minority":1,"drop_random_acks":1,"clock_skew_peer":1},"cycles":[`+strings.Join(cyc, ",")+`]}`), 0o644)
+"convergence_by_fault":{"kill_node":1,"partition_minority":1,"drop_acks":1,"clock_skew":1},"cycles":[`+strings.Join(cyc, ",")+`]}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "history-phase4.jsonl"), []byte(hist.String()), 0o644)
 }
 

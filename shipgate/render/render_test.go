@@ -60,7 +60,7 @@ func TestRunPagePass(t *testing.T) {
 	}
 	for _, want := range []string{`id="phase-1"`, `id="phase-2"`, `id="phase-3"`, `id="phase-4"`,
 		"For a user", "For a manager", "For an engineer", strings.Repeat("ab", 32), "0123456789abcdef",
-		"mcp_tool_count", "campaign-summary.json", "kill_primary_mid_write convergence_bound"} {
+		"mcp_tool_count", "campaign-summary.json", "kill_node convergence_bound"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -127,15 +127,15 @@ func TestRunPageCharts(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "phase2.json"), []byte(`{"phase":2,"pass":true,"ok":200,"reasons":[],
 		"convergence_series":[{"t_ms":0,"a":200,"b":150,"c":120},{"t_ms":25,"a":200,"b":200,"c":190},{"t_ms":50,"a":200,"b":200,"c":200}]}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "phase4.json"), []byte(`{"phase":4,"pass":true,"reasons":[],
-		"convergence_by_fault":{"kill_primary_mid_write":1},
-		"cycles":[{"fault":"kill_primary_mid_write","cycle":1,"ok":97,"bound":1},{"fault":"kill_primary_mid_write","cycle":2,"ok":99,"bound":1}]}`), 0o644)
+		"convergence_by_fault":{"kill_node":1},
+		"cycles":[{"fault":"kill_node","cycle":1,"acked_writes":97,"fault_duration_ms":300},{"fault":"kill_node","cycle":2,"acked_writes":99,"fault_duration_ms":4100}]}`), 0o644)
 	var hist strings.Builder
 	for i := 0; i < 50; i++ {
 		fmt.Fprintf(&hist, "{\"op\":\"invoke\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n{\"op\":\"ok\",\"phase\":4,\"proc\":%d,\"t_ms\":%d}\n", i%4, i*10, i%4, i*10+3+i%7)
 	}
-	os.WriteFile(filepath.Join(dir, "history-kill_primary_mid_write.jsonl"), []byte(hist.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "history-kill_node.jsonl"), []byte(hist.String()), 0o644)
 	page := renderRun(t, dir)
-	for _, want := range []string{"ids present per node until convergence", "convergence per cycle", "acknowledged writes per cycle", "acknowledged chaos write latency — n=50"} {
+	for _, want := range []string{"ids present per node until convergence", "fault duration drawn per cycle", "acknowledged writes per cycle", "acknowledged chaos write latency — n=50"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("missing chart %q", want)
 		}

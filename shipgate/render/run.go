@@ -171,13 +171,13 @@ func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
 	case 4:
 		a := r.Phases[2]
 		if a.Fields != nil {
-			bound, acked := cycleSeries(a)
-			if bound != nil {
+			duration, acked := cycleSeries(a)
+			if duration != nil {
 				v.Charts = append(v.Charts,
-					LineChart("convergence per cycle, per fault class", "cycle", "present / acknowledged", bound, 0.995),
+					LineChart("fault duration drawn per cycle, per fault class", "cycle", "ms", duration, math.NaN()),
 					LineChart("acknowledged writes per cycle", "cycle", "writes", acked, math.NaN()))
 			} else {
-				v.Missing = append(v.Missing, "per-cycle convergence (phase4.json has no cycles)")
+				v.Missing = append(v.Missing, "per-cycle fault durations (phase4.json has no cycles)")
 			}
 			v.latency(lat[4], "chaos write latency")
 		}
@@ -207,7 +207,7 @@ func audience(r *gate.Run, outcome string, nPassed int, failed []string) (user, 
 	case OutcomePass:
 		user = fmt.Sprintf("This build kept every memory it acknowledged on every node, through these injected faults: %s; and it moved its data to Postgres and back unchanged. As far as this campaign can tell, it is safe to upgrade.", faultList(r))
 		manager = fmt.Sprintf("Ship: all four phases passed, %d of %d checks green, on the exact binary named above. The verdict can be signed and is enforced by `ship-gate gate` before a tag.", nPassed, nPassed)
-		engineer = "Every acknowledged id was found on every node (checked id by id, with paging), probes behaved as W=2 demands, migration round-tripped with equal digests. Raw artifacts and their sha256 are below."
+		engineer = "Every acknowledged write was found on every node with its body (checked from the history against each node's final dump), no duplicate, phantom, resurrection or causal violation, every fault class showed its effect in enough cycles, probes behaved as W=2 demands, migration round-tripped with equal digests. Raw artifacts and their sha256 are below."
 	case OutcomeNoEvidence:
 		user = "This campaign produced no results, so it says nothing about this build. Do not treat it as a pass."
 		manager = "Do not ship on this run: it failed before writing any evidence (an infrastructure failure). Re-run the campaign."

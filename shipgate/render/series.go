@@ -50,10 +50,10 @@ func convergenceSeries(p2 gate.Artifact) []Series {
 // cycleRecord is one phase-4 cycle as the campaign reports it in
 // phase4.json "cycles": [{"fault","cycle","ok","bound"}].
 type cycleRecord struct {
-	Fault string  `json:"fault"`
-	Cycle int     `json:"cycle"`
-	OK    int     `json:"ok"`
-	Bound float64 `json:"bound"`
+	Fault       string  `json:"fault"`
+	Cycle       int     `json:"cycle"`
+	AckedWrites int     `json:"acked_writes"`
+	FaultMS     float64 `json:"fault_duration_ms"`
 }
 
 func cycles(p4 gate.Artifact) []cycleRecord {
@@ -69,9 +69,9 @@ func cycles(p4 gate.Artifact) []cycleRecord {
 	return out
 }
 
-// cycleSeries returns, per fault class, convergence per cycle and the
-// acknowledged-write count per cycle.
-func cycleSeries(p4 gate.Artifact) (bound, acked []Series) {
+// cycleSeries returns, per fault class, the drawn fault duration per cycle
+// and the acknowledged-write count per cycle.
+func cycleSeries(p4 gate.Artifact) (duration, acked []Series) {
 	recs := cycles(p4)
 	var order []string
 	bySeries := map[string][2][]Point{}
@@ -80,18 +80,18 @@ func cycleSeries(p4 gate.Artifact) (bound, acked []Series) {
 		if !seen {
 			order = append(order, c.Fault)
 		}
-		s[0] = append(s[0], Point{float64(c.Cycle), c.Bound})
-		s[1] = append(s[1], Point{float64(c.Cycle), float64(c.OK)})
+		s[0] = append(s[0], Point{float64(c.Cycle), c.FaultMS})
+		s[1] = append(s[1], Point{float64(c.Cycle), float64(c.AckedWrites)})
 		bySeries[c.Fault] = s
 	}
 	for _, f := range order {
 		s := bySeries[f]
 		sort.Slice(s[0], func(i, j int) bool { return s[0][i].X < s[0][j].X })
 		sort.Slice(s[1], func(i, j int) bool { return s[1][i].X < s[1][j].X })
-		bound = append(bound, Series{Name: f, Points: s[0]})
+		duration = append(duration, Series{Name: f, Points: s[0]})
 		acked = append(acked, Series{Name: f, Points: s[1]})
 	}
-	return bound, acked
+	return duration, acked
 }
 
 // historyLine is the part of a history-*.jsonl line latency needs.

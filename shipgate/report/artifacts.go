@@ -192,50 +192,73 @@ type MigrateReport struct {
 
 // Cycle is one chaos cycle.
 type Cycle struct {
-	Fault         string              `json:"fault"`
-	Cycle         int                 `json:"cycle"`
-	Writes        int                 `json:"writes"`
-	OK            int                 `json:"ok"`
-	QuorumNotMet  int                 `json:"quorum_not_met"`
-	Fail          int                 `json:"fail"`
-	Unknown       int                 `json:"unknown"`
-	Bound         float64             `json:"bound"`
-	Victim        string              `json:"victim"`
-	Trigger       int                 `json:"trigger"`
-	AckedBefore   int                 `json:"acked_before_fault"`
-	InFlightAt    int                 `json:"in_flight_at_fault"`
-	Injected      bool                `json:"injected"`
-	Valid         bool                `json:"valid"`
-	FaultAtMS     float64             `json:"fault_at_ms"`
-	HealAtMS      float64             `json:"heal_at_ms"`
-	Present       map[string]int      `json:"present"`
-	MissingIDs    map[string][]string `json:"missing_ids"`
-	UnlistedIDs   map[string][]string `json:"unlisted_ids,omitempty"`
-	Converged     bool                `json:"converged"`
-	ConvergeMS    float64             `json:"converge_ms"`
-	WallMS        float64             `json:"wall_ms"`
-	StartMS       float64             `json:"start_ms"`   // fresh trio healthy
-	TrafficMS     float64             `json:"traffic_ms"` // first write to last completion
-	Error         string              `json:"error,omitempty"`
-	ConvergeError []string            `json:"converge_errors,omitempty"`
+	Fault   string   `json:"fault"`
+	Cycle   int      `json:"cycle"`
+	Victims []string `json:"victims"`
+	// The cycle's draw: fault duration, clock skew, latency.
+	FaultMS float64 `json:"fault_duration_ms"`
+	SkewMS  float64 `json:"skew_ms,omitempty"`
+	DelayMS float64 `json:"delay_ms,omitempty"`
+	Trigger int     `json:"trigger"`
+	// What the workload did: every operation, by outcome, and the writes
+	// (put, update, delete, link) acknowledged.
+	Ops          int `json:"ops"`
+	OK           int `json:"ok"`
+	Fail         int `json:"fail"`
+	Unknown      int `json:"unknown"`
+	QuorumNotMet int `json:"quorum_not_met"`
+	AckedWrites  int `json:"acked_writes"`
+	AckedBefore  int `json:"acked_before_fault"`
+	// Injected: the fault fired; Valid: with acknowledged traffic before
+	// it; Effective: and it demonstrably changed what the workload saw.
+	Injected       bool    `json:"injected"`
+	Valid          bool    `json:"valid"`
+	Effective      bool    `json:"effective"`
+	EffectEvidence string  `json:"effect_evidence"`
+	FaultAtMS      float64 `json:"fault_at_ms"`
+	HealAtMS       float64 `json:"heal_at_ms"`
+	Dropped        int64   `json:"dropped_answers,omitempty"`
+	BytesCut       int64   `json:"bytes_cut,omitempty"`
+	// AckedDuringDiskFault counts writes the victim acknowledged while its
+	// disk refused every write (disk_full): each one is a lie.
+	AckedDuringDiskFault int `json:"acked_during_disk_fault"`
+
+	Check      validate.Report `json:"check"`
+	Converged  bool            `json:"converged"`
+	ConvergeMS float64         `json:"converge_ms"`
+	WallMS     float64         `json:"wall_ms"`
+	StartMS    float64         `json:"start_ms"`   // fresh trio healthy
+	TrafficMS  float64         `json:"traffic_ms"` // workload start to stop
+	Error      string          `json:"error,omitempty"`
 }
 
 // Class is the per-fault-class result.
 type Class struct {
-	Fault        string   `json:"fault"`
-	Pass         bool     `json:"pass"`
-	Invalid      bool     `json:"invalid"`
-	CyclesRun    int      `json:"cycles_run"`
-	ValidCycles  int      `json:"valid_cycles"`
-	N            int      `json:"n"` // acknowledged writes
-	Bound        float64  `json:"convergence_bound"`
-	Lost         int      `json:"lost"`
-	LostIDs      []string `json:"lost_ids"`
-	LossRateUB95 float64  `json:"loss_rate_upper_95"`
-	Unlisted     int      `json:"unlisted"`
-	Reasons      []string `json:"reasons"`
-	WallSeconds  float64  `json:"wall_seconds"`
-	History      string   `json:"history"`
+	Fault              string   `json:"fault"`
+	Pass               bool     `json:"pass"`
+	Invalid            bool     `json:"invalid"`
+	Skipped            string   `json:"skipped,omitempty"` // why the class could not run here
+	CyclesRun          int      `json:"cycles_run"`
+	ValidCycles        int      `json:"valid_cycles"`
+	EffectiveCycles    int      `json:"effective_cycles"`
+	MinEffectiveCycles int      `json:"min_effective_cycles"`
+	N                  int      `json:"n"` // acknowledged writes
+	Bound              float64  `json:"convergence_bound"`
+	Lost               int      `json:"lost"`
+	LostIDs            []string `json:"lost_ids"`
+	LossRateUB95       float64  `json:"loss_rate_upper_95"`
+	// LossPerEventUB95 bounds the fraction of effective fault events that
+	// lose or corrupt anything.
+	LossPerEventUB95 float64         `json:"loss_per_event_upper_95"`
+	Violations       int             `json:"violations"`
+	Check            validate.Report `json:"check"`
+	FaultMS          [3]float64      `json:"fault_ms_min_median_max"`
+	Unlisted         int             `json:"unlisted"`
+	Reasons          []string        `json:"reasons"`
+	// WallSeconds is the sum of the class's cycle wall times (lanes run
+	// classes side by side, so this is its share of the phase's lanes).
+	WallSeconds float64 `json:"wall_seconds"`
+	History     string  `json:"history"`
 }
 
 // Phase4 is phase4.json.
@@ -243,15 +266,16 @@ type Phase4 struct {
 	Phase              int                `json:"phase"`
 	Pass               bool               `json:"pass"`
 	CyclesPerFault     int                `json:"cycles_per_fault"`
-	WritesPerCycle     int                `json:"writes_per_cycle"`
 	ConvergenceByFault map[string]float64 `json:"convergence_by_fault"`
 	Reasons            []string           `json:"reasons"`
 
 	Faults []string `json:"faults"`
-	Lanes  int      `json:"lanes"`
-	Seed   uint64   `json:"seed"`
-	Class  []Class  `json:"classes"`
-	Cycles []Cycle  `json:"cycles"`
+	// Skipped names each class this machine cannot run, with the reason.
+	Skipped map[string]string `json:"skipped,omitempty"`
+	Lanes   int               `json:"lanes"`
+	Seed    uint64            `json:"seed"`
+	Class   []Class           `json:"classes"`
+	Cycles  []Cycle           `json:"cycles"`
 	Timing
 }
 

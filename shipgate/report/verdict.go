@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -180,13 +181,16 @@ func Verdict3(p *Phase3, c config.Phase3Config) []string {
 	return r
 }
 
-// Classes recomputes the per-class results of phase 4 from its cycles.
+// Classes judges each configured fault class from its cycles: the
+// checker's findings summed, the loss bounds, and whether enough cycles
+// showed the fault's effect. A class skipped on this machine never passes.
 func Classes(p *Phase4, c config.Phase4Config) []Class {
 	var out []Class
+	minEff := c.MinEffectiveCycles
 	for _, f := range c.Faults {
-		k := Class{Fault: f, LostIDs: []string{}}
-		present := map[string]int{}
-		lost := map[string]bool{}
+		k := Class{Fault: f, LostIDs: []string{}, MinEffectiveCycles: minEff, History: "history-phase4-" + f + ".jsonl"}
+		var faultMS []float64
+		violatedEvents := 0
 		for _, cy := range p.Cycles {
 			if cy.Fault != f {
 				continue
@@ -195,50 +199,64 @@ func Classes(p *Phase4, c config.Phase4Config) []Class {
 			if cy.Valid {
 				k.ValidCycles++
 			}
-			k.N += cy.OK
-			for n, v := range cy.Present {
-				present[n] += v
-			}
-			for _, m := range cy.MissingIDs {
-				for _, id := range m {
-					lost[id] = true
+			if cy.Effective {
+				k.EffectiveCycles++
+				if cy.Check.Violations() > 0 {
+					violatedEvents++
 				}
 			}
-			for _, u := range cy.UnlistedIDs {
-				k.Unlisted += len(u)
+			if cy.Injected {
+				faultMS = append(faultMS, cy.FaultMS)
 			}
+			k.N += cy.AckedWrites
+			k.WallSeconds += cy.WallMS / 1000
+			k.Check.Add(cy.Check)
 			if cy.Error != "" {
 				k.Reasons = append(k.Reasons, fmt.Sprintf("%s cycle %d: %s", f, cy.Cycle, cy.Error))
 			}
+			if cy.AckedDuringDiskFault > 0 {
+				k.Reasons = append(k.Reasons, fmt.Sprintf("%s cycle %d: %d writes acknowledged by %v while its disk refused every write", f, cy.Cycle, cy.AckedDuringDiskFault, cy.Victims))
+			}
 		}
-		for id := range lost {
-			k.LostIDs = append(k.LostIDs, id)
+		for _, fd := range k.Check.Findings {
+			if fd.Check == "lost" && fd.ID != "" && !slices.Contains(k.LostIDs, fd.ID) {
+				k.LostIDs = append(k.LostIDs, fd.ID)
+			}
 		}
-		slices.Sort(k.LostIDs)
-		k.Lost = len(k.LostIDs)
-		k.Bound = validate.Bound(k.N, present)
-		if k.N > 0 && len(present) < 3 {
-			k.Bound = 0 // a node never counted cannot be said to hold anything
+		k.Lost = k.Check.Lost
+		k.Violations = k.Check.Violations()
+		k.Bound = 1
+		if k.N > 0 {
+			k.Bound = math.Floor(float64(k.N-k.Lost)/float64(k.N)*1000) / 1000
 		}
 		k.LossRateUB95 = validate.UpperBound95(k.Lost, k.N)
+		k.LossPerEventUB95 = validate.UpperBound95(violatedEvents, k.EffectiveCycles)
+		if len(faultMS) > 0 {
+			slices.Sort(faultMS)
+			k.FaultMS = [3]float64{faultMS[0], faultMS[len(faultMS)/2], faultMS[len(faultMS)-1]}
+		}
 		switch {
+		case p.Skipped[f] != "":
+			k.Skipped = p.Skipped[f]
+			k.Invalid = true
+			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: skipped: %s", f, k.Skipped))
 		case k.CyclesRun == 0:
 			k.Reasons = append(k.Reasons, f+": no cycle ran")
-		case k.CyclesRun < c.Cycles && k.Lost == 0:
+		case k.CyclesRun < c.Cycles && k.Violations == 0:
 			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: %d of %d cycles ran", f, k.CyclesRun, c.Cycles))
 		}
-		if k.Bound < c.MinBound {
-			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: %v < %v", f, k.Bound, c.MinBound))
+		if k.Violations > 0 {
+			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: checker found %s", f, summarize(k.Check)))
 		}
 		if k.Lost > c.MaxLost {
 			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: %d acknowledged writes lost (n=%d, loss rate <= %.4f at 95%%): %s", f, k.Lost, k.N, k.LossRateUB95, ids(k.LostIDs)))
 		}
-		if k.Unlisted > 0 {
-			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: list endpoint omitted %d ids that nodes hold", f, k.Unlisted))
+		if k.Bound < c.MinBound {
+			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: convergence_bound %v < %v", f, k.Bound, c.MinBound))
 		}
-		if k.CyclesRun > 0 && float64(k.ValidCycles) < c.MinValidCycleFraction*float64(k.CyclesRun) {
+		if k.CyclesRun > 0 && k.EffectiveCycles < minEff {
 			k.Invalid = true
-			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: invalid: only %d of %d cycles had >= %d acknowledged writes before the fault with writes still in flight", f, k.ValidCycles, k.CyclesRun, c.TriggerMinAcked))
+			k.Reasons = append(k.Reasons, fmt.Sprintf("%s: invalid: only %d of %d cycles showed the fault's effect, want >= %d", f, k.EffectiveCycles, k.CyclesRun, minEff))
 		}
 		if k.N == 0 && k.CyclesRun > 0 {
 			k.Invalid = true
@@ -251,8 +269,8 @@ func Classes(p *Phase4, c config.Phase4Config) []Class {
 	return out
 }
 
-// Verdict4 judges chaos: every configured class ran, and each has bound >=
-// min, no lost acknowledged write, and enough valid cycles.
+// Verdict4 judges chaos: every class ran, and each has no checker
+// violation, no lost acknowledged write and enough effective cycles.
 func Verdict4(p *Phase4, c config.Phase4Config) []string {
 	var r []string
 	if len(c.Faults) < len(config.AllFaults) {
@@ -288,5 +306,33 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// summarize names every violated check with its count and the first
+// findings, so a red class says what went wrong and where.
+func summarize(r validate.Report) string {
+	counts := []struct {
+		name string
+		n    int
+	}{
+		{"lost", r.Lost}, {"diverged", r.Diverged}, {"delete_not_propagated", r.DeleteNotPropagated},
+		{"corrupt", r.Corrupt}, {"phantom", r.Phantoms}, {"failed_present", r.FailedPresent},
+		{"duplicates", r.Duplicates}, {"resurrected", r.Resurrected}, {"stale_read", r.StaleReads},
+		{"causal", r.Causal}, {"lost_link", r.LostLinks}, {"undumped", r.Undumped},
+	}
+	var parts []string
+	for _, c := range counts {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.name, c.n))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	for i, f := range r.Findings {
+		if i == 3 {
+			break
+		}
+		out += fmt.Sprintf("; %s key %s id %s node %s: %s", f.Check, f.Key, f.ID, f.Node, f.Detail)
+	}
 	return out
 }
