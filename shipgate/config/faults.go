@@ -73,7 +73,7 @@ var FaultClasses = []FaultClass{
 		Catches: "a clock that ignores versions it has seen (causal last-writer-wins), a restart that issues versions below earlier ones.",
 		Misses:  "concurrent writes without a causal link may resolve either way; that is last-writer-wins, not a bug."},
 	{Name: PowerLoss, NeedsDisk: true,
-		Does:    "SIGKILL one node, then drop every byte its filesystem had not fsynced (the harness's FUSE layer, like LazyFS), and restart it.",
+		Does:    "SIGKILL nodes, drop every byte their filesystems had not fsynced (the harness's FUSE layer, like LazyFS), keep them down for the fault's duration and restart them: one node, then two, then all three, in turn (a rack losing power).",
 		Effect:  "the cut dropped unsynced bytes.",
 		Catches: "commits acknowledged without fsync, torn WAL or checkpoint handling.",
 		Misses:  "a missing directory fsync (the layer makes create, rename and unlink synchronous)."},

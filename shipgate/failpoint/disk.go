@@ -3,6 +3,7 @@ package failpoint
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
 	"github.com/aimemory/ai-memory/shipgate/lazyfs"
@@ -16,19 +17,25 @@ func diskOf(n *cluster.Node) (*cluster.Disk, error) {
 	return n.Disk, nil
 }
 
-// powerLoss kills the victim, throws away what it had not fsynced, keeps
-// it down for the duration and starts it on what survived.
+// powerLoss kills the victims at once, throws away what each had not
+// fsynced, keeps them down for the duration and starts them on what
+// survived.
 func powerLoss(ctx context.Context, cl *cluster.Cluster, p Plan, inj *Injection) error {
-	v := p.Victims[0]
-	d, err := diskOf(v)
-	if err != nil {
+	var mu sync.Mutex
+	err := eachVictim(p, func(v *cluster.Node) error {
+		d, err := diskOf(v)
+		if err != nil {
+			return err
+		}
+		v.Kill()
+		cut, err := d.Cut(ctx)
+		mu.Lock()
+		inj.BytesCut += cut.Bytes
+		mu.Unlock()
 		return err
-	}
-	v.Kill()
-	cut, err := d.Cut(ctx)
-	inj.BytesCut = cut.Bytes
+	})
 	hold(ctx, p.Duration)
-	return errors.Join(err, v.Start(ctx))
+	return errors.Join(err, eachVictim(p, func(v *cluster.Node) error { return v.Start(ctx) }))
 }
 
 // diskFull refuses the victim's writes with ENOSPC for the duration.

@@ -85,11 +85,16 @@ func Draw(rng *rand.Rand, c config.Phase4Config, class string, cycle int, nodes 
 	p := Plan{Class: class, Cycle: cycle, Duration: logUniform(rng, c.FaultMin.D(), c.FaultMax.D())}
 	perm := rng.Perm(len(nodes))
 	victims := 1
-	if class == config.KillMajority {
+	switch class {
+	case config.KillMajority:
 		victims = len(nodes)/2 + 1
 		if cycle%3 == 0 {
 			victims = len(nodes)
 		}
+	case config.PowerLoss:
+		// One node, then a majority, then the whole cluster: only a cut of
+		// at least W nodes can take every copy of a write with it.
+		victims = []int{len(nodes), 1, len(nodes)/2 + 1}[cycle%3]
 	}
 	for _, i := range perm[:victims] {
 		p.Victims = append(p.Victims, nodes[i])

@@ -58,6 +58,11 @@ func TestDrawSpansTheQuorumTimeout(t *testing.T) {
 			t.Fatalf("cycle %d: set-back %v", cycle, p.SetBack)
 		}
 	}
+	for cycle, want := range map[int]int{1: 1, 2: 2, 3: 3, 4: 1} {
+		if p := Draw(rng, c, config.PowerLoss, cycle, nodes); len(p.Victims) != want {
+			t.Fatalf("power_loss cycle %d: %d victims, want %d", cycle, len(p.Victims), want)
+		}
+	}
 	if p := Draw(rng, c, config.Latency, 1, nodes); p.Delay <= 0 || p.Delay > c.LatencyMax.D() {
 		t.Fatalf("latency %s outside (0, %s]", p.Delay, c.LatencyMax)
 	}

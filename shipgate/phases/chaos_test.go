@@ -54,7 +54,7 @@ func TestSkipFsyncCaughtByPowerLossNotByKill(t *testing.T) {
 
 func TestPowerLossGreenOnHealthyNodes(t *testing.T) {
 	needDisk(t)
-	r, k := chaos(t, config.PowerLoss, 2)
+	r, k := chaos(t, config.PowerLoss, 3)
 	if !k.Pass {
 		t.Fatalf("healthy power_loss red: %s", reasons(r.Reasons))
 	}
@@ -90,7 +90,7 @@ func TestClockSkewCatchesClockIgnoringRemoteVersions(t *testing.T) {
 	}
 	named := false
 	for _, f := range bad.Check.Findings {
-		named = named || (f.Check == "causal" && f.Key != "" && strings.Contains(f.Detail, "version"))
+		named = named || (f.Check == "causal" && f.Key != "" && strings.Contains(f.Detail, "stamped v") && strings.Contains(f.Detail, "after v"))
 	}
 	if !named {
 		t.Fatalf("causal findings do not name a key and versions: %+v", bad.Check.Findings)
