@@ -34,7 +34,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	r := &report.Phase4{Phase: 4, CyclesPerFault: c.Cycles, Faults: c.Faults, Skipped: map[string]string{},
+	r := &report.Phase4{Phase: 4, CyclesPerFault: c.Cycles, Faults: c.Faults, Skipped: map[string]string{}, ClockStartUnixMS: e.Clock.StartUnixMS(),
 		Lanes: c.Lanes, Seed: seed, ConvergenceByFault: map[string]float64{}, Reasons: []string{}, Cycles: []report.Cycle{}}
 	if why := cluster.DiskUnavailable(); why != "" {
 		for _, f := range c.Faults {
@@ -62,6 +62,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 
 	type classRun struct {
 		rec      *history.Recorder
+		dumps    *report.DumpWriter
 		deadline time.Time
 		stopped  atomic.Bool
 	}
@@ -72,12 +73,21 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 			r.Cycles = append(r.Cycles, report.Cycle{Fault: f, Error: err.Error()})
 			return r
 		}
-		classes[f] = &classRun{rec: rec, deadline: time.Now().Add(c.ClassTimeout.D())}
+		dumps, err := report.CreateDumps(filepath.Join(e.RunDir, report.DumpsFile(f)))
+		if err != nil {
+			rec.Close()
+			r.Cycles = append(r.Cycles, report.Cycle{Fault: f, Error: err.Error()})
+			return r
+		}
+		classes[f] = &classRun{rec: rec, dumps: dumps, deadline: time.Now().Add(c.ClassTimeout.D())}
 	}
 	defer func() {
 		for f, k := range classes {
 			if err := k.rec.Close(); err != nil {
 				r.Cycles = append(r.Cycles, report.Cycle{Fault: f, Error: "history: " + err.Error()})
+			}
+			if err := k.dumps.Close(); err != nil {
+				r.Cycles = append(r.Cycles, report.Cycle{Fault: f, Error: "dumps: " + err.Error()})
 			}
 		}
 	}()
@@ -124,7 +134,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 				}
 				cctx, cancel := context.WithDeadline(ctx, k.deadline)
 				rng := rand.New(rand.NewPCG(seed, uint64(it.classIndex)<<32|uint64(it.cycle)))
-				cy := e.cycle(cctx, it.class, it.cycle, lane, k.rec, rng)
+				cy := e.cycle(cctx, it.class, it.cycle, lane, k.rec, k.dumps, rng)
 				cancel()
 				done.Add(1)
 				if cy.Injected {
@@ -165,7 +175,7 @@ func shortName(class string) string {
 // cycle runs one chaos cycle on a fresh trio and tears it down: the
 // workload, the fault drawn for this cycle, settling, the final dumps, and
 // the checker over the cycle's history and those dumps.
-func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history.Recorder, rng *rand.Rand) (cy report.Cycle) {
+func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history.Recorder, dumps *report.DumpWriter, rng *rand.Rand) (cy report.Cycle) {
 	c := e.Cfg.Phase4
 	start := time.Now()
 	cy = report.Cycle{Fault: class, Cycle: n}
@@ -236,6 +246,7 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 
 	conv := settle.Converge(ctx, nodes, ns, c.SettlePoll.D(), c.SettleMax.D())
 	cy.Converged, cy.ConvergeMS = conv.Converged, conv.ConvergeMS
+	dumps.Add(n, conv.Dumps)
 	ops := log.Ops()
 	t := history.Count(ops)
 	cy.Ops, cy.OK, cy.Fail, cy.Unknown, cy.QuorumNotMet = t.Invoked, t.OK, t.Fail, t.Unknown, t.QuorumNotMet
@@ -243,10 +254,7 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 	cy.AckedWrites = cy.Check.AckedWrites
 	cy.Valid = inj.Injected && cy.AckedBefore >= c.TriggerMinOps
 	if cy.Valid {
-		cy.Effective, cy.EffectEvidence = validate.Effective(ops, validate.Window{
-			Class: class, Victims: inj.Victims, FromMS: inj.AtMS, ToMS: inj.HealedAtMS, Duration: plan.Duration,
-			Skew: plan.Skew, Delay: plan.Delay, Dropped: inj.Dropped, BytesCut: inj.BytesCut, StartUnixMS: e.Clock.StartUnixMS(),
-		})
+		cy.Effective, cy.EffectEvidence = validate.Effective(ops, report.EffectWindow(cy, e.Clock.StartUnixMS()))
 	}
 	if inj.ActiveToMS > inj.ActiveFromMS {
 		cy.AckedDuringDiskFault = validate.AckedWhileRefused(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)

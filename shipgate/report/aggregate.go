@@ -164,17 +164,7 @@ func aggregatePhase(dir string, p int, cfg config.Campaign, s *Summary) ([]strin
 		var a Phase4
 		judge("phase4.json", &a, func() (bool, []string, Timing) { return a.Pass, a.Reasons, a.Timing },
 			func() []string {
-				r := checkPhase(4, a.Phase, false, Verdict4(&a, cfg.Phase4))
-				for _, k := range Classes(&a, cfg.Phase4) {
-					ok := 0
-					for _, cy := range a.Cycles {
-						if cy.Fault == k.Fault {
-							ok += cy.OK
-						}
-					}
-					r = append(r, checkHistory(dir, "history-phase4-"+k.Fault+".jsonl", -1, ok)...)
-				}
-				return r
+				return append(checkPhase(4, a.Phase, false, Verdict4(&a, cfg.Phase4)), checkChaos(dir, &a)...)
 			})
 	}
 	timing.WallSeconds = timing.CompletedAt.Sub(timing.StartedAt).Seconds()

@@ -274,8 +274,11 @@ type Phase4 struct {
 	Skipped map[string]string `json:"skipped,omitempty"`
 	Lanes   int               `json:"lanes"`
 	Seed    uint64            `json:"seed"`
-	Class   []Class           `json:"classes"`
-	Cycles  []Cycle           `json:"cycles"`
+	// ClockStartUnixMS is the wall time of history time 0: the effect of a
+	// clock skew is read against it.
+	ClockStartUnixMS int64   `json:"clock_start_unix_ms"`
+	Class            []Class `json:"classes"`
+	Cycles           []Cycle `json:"cycles"`
 	Timing
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,20 +65,73 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 	put("phase3.json", Phase3{Phase: 3, Pass: true, Reasons: []string{}, ReportForward: rep, ReportIdempotent: idem, ReportReverse: rep,
 		SrcCount: 1000, DstCount: 1000, Seeded: 1000, SeededLinks: 249, SrcLinks: 249, DstLinks: 249, SrcDigest: "x", DstDigest: "x",
 		Steps: []Step{{Name: "seed", OK: true}}, Timing: tm})
-	p4 := Phase4{Phase: 4, Pass: true, Reasons: []string{}, CyclesPerFault: 2, Timing: tm}
+	p4 := Phase4{Phase: 4, Pass: true, Reasons: []string{}, CyclesPerFault: 2, Timing: tm, ClockStartUnixMS: chaosStart}
 	for _, f := range config.AllFaults {
-		cycles := map[int][]string{}
-		for cy := 1; cy <= 2; cy++ {
-			ids := []string{f + "-x", f + "-y"}
-			ids[0], ids[1] = ids[0]+string(rune('0'+cy)), ids[1]+string(rune('0'+cy))
-			cycles[cy] = ids
-			p4.Cycles = append(p4.Cycles, Cycle{Fault: f, Cycle: cy, Ops: 2, OK: 2, AckedWrites: 2, Valid: true, Injected: true,
-				Effective: true, Check: validate.Report{AckedWrites: 2}, Converged: true})
+		r, err := history.Create(filepath.Join(dir, "history-phase4-"+f+".jsonl"), history.NewClock())
+		if err != nil {
+			t.Fatal(err)
 		}
-		rec("history-phase4-"+f+".jsonl", cycles, f)
+		dw, err := CreateDumps(filepath.Join(dir, DumpsFile(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cy := 1; cy <= 2; cy++ {
+			ops, dumps := chaosCycle(f, cy)
+			for _, o := range ops {
+				r.Add(o)
+			}
+			dw.Add(cy, dumps)
+			c := Cycle{Fault: f, Cycle: cy, Victims: []string{"a", "b"}, Ops: 3, OK: 1, Unknown: 2, Valid: true, Injected: true,
+				FaultAtMS: 5, HealAtMS: 50, FaultMS: 45, SkewMS: 3600_000, DelayMS: 20, Dropped: 1, BytesCut: 1,
+				Check: validate.Check(ops, dumps), Converged: true}
+			c.AckedWrites = c.Check.AckedWrites
+			c.Effective, c.EffectEvidence = validate.Effective(ops, EffectWindow(c, chaosStart))
+			if !c.Effective {
+				t.Fatalf("fixture cycle of %s shows no effect: %s", f, c.EffectEvidence)
+			}
+			p4.Cycles = append(p4.Cycles, c)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := dw.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	put("phase4.json", p4)
 	return dir, cfg
+}
+
+// chaosStart is history time 0 of the fixture's chaos cycles.
+const chaosStart = int64(1_700_000_000_000)
+
+// chaosCycle is a small cycle that shows every class's effect: a write
+// through victim a acknowledged with a version an hour ahead (a skewed
+// clock), a write through a and a read through b that end unknown (a
+// killed, cut, paused or slowed victim), every node holding the
+// acknowledged write at the end.
+func chaosCycle(class string, cy int) ([]history.Op, []validate.Dump) {
+	id := fmt.Sprintf("%s-%d", class, cy)
+	v := int64(chaosStart+11+3600_000) << 16
+	base := history.Op{Phase: 4, Class: class, Cycle: cy}
+	op := func(o history.Op) history.Op {
+		o.Phase, o.Class, o.Cycle = base.Phase, base.Class, base.Cycle
+		return o
+	}
+	p := cy * 1000
+	ops := []history.Op{
+		op(history.Op{Op: history.Invoke, Kind: history.Put, Proc: p, TMS: 10, Node: "a", Key: "k1", Value: "k1 v1"}),
+		op(history.Op{Op: history.OK, Kind: history.Put, Proc: p, TMS: 11, Node: "a", Key: "k1", ID: id, Version: v}),
+		op(history.Op{Op: history.Invoke, Kind: history.Put, Proc: p + 1, TMS: 20, Node: "a", Key: "k2", Value: "k2 v1"}),
+		op(history.Op{Op: history.Unknown, Kind: history.Put, Proc: p + 1, TMS: 40, Node: "a", Key: "k2", Status: 503}),
+		op(history.Op{Op: history.Invoke, Kind: history.Get, Proc: p + 2, TMS: 20, Node: "b", Key: "k1", ID: id}),
+		op(history.Op{Op: history.Unknown, Kind: history.Get, Proc: p + 2, TMS: 40, Node: "b", Key: "k1", ID: id}),
+	}
+	var dumps []validate.Dump
+	for _, n := range []string{"a", "b", "c"} {
+		dumps = append(dumps, validate.Dump{Node: n, Items: []history.Item{{ID: id, Key: "k1", Value: "k1 v1", Version: v}}})
+	}
+	return ops, dumps
 }
 
 func aggregate(t *testing.T, dir string) *Summary {
@@ -206,9 +260,32 @@ func TestPhase4HistoryDisagrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(`{"op":"invoke","proc":99,"t_ms":1,"phase":4}` + "\n" + `{"op":"ok","proc":99,"t_ms":2,"phase":4,"id":"extra"}` + "\n")
+	f.WriteString(`{"op":"invoke","kind":"put","proc":1099,"t_ms":60,"phase":4,"cycle":1,"node":"c","key":"k9","value":"k9 v1"}` + "\n" +
+		`{"op":"ok","kind":"put","proc":1099,"t_ms":61,"phase":4,"cycle":1,"node":"c","key":"k9","id":"extra","version":5}` + "\n")
 	f.Close()
-	mustFail(t, dir, "acknowledges 5 writes, artifact says 4")
+	mustFail(t, dir, "drop_acks cycle 1: history acknowledges 2 operations, artifact says 1")
+	mustFail(t, dir, "drop_acks cycle 1: the checker over the history and dumps gives")
+}
+
+func TestPhase4ArtifactHidesAViolation(t *testing.T) {
+	dir, _ := goodRun(t)
+	// The node dumps hold a duplicate that the artifact's counts leave out.
+	b, _ := os.ReadFile(filepath.Join(dir, DumpsFile(config.KillNode)))
+	b = []byte(strings.Replace(string(b), `"items":[{"id":"kill_node-1"`, `"items":[{"id":"dup","key":"k1","value":"k1 v1","version":1},{"id":"kill_node-1"`, 1))
+	os.WriteFile(filepath.Join(dir, DumpsFile(config.KillNode)), b, 0o644)
+	mustFail(t, dir, "kill_node cycle 1: the checker over the history and dumps gives")
+}
+
+func TestPhase4EffectIsRecomputed(t *testing.T) {
+	dir, _ := goodRun(t)
+	edit(t, dir, "phase4.json", func(p *Phase4) {
+		for i := range p.Cycles {
+			if p.Cycles[i].Fault == config.DropAcks {
+				p.Cycles[i].Dropped = 0 // no answer lost: the cycle showed nothing
+			}
+		}
+	})
+	mustFail(t, dir, "drop_acks cycle 1: the history says effective=false")
 }
 
 func TestPhase4CheckerViolationIsRed(t *testing.T) {

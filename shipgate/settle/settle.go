@@ -23,16 +23,26 @@ type Result struct {
 	Polls      int
 }
 
-// Converge lists ns on every node every poll until all listings agree
-// (same ids, bodies and versions) or max passes, then reads every listed
-// memory's links. Nodes that cannot answer are dumped with their error.
+// Converge polls every node until all hold the same memories (ids, bodies
+// and versions) and the same links, or max passes, and returns the last
+// dumps. Nodes that cannot answer are dumped with their error.
 func Converge(ctx context.Context, nodes []validate.Node, ns string, poll, max time.Duration) Result {
 	start := time.Now()
 	var r Result
 	for {
 		r.Polls++
 		r.Dumps = listAll(ctx, nodes, ns)
-		r.Converged = agree(r.Dumps)
+		if agree(r.Dumps) {
+			// Links are read only once the memories agree: they cost a
+			// request per memory.
+			var wg sync.WaitGroup
+			for i, n := range nodes {
+				wg.Add(1)
+				go func() { defer wg.Done(); r.Dumps[i] = withLinks(ctx, n, r.Dumps[i]) }()
+			}
+			wg.Wait()
+			r.Converged = agree(r.Dumps)
+		}
 		if r.Converged || time.Since(start) >= max || ctx.Err() != nil {
 			break
 		}
@@ -42,15 +52,6 @@ func Converge(ctx context.Context, nodes []validate.Node, ns string, poll, max t
 		}
 	}
 	r.ConvergeMS = float64(time.Since(start).Microseconds()) / 1000
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		if r.Dumps[i].Err != "" {
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); r.Dumps[i] = withLinks(ctx, n, r.Dumps[i]) }()
-	}
-	wg.Wait()
 	return r
 }
 
@@ -75,7 +76,8 @@ func listAll(ctx context.Context, nodes []validate.Node, ns string) []validate.D
 	return out
 }
 
-// agree reports whether every node answered and all hold identical items.
+// agree reports whether every node answered and all hold identical items
+// and links.
 func agree(ds []validate.Dump) bool {
 	for _, d := range ds {
 		if d.Err != "" {
@@ -83,7 +85,7 @@ func agree(ds []validate.Dump) bool {
 		}
 	}
 	for _, d := range ds[1:] {
-		if !slices.Equal(d.Items, ds[0].Items) {
+		if !slices.Equal(d.Items, ds[0].Items) || !slices.Equal(d.Links, ds[0].Links) {
 			return false
 		}
 	}
@@ -98,6 +100,7 @@ func withLinks(ctx context.Context, n validate.Node, d validate.Dump) validate.D
 			d.Err = fmt.Sprintf("links of %s: %v", it.ID, err)
 			return d
 		}
+		slices.Sort(targets)
 		for _, t := range targets {
 			d.Links = append(d.Links, validate.Link{Source: it.ID, Target: t, Relation: "related_to"})
 		}

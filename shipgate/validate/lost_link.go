@@ -8,8 +8,10 @@ import (
 )
 
 // checkLinks judges links: an acknowledged link must be on every node that
-// holds both its ends live. A node that lost an end (a delete) may drop the
-// link with it; the end's own absence is judged by the other checks.
+// holds both its ends live. A delete of either end removes the link with a
+// tombstone; if a concurrent write then wins the end back by last-writer-
+// wins, the link's tombstone still wins over the link, so a link with a
+// deleted end is no longer owed (the ends are judged by the other checks).
 func (c *cycle) checkLinks(r *Report) {
 	counted := map[[2]string]bool{}
 	for _, k := range c.calls {
@@ -19,6 +21,12 @@ func (c *cycle) checkLinks(r *Report) {
 		}
 		counted[l] = true
 		r.AckedLinks++
+		if _, gone := c.deleted[k.id]; gone {
+			continue
+		}
+		if _, gone := c.deleted[k.target]; gone {
+			continue
+		}
 		var lost []string
 		for i, n := range c.nodes {
 			_, src := c.final[i][k.id]

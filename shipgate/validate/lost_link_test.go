@@ -18,6 +18,10 @@ func TestLostLinks(t *testing.T) {
 				f.node(n).Links = nil
 			}
 		}, nil},
+		{"a link whose end came back after a superseded delete stays deleted", func(f *fixture) {
+			deleteRace(0)(f)
+			f.call(link(9, "a", "id8", "id1"), history.OK, history.Op{})
+		}, map[string]int{CheckDeleteSuperseded: 1}},
 	})
 }
 
