@@ -48,10 +48,22 @@ func NewNetns(ctx context.Context, sup *Supervisor, campaign string) (*Netns, er
 			return nil, fmt.Errorf("netns provider: %q not found; install iproute2 and nftables (ship-gate installs nothing)", tool)
 		}
 	}
+	// Two bridges carrying 198.18.0.0/24 split the subnet's routes between
+	// them: the harness would reach some nodes over the wrong bridge and
+	// read a healthy node as lost. One netns campaign per machine.
+	if out, err := exec.CommandContext(ctx, "ip", "-o", "route", "show", netnsPrefix+"0/24").Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
+		return nil, fmt.Errorf("netns provider: 198.18.0.0/24 is already routed here (%s): another netns campaign is running; run one at a time", strings.TrimSpace(string(out)))
+	}
 	h := sha256.Sum256([]byte(campaign))
 	n := &Netns{sup: sup, tag: hex.EncodeToString(h[:])[:6], lanes: map[int]*netnsNet{}}
 	n.bridge = "sgbr" + n.tag
-	if err := ipCmd(ctx, "link", "add", n.bridge, "type", "bridge"); err != nil {
+	// The bridge gets a fixed MAC: left to itself it takes the lowest MAC
+	// of its ports, so every namespace a later lane adds could change it,
+	// and nodes whose ARP caches still name the old one would send the
+	// harness's answers and their peer traffic into another namespace for
+	// tens of seconds.
+	mac := "02:" + n.tag[0:2] + ":" + n.tag[2:4] + ":" + n.tag[4:6] + ":00:01"
+	if err := ipCmd(ctx, "link", "add", n.bridge, "address", mac, "type", "bridge"); err != nil {
 		return nil, err
 	}
 	sup.TrackLink(n.bridge)
@@ -148,7 +160,7 @@ func (n *Netns) Network(ctx context.Context, lane int, names []string) (Network,
 			if i == j {
 				continue
 			}
-			p, err := proxy.Start(netnsLinks, fmt.Sprintf("%s:%d", l.addrs[j], netnsPort))
+			p, err := proxy.StartBound(netnsLinks, fmt.Sprintf("%s:%d", l.addrs[j], netnsPort))
 			if err != nil {
 				v.Close()
 				return nil, fmt.Errorf("link %s->%s: %w", names[i], names[j], err)

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -19,14 +20,6 @@ func needNetns(t *testing.T) {
 			t.Skipf("netns provider test needs %s (install iproute2 and nftables)", tool)
 		}
 	}
-}
-
-// canConnect tries a TCP connect from inside namespace ns.
-func canConnect(ns, addr string) bool {
-	host, port, _ := strings.Cut(addr, ":")
-	err := exec.Command("ip", "netns", "exec", ns, "timeout", "0.5", "bash", "-c",
-		"exec 3<>/dev/tcp/"+host+"/"+port).Run()
-	return err == nil
 }
 
 func TestNetnsClusterPartitionAndCleanup(t *testing.T) {
@@ -48,25 +41,48 @@ func TestNetnsClusterPartitionAndCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := cl.Net.(*netnsView)
-	addr := func(i int) string { return v.l.addrs[i] + ":9077" }
-	if !canConnect(v.l.ns[1], addr(0)) || !canConnect(v.l.ns[0], addr(2)) {
+	// Node i reaches node j through the link proxy i->j, from its own
+	// namespace, as its pushes and pulls do: an HTTP answer must come back
+	// (the proxy accepts even when the far side is cut).
+	link := func(i, j int) bool {
+		return exec.Command("ip", "netns", "exec", v.l.ns[i], "curl", "-sf", "-m", "1", "http://"+v.links[i][j].Addr()+"/api/v1/health").Run() == nil
+	}
+	harness := func() error {
+		for _, n := range cl.Nodes {
+			if err := n.Client.Health(ctx); err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+		}
+		return nil
+	}
+	if !link(1, 0) || !link(0, 2) {
 		t.Fatal("nodes cannot reach each other before the partition")
 	}
 	if err := cl.Partition(cl.Nodes[0]); err != nil {
 		t.Fatal(err)
 	}
-	if canConnect(v.l.ns[1], addr(0)) || canConnect(v.l.ns[0], addr(2)) {
+	if link(1, 0) || link(0, 2) {
 		t.Fatal("partitioned node still connected to a peer")
 	}
-	if !canConnect(v.l.ns[1], addr(2)) {
+	if !link(1, 2) {
 		t.Fatal("b and c lost each other though only a is cut")
 	}
-	if err := cl.Nodes[0].Client.Health(ctx); err != nil {
-		t.Fatalf("harness lost the partitioned node: %v", err)
+	if err := harness(); err != nil {
+		t.Fatalf("harness lost a node during the partition: %v", err)
 	}
 	cl.Net.Heal()
-	if !canConnect(v.l.ns[1], addr(0)) {
-		t.Fatal("heal did not restore the link")
+	if !link(1, 0) || !link(0, 2) {
+		t.Fatal("heal did not restore the links")
+	}
+	if err := cl.PartitionOutbound(cl.Nodes[0]); err != nil {
+		t.Fatal(err)
+	}
+	if link(0, 1) || !link(1, 0) {
+		t.Fatal("one-way partition: a must not reach b, b must still reach a")
+	}
+	cl.Net.Heal()
+	if err := harness(); err != nil {
+		t.Fatalf("harness lost a node after heal: %v", err)
 	}
 	cl.Kill()
 	names := append([]string{}, v.l.ns...)

@@ -75,15 +75,22 @@ type link struct {
 }
 
 // Start listens on host:0 (a free port on host, which must be loopback or a
-// harness-owned address) and forwards to target, dialing from host too, so
-// the far side sees the proxy's address (a partition rule can name it).
-func Start(host, target string) (*Proxy, error) {
+// harness-owned address) and forwards to target.
+func Start(host, target string) (*Proxy, error) { return start(host, target, nil) }
+
+// StartBound is Start that also dials from host, so the far side sees the
+// proxy's address and a partition rule can name it.
+func StartBound(host, target string) (*Proxy, error) {
+	return start(host, target, &net.TCPAddr{IP: net.ParseIP(host)})
+}
+
+func start(host, target string, from net.Addr) (*Proxy, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
 	p := &Proxy{target: target, ln: ln, links: map[*link]struct{}{},
-		dialer: net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(host)}}}
+		dialer: net.Dialer{Timeout: 2 * time.Second, LocalAddr: from}}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
