@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	memory "github.com/aimemory/ai-memory"
 )
 
 // listedArgs are the arguments of every tool as listed before the schemas
@@ -151,8 +153,8 @@ func TestUnlistedBoundsAreEnforced(t *testing.T) {
 	cs := connect(t, openEngine(t), Options{})
 	const id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 	fails(t, cs, "memory_store", map[string]any{"title": strings.Repeat("t", 513), "content": "x"}, "/properties/title: maxLength")
-	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": make([]string, 33)}, "/properties/tags: maxItems")
-	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": []string{strings.Repeat("a", 65)}}, "/properties/tags/items: maxLength")
+	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": make([]string, memory.MaxTags+1)}, "/properties/tags: maxItems")
+	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": []string{strings.Repeat("a", memory.MaxTagLen+1)}}, "/properties/tags/items: maxLength")
 	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "namespace": ""}, "/properties/namespace: minLength")
 	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "expires_at": "tomorrow"}, `parsing time "tomorrow"`)
 	fails(t, cs, "memory_get", map[string]any{"id": "short"}, "/properties/id: minLength")
