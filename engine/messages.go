@@ -96,9 +96,12 @@ func inboxNamespace(agent string) (string, error) {
 	if agent == "" {
 		return "", memory.Errorf(memory.CodeInvalid, "recipient agent id is required")
 	}
+	if err := memory.ValidateToken("agent id", agent, memory.MaxAgentIDLen); err != nil {
+		return "", err
+	}
 	ns := memory.NamespaceMessagesPrefix + agent
 	if err := memory.ValidateNamespace(ns); err != nil {
-		return "", memory.Errorf(memory.CodeInvalid, "agent id %q cannot name an inbox: use letters, digits and _ - . : only", agent)
+		return "", memory.Errorf(memory.CodeInvalid, "agent id %q cannot name an inbox: %s", agent, message(err))
 	}
 	return ns, nil
 }
@@ -108,6 +111,14 @@ func messageFrom(m *memory.Memory) Message {
 		SentAt: m.CreatedAt}
 	msg.From, _ = m.Metadata["from"].(string)
 	msg.To, _ = m.Metadata["to"].(string)
+	// Imported messages name neither: the inbox is the recipient and the
+	// writer the sender.
+	if msg.To == "" {
+		msg.To = strings.TrimPrefix(m.Namespace, memory.NamespaceMessagesPrefix)
+	}
+	if msg.From == "" {
+		msg.From = m.AgentID
+	}
 	if s, ok := m.Metadata["subject"].(string); ok {
 		msg.Title = s
 	}
