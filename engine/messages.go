@@ -22,8 +22,9 @@ type Message struct {
 	SentAt   time.Time `json:"sent_at"`
 }
 
-// Notify sends a message from one agent to another.
-func (e *Engine) Notify(ctx context.Context, from, to, title, content string, priority *int) (*Message, error) {
+// Notify sends a message from one agent to another, a mid memory unless
+// tier says otherwise.
+func (e *Engine) Notify(ctx context.Context, from, to, title, content string, priority *int, tier memory.Tier) (*Message, error) {
 	ns, err := inboxNamespace(to)
 	if err != nil {
 		return nil, err
@@ -40,7 +41,7 @@ func (e *Engine) Notify(ctx context.Context, from, to, title, content string, pr
 	// The sender's id plus a fresh id in the title keeps two messages with
 	// one subject from de-duplicating into each other.
 	res, err := e.Store(ctx, NewMemory{
-		Title: title + " [" + memory.NewID(e.Now()) + "]", Content: content, Tier: memory.TierMid, Namespace: ns,
+		Title: title + " [" + memory.NewID(e.Now()) + "]", Content: content, Tier: tier, Namespace: ns,
 		Tags: []string{"message"}, Priority: priority, Source: "notify", AgentID: from,
 		Metadata: map[string]any{"from": from, "to": to, "subject": title},
 	})

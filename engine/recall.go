@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
@@ -11,7 +12,10 @@ type RecallQuery struct {
 	Context   string
 	Namespace string
 	Tags      []string
-	Limit     int
+	Tier      memory.Tier
+	// Since and Until bound created_at, as in ListQuery.
+	Since, Until *time.Time
+	Limit        int
 	// BudgetTokens caps the returned context (≈ 4 characters per token);
 	// zero means no cap. The best memory is always returned.
 	BudgetTokens int
@@ -38,7 +42,7 @@ func (e *Engine) Recall(ctx context.Context, q RecallQuery) (RecallResult, error
 	if err != nil {
 		return RecallResult{}, err
 	}
-	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID}
+	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID, Tier: q.Tier, Since: q.Since, Until: q.Until}
 	if err := checkFilters(&lq); err != nil {
 		return RecallResult{}, err
 	}
