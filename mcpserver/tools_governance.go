@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"maps"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -34,6 +35,10 @@ type setStandardIn struct {
 	ID              string `json:"id"`
 	RequireApproval bool   `json:"require_approval,omitempty"`
 	SetBy           string `json:"set_by,omitempty"`
+	// Governance is the original's policy object (unlisted): write
+	// "approve" requires approval, as require_approval does; the object is
+	// kept in the standard memory's metadata.governance.
+	Governance map[string]any `json:"governance,omitempty"`
 }
 
 type clearedOut struct {
@@ -59,6 +64,7 @@ type decideIn struct {
 type archiveListIn struct {
 	Namespace string `json:"namespace,omitempty"`
 	Limit     int    `json:"limit,omitempty"`
+	Offset    int    `json:"offset,omitempty"`
 	Cursor    string `json:"cursor,omitempty"`
 }
 
@@ -92,8 +98,23 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 
 	tool(tb, "memory_namespace_set_standard",
 		"Make memory id the standard of a namespace (* for all), shown first by recall there and below; require_approval queues writes for review.",
-		false, map[string][]prop{"namespace": stdNamespace, "id": idBounds, "set_by": agentBounds},
+		false, map[string][]prop{"namespace": stdNamespace, "id": idBounds, "set_by": agentBounds, "governance": {unlisted}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in setStandardIn) (engine.Standard, error) {
+			if in.Governance != nil {
+				in.RequireApproval = in.RequireApproval || in.Governance["write"] == "approve"
+				m, _, err := s.e.Get(ctx, in.ID)
+				if err != nil {
+					return engine.Standard{}, err
+				}
+				md := maps.Clone(m.Metadata)
+				if md == nil {
+					md = map[string]any{}
+				}
+				md["governance"] = in.Governance
+				if _, err := s.e.Update(ctx, in.ID, engine.Patch{Metadata: &md}); err != nil {
+					return engine.Standard{}, err
+				}
+			}
 			st, err := s.e.SetStandard(ctx, in.Namespace, in.ID, in.RequireApproval, s.agentID(req, in.SetBy))
 			if st == nil {
 				return engine.Standard{}, err
@@ -149,9 +170,9 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 
 	tool(tb, "memory_archive_list",
 		"List archived (forgotten or expired) memories; pages like memory_list.",
-		true, map[string][]prop{"namespace": namespaceBounds, "limit": {intRange(1, engine.MaxListLimit)}},
+		true, map[string][]prop{"namespace": namespaceBounds, "limit": {intRange(1, engine.MaxListLimit)}, "offset": {intRange(0, 1_000_000)}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in archiveListIn) (engine.ListResult, error) {
-			return s.e.ArchiveList(ctx, memory.ListQuery{Namespace: in.Namespace, Limit: in.Limit, AfterID: in.Cursor})
+			return s.e.ArchiveList(ctx, memory.ListQuery{Namespace: in.Namespace, Limit: in.Limit, Offset: in.Offset, AfterID: in.Cursor})
 		})
 
 	tool(tb, "memory_archive_restore",
