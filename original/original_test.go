@@ -154,3 +154,11 @@ func TestDetectTellsTheOriginalFromOurs(t *testing.T) {
 		t.Fatalf("Open(missing) = %v; want invalid_argument", err)
 	}
 }
+
+func TestDetectTakesARelativePath(t *testing.T) {
+	f := build(t, originaltest.Options{})
+	t.Chdir(filepath.Dir(f.Path))
+	if v, ok, err := original.Detect(filepath.Base(f.Path)); err != nil || !ok || v != 28 {
+		t.Fatalf("Detect(relative) = %d, %v, %v", v, ok, err)
+	}
+}

@@ -128,8 +128,24 @@ func refuseOriginal(dsn, flag string) error {
 	if err != nil || !ok {
 		return nil // not the original's; opening reports anything else
 	}
+	if flag == "--db" && cfgSource("db") != "" && strings.HasPrefix(cfgSource("db"), "config file") {
+		return invalidf("db = %s in the config file %s is the original ai-memory's database (schema v%d). It is not opened "+
+			"in place, so it stays usable by the original. Copy it into this program's store with: ai-memory --db %s "+
+			"import --from-original %s, then set db in the config file to that store (or remove it)",
+			path, cfg.File, v, shellQuote(defaultDBPath()), shellQuote(path))
+	}
 	return invalidf("%s %s is a database of the original ai-memory (schema v%d). It is not opened in place, so it stays "+
 		"usable by the original. Copy it into this program's store with: ai-memory import --from-original %s", flag, path, v, shellQuote(path))
+}
+
+// cfgSource is where the effective value of a setting came from.
+func cfgSource(key string) string {
+	for _, s := range cfg.Settings {
+		if s.Key == key {
+			return s.Source
+		}
+	}
+	return ""
 }
 
 // isOriginal reports whether a store URL names an original database.

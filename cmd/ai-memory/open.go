@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/storeurl"
@@ -11,6 +12,7 @@ import (
 // postgres://… (see package storeurl). A database of the original
 // ai-memory is refused, untouched, with the command that imports it.
 func openStore(ctx context.Context, dsn string) (memory.Store, error) {
+	noteOriginalDefault(os.Stderr)
 	return openStoreFor(ctx, dsn, "--db")
 }
 
