@@ -9,10 +9,11 @@ import (
 
 // RecallQuery asks for the memories most useful for a context.
 type RecallQuery struct {
-	Context   string
-	Namespace string
-	Tags      []string
-	Tier      memory.Tier
+	Context     string
+	Namespace   string
+	Tags        []string
+	Tier        memory.Tier
+	MinPriority int
 	// Since and Until bound created_at, as in ListQuery.
 	Since, Until *time.Time
 	Limit        int
@@ -42,7 +43,8 @@ func (e *Engine) Recall(ctx context.Context, q RecallQuery) (RecallResult, error
 	if err != nil {
 		return RecallResult{}, err
 	}
-	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID, Tier: q.Tier, Since: q.Since, Until: q.Until}
+	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID, Tier: q.Tier, Since: q.Since, Until: q.Until,
+		MinPriority: q.MinPriority}
 	if err := checkFilters(&lq); err != nil {
 		return RecallResult{}, err
 	}

@@ -158,9 +158,11 @@ func loadConfig(cmd *cobra.Command) error {
 	}
 	c := effectiveConfig{File: path, FileUsed: used, Settings: []configSetting{}, Ignored: []ignoredKey{}}
 	fileSrc := func(key string) string { return "config file (" + key + ")" }
-	flags := cmd.Flags()
+	// Global flags are looked up among the root's: a read command's own
+	// --agent-id is a filter, not the identity.
+	global, local := cmd.Root().PersistentFlags(), cmd.Flags()
 
-	pick := func(key, flag, env, fileKey string, file *string, def string, show func(string) string) (string, string) {
+	pick := func(key string, flags *pflag.FlagSet, flag, env, fileKey string, file *string, def string, show func(string) string) (string, string) {
 		v, src := def, "default"
 		switch {
 		case flagChanged(flags, flag):
@@ -179,10 +181,10 @@ func loadConfig(cmd *cobra.Command) error {
 	}
 
 	var src string
-	globals.DB, src = pick("db", "db", "AI_MEMORY_DB", "db", expandHome(fc.DB), defaultDBPath(), nil)
+	globals.DB, src = pick("db", global, "db", "AI_MEMORY_DB", "db", expandHome(fc.DB), defaultDBPath(), nil)
 	c.dbFromDefault = src == "default"
-	globals.AgentID, _ = pick("agent_id", "agent-id", "AI_MEMORY_AGENT_ID", "agent_id", fc.AgentID, "", orNone)
-	c.apiKey, _ = pick("api_key", "api-key", "AI_MEMORY_API_KEY", "api_key", fc.APIKey, "", redacted)
+	globals.AgentID, _ = pick("agent_id", global, "agent-id", "AI_MEMORY_AGENT_ID", "agent_id", fc.AgentID, "", orNone)
+	c.apiKey, _ = pick("api_key", local, "api-key", "AI_MEMORY_API_KEY", "api_key", fc.APIKey, "", redacted)
 
 	if c.llm, err = resolveLLM(&c, fc, fileSrc); err != nil {
 		return err
@@ -195,7 +197,7 @@ func loadConfig(cmd *cobra.Command) error {
 		toolsFlag = "mcp-tools"
 	}
 	var toolsSrc string
-	c.tools, toolsSrc = pick("mcp.tools", toolsFlag, "AI_MEMORY_PROFILE", "[mcp] profile", fc.MCP.Profile, "all", nil)
+	c.tools, toolsSrc = pick("mcp.tools", local, toolsFlag, "AI_MEMORY_PROFILE", "[mcp] profile", fc.MCP.Profile, "all", nil)
 	if toolsSrc == "default" || strings.HasPrefix(toolsSrc, "flag") {
 		c.tools = "" // the flag's own value stands
 	}
