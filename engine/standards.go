@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -59,6 +60,30 @@ func (e *Engine) SetStandard(ctx context.Context, namespace, memoryID string, re
 	}
 	return &Standard{Namespace: namespace, MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy,
 		Parent: v.Parent, Memory: *m}, nil
+}
+
+// SetGovernedStandard is SetStandard with the original ai-memory's
+// governance object ({write, promote, delete, approver}): the object is
+// kept in the memory's metadata.governance, and write "approve" requires
+// approval of writes as requireApproval does.
+func (e *Engine) SetGovernedStandard(ctx context.Context, namespace, memoryID string, governance map[string]any,
+	requireApproval bool, setBy string) (*Standard, error) {
+	if err := validateStandardNamespace(namespace); err != nil {
+		return nil, err
+	}
+	m, err := e.active(ctx, memoryID)
+	if err != nil {
+		return nil, err
+	}
+	md := maps.Clone(m.Metadata)
+	if md == nil {
+		md = map[string]any{}
+	}
+	md["governance"] = governance
+	if _, err := e.Update(ctx, memoryID, Patch{Metadata: &md}); err != nil {
+		return nil, err
+	}
+	return e.SetStandard(ctx, namespace, memoryID, requireApproval || governance["write"] == "approve", setBy)
 }
 
 // GetStandard returns the standard set on exactly namespace.

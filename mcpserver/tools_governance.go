@@ -2,7 +2,6 @@ package mcpserver
 
 import (
 	"context"
-	"maps"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -100,22 +99,13 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 		"Make memory id the standard of a namespace (* for all), shown first by recall there and below; require_approval queues writes for review.",
 		false, map[string][]prop{"namespace": stdNamespace, "id": idBounds, "set_by": agentBounds, "governance": {unlisted}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in setStandardIn) (engine.Standard, error) {
-			if in.Governance != nil {
-				in.RequireApproval = in.RequireApproval || in.Governance["write"] == "approve"
-				m, _, err := s.e.Get(ctx, in.ID)
-				if err != nil {
-					return engine.Standard{}, err
-				}
-				md := maps.Clone(m.Metadata)
-				if md == nil {
-					md = map[string]any{}
-				}
-				md["governance"] = in.Governance
-				if _, err := s.e.Update(ctx, in.ID, engine.Patch{Metadata: &md}); err != nil {
-					return engine.Standard{}, err
-				}
+			var st *engine.Standard
+			var err error
+			if by := s.agentID(req, in.SetBy); in.Governance != nil {
+				st, err = s.e.SetGovernedStandard(ctx, in.Namespace, in.ID, in.Governance, in.RequireApproval, by)
+			} else {
+				st, err = s.e.SetStandard(ctx, in.Namespace, in.ID, in.RequireApproval, by)
 			}
-			st, err := s.e.SetStandard(ctx, in.Namespace, in.ID, in.RequireApproval, s.agentID(req, in.SetBy))
 			if st == nil {
 				return engine.Standard{}, err
 			}
