@@ -112,7 +112,7 @@ func defaultConfigPath() string {
 // default path) names. A missing default file is no file; a missing named
 // file, a syntax error or a value of the wrong type is an invalid-input
 // error naming the file (and the line). Unknown keys are returned.
-func readConfigFile(cmd *cobra.Command) (fileConfig, string, bool, []string, error) {
+func readConfigFile() (fileConfig, string, bool, []string, error) {
 	var fc fileConfig
 	path, named := globals.Config, true
 	if path == "" {
@@ -152,7 +152,7 @@ func readConfigFile(cmd *cobra.Command) (fileConfig, string, bool, []string, err
 // file, then the default — into globals and cfg. It runs before every
 // command.
 func loadConfig(cmd *cobra.Command) error {
-	fc, path, used, unknown, err := readConfigFile(cmd)
+	fc, path, used, unknown, err := readConfigFile()
 	if err != nil {
 		return err
 	}
@@ -189,9 +189,7 @@ func loadConfig(cmd *cobra.Command) error {
 	if c.llm, err = resolveLLM(&c, fc, fileSrc); err != nil {
 		return err
 	}
-	if c.ttl, err = resolveTTL(&c, fc, fileSrc); err != nil {
-		return err
-	}
+	c.ttl = resolveTTL(&c, fc, fileSrc)
 	toolsFlag := "tools"
 	if cmd.Name() == "serve" {
 		toolsFlag = "mcp-tools"
@@ -268,7 +266,7 @@ func resolveLLM(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) 
 const maxTTL = 10 * 365 * 24 * time.Hour
 
 // resolveTTL reads [ttl]: seconds per tier, ≤ 0 meaning never expires.
-func resolveTTL(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) (engine.TierTTL, error) {
+func resolveTTL(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) engine.TierTTL {
 	ttl := engine.TierTTL{}
 	for _, t := range []struct {
 		tier memory.Tier
@@ -286,7 +284,7 @@ func resolveTTL(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) 
 		}
 		c.Settings = append(c.Settings, configSetting{Key: "ttl." + string(t.tier), Value: shown, Source: src})
 	}
-	return ttl, nil
+	return ttl
 }
 
 // expandHome turns a leading "~/" into the home directory.
