@@ -3,19 +3,22 @@ package memory
 import (
 	"encoding/json"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Limits enforced at every entry point (HTTP, MCP, CLI) through Validate.
+// None is stricter than the original ai-memory's, so whatever it stored
+// can be imported.
 const (
 	MaxTitleLen     = 512     // characters
 	MaxContentBytes = 65536   // bytes of UTF-8
-	MaxTags         = 32      // tags per memory
-	MaxTagLen       = 64      // characters per tag
-	MaxNamespaceLen = 128     // characters
+	MaxTags         = 50      // tags per memory
+	MaxTagLen       = 128     // characters per tag
+	MaxNamespaceLen = 512     // characters
 	MaxSourceLen    = 64      // characters
 	MaxAgentIDLen   = 128     // characters
-	MaxMetadataSize = 16384   // bytes of JSON
+	MaxMetadataSize = 65536   // bytes of JSON
 	MaxBatchItems   = 1000    // memories per bulk/import/sync request
 	MaxBodyBytes    = 2 << 20 // HTTP request body
 	MinPriority     = 1
@@ -25,8 +28,9 @@ const (
 
 func invalid(format string, args ...any) *Error { return Errorf(CodeInvalid, format, args...) }
 
-// ValidateNamespace accepts 1..128 characters of letters, digits and
-// "_-.:/", not starting or ending with "/" and without empty segments.
+// ValidateNamespace accepts 1..512 printable characters without
+// whitespace or backslashes, not starting or ending with "/" and without
+// empty segments: every namespace the original ai-memory accepts.
 func ValidateNamespace(ns string) error {
 	if ns == "" {
 		return invalid("namespace must not be empty")
@@ -37,9 +41,12 @@ func ValidateNamespace(ns string) error {
 	if strings.HasPrefix(ns, "/") || strings.HasSuffix(ns, "/") || strings.Contains(ns, "//") {
 		return invalid("namespace %q has an empty path segment", ns)
 	}
+	if !utf8.ValidString(ns) {
+		return invalid("namespace is not valid UTF-8")
+	}
 	for _, r := range ns {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.:/*", r)) {
-			return invalid("namespace %q: character %q not allowed (letters, digits, _ - . : / only)", ns, r)
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '\\' {
+			return invalid("namespace %q: character %q not allowed (no whitespace, control characters or backslashes)", ns, r)
 		}
 	}
 	return nil
@@ -88,8 +95,8 @@ func Validate(m *Memory) error {
 		return invalid("%d tags; the limit is %d", len(m.Tags), MaxTags)
 	}
 	for _, t := range m.Tags {
-		if t == "" || utf8.RuneCountInString(t) > MaxTagLen || strings.ContainsAny(t, ",\n\r\t") {
-			return invalid("tag %q: 1..%d characters, no commas or line breaks", t, MaxTagLen)
+		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > MaxTagLen || strings.IndexFunc(t, unicode.IsControl) >= 0 {
+			return invalid("tag %q: 1..%d characters, not blank, no line breaks or control characters", t, MaxTagLen)
 		}
 	}
 	if m.Priority < MinPriority || m.Priority > MaxPriority {

@@ -21,7 +21,8 @@ func TestValidateRejectsEachBadField(t *testing.T) {
 		"long title":     func(m *Memory) { m.Title = strings.Repeat("x", MaxTitleLen+1) },
 		"content":        func(m *Memory) { m.Content = strings.Repeat("x", MaxContentBytes+1) },
 		"tag count":      func(m *Memory) { m.Tags = make([]string, MaxTags+1) },
-		"tag comma":      func(m *Memory) { m.Tags = []string{"a,b"} },
+		"tag line break": func(m *Memory) { m.Tags = []string{"a\nb"} },
+		"namespace \\":   func(m *Memory) { m.Namespace = `a\b` },
 		"priority 0":     func(m *Memory) { m.Priority = 0 },
 		"priority 11":    func(m *Memory) { m.Priority = 11 },
 		"confidence":     func(m *Memory) { m.Confidence = 1.5 },
@@ -52,5 +53,30 @@ func TestUnfamiliarSourceIsAccepted(t *testing.T) {
 	m.Source = "some-new-tool:v2"
 	if err := Validate(&m); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Whatever the original ai-memory accepts is accepted here too, so its
+// memories import and re-import from an export.
+func TestValidateAcceptsTheOriginalsShapes(t *testing.T) {
+	for name, shape := range map[string]func(m *Memory){
+		"unicode namespace": func(m *Memory) { m.Namespace = "notes/日本" },
+		"punctuation":       func(m *Memory) { m.Namespace = "proj#1/a+b@c" },
+		"tag with commas":   func(m *Memory) { m.Tags = []string{"a,b"} },
+		"50 tags": func(m *Memory) {
+			m.Tags = make([]string, 50)
+			for i := range m.Tags {
+				m.Tags[i] = string(rune('a'+i%26)) + strings.Repeat("x", i)
+			}
+		},
+		"128-char tag":       func(m *Memory) { m.Tags = []string{strings.Repeat("t", 128)} },
+		"512-char namespace": func(m *Memory) { m.Namespace = strings.Repeat("n", 512) },
+		"64 KiB metadata":    func(m *Memory) { m.Metadata = map[string]any{"k": strings.Repeat("x", 65000)} },
+	} {
+		m := validMemory()
+		shape(&m)
+		if err := Validate(&m); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

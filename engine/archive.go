@@ -43,7 +43,7 @@ func (e *Engine) ArchiveRestore(ctx context.Context, id string) (*memory.Memory,
 	}
 	now := e.Now()
 	m.State, m.ArchivedAt, m.UpdatedAt = memory.StateActive, nil, now
-	m.ExpiresAt, _ = expiry(m.Tier, now, nil, nil)
+	m.ExpiresAt, _ = e.expiry(m.Tier, now, nil, nil)
 	e.restamp(m)
 	return m, e.commit(ctx, &memory.Batch{Op: "restore", Memories: []memory.Memory{*m}})
 }

@@ -212,15 +212,39 @@ func (a *Assistant) DetectContradictions(ctx context.Context, ref TextRef, limit
 	if err != nil {
 		return ContradictionResult{}, err
 	}
-	res := ContradictionResult{MemoryID: m.ID, Checked: len(cands), Contradictions: []Contradiction{}, Method: MethodDeterministic}
-	for _, h := range cands {
-		c, ok := compareStatements(m, h.Memory)
+	others := make([]memory.Memory, len(cands))
+	for i := range cands {
+		others[i] = cands[i].Memory
+	}
+	return a.contradictions(ctx, m, others, limit), nil
+}
+
+// ComparePair checks whether two stored memories contradict each other
+// (the original's form of the tool, which names both).
+func (a *Assistant) ComparePair(ctx context.Context, idA, idB string) (ContradictionResult, error) {
+	m, err := a.e.active(ctx, idA)
+	if err != nil {
+		return ContradictionResult{}, err
+	}
+	other, err := a.e.active(ctx, idB)
+	if err != nil {
+		return ContradictionResult{}, err
+	}
+	return a.contradictions(ctx, *m, []memory.Memory{*other}, 1), nil
+}
+
+// contradictions flags the others that contradict m, best first, at most
+// limit; an LLM, when configured, confirms each flag.
+func (a *Assistant) contradictions(ctx context.Context, m memory.Memory, others []memory.Memory, limit int) ContradictionResult {
+	res := ContradictionResult{MemoryID: m.ID, Checked: len(others), Contradictions: []Contradiction{}, Method: MethodDeterministic}
+	for _, o := range others {
+		c, ok := compareStatements(m, o)
 		if !ok {
 			continue
 		}
 		if a.llm != nil {
 			reply, err := a.llm.Complete(ctx, "You compare two notes. Answer yes if they contradict each other, otherwise no. One word.",
-				"A: "+m.Title+"\n"+m.Content+"\n\nB: "+h.Memory.Title+"\n"+h.Memory.Content)
+				"A: "+m.Title+"\n"+m.Content+"\n\nB: "+o.Title+"\n"+o.Content)
 			if err == nil {
 				res.Method = "llm:" + a.llm.Name()
 				if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(reply)), "yes") {
@@ -235,7 +259,7 @@ func (a *Assistant) DetectContradictions(ctx context.Context, ref TextRef, limit
 	if len(res.Contradictions) > limit {
 		res.Contradictions = res.Contradictions[:limit]
 	}
-	return res, nil
+	return res
 }
 
 // compareStatements scores whether b contradicts a.

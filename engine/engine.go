@@ -25,6 +25,8 @@ type Options struct {
 	// PromoteAfter is the access count at which recall promotes a mid
 	// memory to long (upstream: 5). Zero disables promotion.
 	PromoteAfter int
+	// TTL overrides the default lifetimes of new memories per tier.
+	TTL TierTTL
 }
 
 // DefaultPromoteAfter matches upstream's auto-promotion threshold.
@@ -38,6 +40,7 @@ type Engine struct {
 	repl         memory.Replicator
 	promoteAfter int
 	upsert       UpsertPolicy
+	ttl          TierTTL
 	// stripes serialise read-modify-write on one title or id within this
 	// node, so two concurrent stores of one title do not both insert.
 	stripes [64]sync.Mutex
@@ -58,6 +61,7 @@ func New(store memory.Store, opts Options) *Engine {
 		repl:         opts.Replicator,
 		promoteAfter: opts.PromoteAfter,
 		upsert:       UpdateOnTitle,
+		ttl:          opts.TTL,
 	}
 }
 

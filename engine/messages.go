@@ -22,8 +22,9 @@ type Message struct {
 	SentAt   time.Time `json:"sent_at"`
 }
 
-// Notify sends a message from one agent to another.
-func (e *Engine) Notify(ctx context.Context, from, to, title, content string, priority *int) (*Message, error) {
+// Notify sends a message from one agent to another, a mid memory unless
+// tier says otherwise.
+func (e *Engine) Notify(ctx context.Context, from, to, title, content string, priority *int, tier memory.Tier) (*Message, error) {
 	ns, err := inboxNamespace(to)
 	if err != nil {
 		return nil, err
@@ -40,7 +41,7 @@ func (e *Engine) Notify(ctx context.Context, from, to, title, content string, pr
 	// The sender's id plus a fresh id in the title keeps two messages with
 	// one subject from de-duplicating into each other.
 	res, err := e.Store(ctx, NewMemory{
-		Title: title + " [" + memory.NewID(e.Now()) + "]", Content: content, Tier: memory.TierMid, Namespace: ns,
+		Title: title + " [" + memory.NewID(e.Now()) + "]", Content: content, Tier: tier, Namespace: ns,
 		Tags: []string{"message"}, Priority: priority, Source: "notify", AgentID: from,
 		Metadata: map[string]any{"from": from, "to": to, "subject": title},
 	})
@@ -96,9 +97,12 @@ func inboxNamespace(agent string) (string, error) {
 	if agent == "" {
 		return "", memory.Errorf(memory.CodeInvalid, "recipient agent id is required")
 	}
+	if err := memory.ValidateToken("agent id", agent, memory.MaxAgentIDLen); err != nil {
+		return "", err
+	}
 	ns := memory.NamespaceMessagesPrefix + agent
 	if err := memory.ValidateNamespace(ns); err != nil {
-		return "", memory.Errorf(memory.CodeInvalid, "agent id %q cannot name an inbox: use letters, digits and _ - . : only", agent)
+		return "", memory.Errorf(memory.CodeInvalid, "agent id %q cannot name an inbox: %s", agent, message(err))
 	}
 	return ns, nil
 }
@@ -108,6 +112,14 @@ func messageFrom(m *memory.Memory) Message {
 		SentAt: m.CreatedAt}
 	msg.From, _ = m.Metadata["from"].(string)
 	msg.To, _ = m.Metadata["to"].(string)
+	// Imported messages name neither: the inbox is the recipient and the
+	// writer the sender.
+	if msg.To == "" {
+		msg.To = strings.TrimPrefix(m.Namespace, memory.NamespaceMessagesPrefix)
+	}
+	if msg.From == "" {
+		msg.From = m.AgentID
+	}
 	if s, ok := m.Metadata["subject"].(string); ok {
 		msg.Title = s
 	}

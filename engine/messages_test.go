@@ -11,7 +11,7 @@ func TestNotifyAndInboxTrackReads(t *testing.T) {
 	ctx := context.Background()
 	e := openExtrasEngine(t)
 	for _, subject := range []string{"build broke", "build broke", "lunch"} {
-		if _, err := e.Notify(ctx, "alice", "bob", subject, "details of "+subject, nil); err != nil {
+		if _, err := e.Notify(ctx, "alice", "bob", subject, "details of "+subject, nil, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,10 +41,12 @@ func TestNotifyAndInboxTrackReads(t *testing.T) {
 func TestNotifyRejectsBadRecipients(t *testing.T) {
 	ctx := context.Background()
 	e := openExtrasEngine(t)
-	_, err := e.Notify(ctx, "alice", "", "t", "c", nil)
+	_, err := e.Notify(ctx, "alice", "", "t", "c", nil, "")
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Notify(ctx, "alice", "bob@example.com", "t", "c", nil)
+	_, err = e.Notify(ctx, "alice", "bob smith", "t", "c", nil, "")
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Notify(ctx, "alice", "bob", "", "c", nil)
+	_, err = e.Notify(ctx, "alice", "bob/", "t", "c", nil, "")
+	wantCode(t, err, memory.CodeInvalid)
+	_, err = e.Notify(ctx, "alice", "bob", "", "c", nil, "")
 	wantCode(t, err, memory.CodeInvalid)
 }

@@ -19,16 +19,29 @@ const (
 // node can list and decide it.
 type Pending struct {
 	ID          string     `json:"id"`
-	Action      string     `json:"action"` // "store"
+	Action      string     `json:"action"` // ActionStore, ActionDelete or ActionPromote
 	Namespace   string     `json:"namespace"`
-	Memory      NewMemory  `json:"memory"`
+	Memory      NewMemory  `json:"memory"` // what a store writes
 	RequestedBy string     `json:"requested_by,omitempty"`
 	RequestedAt time.Time  `json:"requested_at"`
 	Status      string     `json:"status"`
 	DecidedBy   string     `json:"decided_by,omitempty"`
 	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-	MemoryID    string     `json:"memory_id,omitempty"` // the memory an approval wrote
+	// MemoryID is the memory a delete or promote acts on, and the memory
+	// an approved store wrote.
+	MemoryID string `json:"memory_id,omitempty"`
+	// Imported holds the fields of an imported pending action that have no
+	// equivalent here (the original's payload, approvals, timeouts),
+	// verbatim.
+	Imported map[string]any `json:"imported,omitempty"`
 }
+
+// Pending actions: the write a decision applies.
+const (
+	ActionStore   = "store"
+	ActionDelete  = "delete"
+	ActionPromote = "promote"
+)
 
 // GovernedResult is either a stored memory or a queued pending action.
 type GovernedResult struct {
@@ -50,7 +63,7 @@ func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResul
 	}
 	for _, s := range stds {
 		if s.RequireApproval {
-			p := Pending{ID: memory.NewID(e.Now()), Action: "store", Namespace: m.Namespace, Memory: in,
+			p := Pending{ID: memory.NewID(e.Now()), Action: ActionStore, Namespace: m.Namespace, Memory: in,
 				RequestedBy: in.AgentID, RequestedAt: e.Now(), Status: PendingStatus}
 			if err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
 				return GovernedResult{}, err
@@ -97,11 +110,24 @@ func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pen
 	if err != nil {
 		return nil, err
 	}
-	res, err := e.Store(ctx, p.Memory)
-	if err != nil && res.Memory.ID == "" {
-		return nil, err
+	switch p.Action {
+	case ActionStore:
+		res, err := e.Store(ctx, p.Memory)
+		if err != nil && res.Memory.ID == "" {
+			return nil, err
+		}
+		p.MemoryID = res.Memory.ID
+	case ActionDelete:
+		if err := e.Delete(ctx, p.MemoryID); err != nil {
+			return nil, err
+		}
+	case ActionPromote:
+		if _, err := e.Promote(ctx, p.MemoryID, ""); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, memory.Errorf(memory.CodeInvalid, "pending action %s: cannot apply action %q; reject it instead", id, p.Action)
 	}
-	p.MemoryID = res.Memory.ID
 	return p, e.decide(ctx, p, ApprovedStatus, decidedBy)
 }
 

@@ -2,16 +2,21 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
 
 // RecallQuery asks for the memories most useful for a context.
 type RecallQuery struct {
-	Context   string
-	Namespace string
-	Tags      []string
-	Limit     int
+	Context     string
+	Namespace   string
+	Tags        []string
+	Tier        memory.Tier
+	MinPriority int
+	// Since and Until bound created_at, as in ListQuery.
+	Since, Until *time.Time
+	Limit        int
 	// BudgetTokens caps the returned context (≈ 4 characters per token);
 	// zero means no cap. The best memory is always returned.
 	BudgetTokens int
@@ -38,7 +43,8 @@ func (e *Engine) Recall(ctx context.Context, q RecallQuery) (RecallResult, error
 	if err != nil {
 		return RecallResult{}, err
 	}
-	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID}
+	lq := memory.ListQuery{Namespace: q.Namespace, Tags: q.Tags, AgentID: q.AgentID, Tier: q.Tier, Since: q.Since, Until: q.Until,
+		MinPriority: q.MinPriority}
 	if err := checkFilters(&lq); err != nil {
 		return RecallResult{}, err
 	}

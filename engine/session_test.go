@@ -13,7 +13,7 @@ func TestSessionStartGathersContext(t *testing.T) {
 	if _, err := e.SetStandard(ctx, "ops", corpus["Postgres backups"].ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Notify(ctx, "alice", "bot", "hi", "there", nil); err != nil {
+	if _, err := e.Notify(ctx, "alice", "bot", "hi", "there", nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	a := NewAssistant(e, nil)

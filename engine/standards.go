@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -12,13 +13,20 @@ import (
 // namespace; resolution starts there.
 const GlobalStandardNamespace = "*"
 
-// standardValue is the stored value of a namespace_standard record.
-type standardValue struct {
+// StandardValue is the stored value of a namespace_standard record, keyed
+// by namespace.
+type StandardValue struct {
+	// MemoryID is the standard's memory; empty when the record only names
+	// a parent.
 	MemoryID string `json:"memory_id"`
 	// RequireApproval queues writes into the namespace as pending actions
 	// instead of applying them (see StoreGoverned).
 	RequireApproval bool   `json:"require_approval,omitempty"`
 	SetBy           string `json:"set_by,omitempty"`
+	// Parent is a namespace whose standards apply before this one's, in
+	// place of the namespace's own path ancestors (the original's
+	// parent_namespace).
+	Parent string `json:"parent,omitempty"`
 }
 
 // Standard is a namespace's policy memory, as resolved for a namespace.
@@ -27,6 +35,7 @@ type Standard struct {
 	MemoryID        string        `json:"memory_id"`
 	RequireApproval bool          `json:"require_approval"`
 	SetBy           string        `json:"set_by,omitempty"`
+	Parent          string        `json:"parent,omitempty"`
 	Memory          memory.Memory `json:"memory"`
 }
 
@@ -40,11 +49,41 @@ func (e *Engine) SetStandard(ctx context.Context, namespace, memoryID string, re
 	if err != nil {
 		return nil, err
 	}
-	v := standardValue{MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy}
+	// A parent the namespace already names stays.
+	var old StandardValue
+	if _, err := e.getRecord(ctx, memory.KindNamespaceStandard, namespace, &old); err != nil {
+		return nil, err
+	}
+	v := StandardValue{MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy, Parent: old.Parent}
 	if err := e.putRecord(ctx, "set_standard", memory.KindNamespaceStandard, namespace, v); err != nil {
 		return nil, err
 	}
-	return &Standard{Namespace: namespace, MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy, Memory: *m}, nil
+	return &Standard{Namespace: namespace, MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy,
+		Parent: v.Parent, Memory: *m}, nil
+}
+
+// SetGovernedStandard is SetStandard with the original ai-memory's
+// governance object ({write, promote, delete, approver}): the object is
+// kept in the memory's metadata.governance, and write "approve" requires
+// approval of writes as requireApproval does.
+func (e *Engine) SetGovernedStandard(ctx context.Context, namespace, memoryID string, governance map[string]any,
+	requireApproval bool, setBy string) (*Standard, error) {
+	if err := validateStandardNamespace(namespace); err != nil {
+		return nil, err
+	}
+	m, err := e.active(ctx, memoryID)
+	if err != nil {
+		return nil, err
+	}
+	md := maps.Clone(m.Metadata)
+	if md == nil {
+		md = map[string]any{}
+	}
+	md["governance"] = governance
+	if _, err := e.Update(ctx, memoryID, Patch{Metadata: &md}); err != nil {
+		return nil, err
+	}
+	return e.SetStandard(ctx, namespace, memoryID, requireApproval || governance["write"] == "approve", setBy)
 }
 
 // GetStandard returns the standard set on exactly namespace.
@@ -72,12 +111,37 @@ func (e *Engine) ClearStandard(ctx context.Context, namespace string) error {
 }
 
 // ResolveStandards returns the standards that apply to namespace, most
-// general first: "*", then each ancestor ("a", "a/b"), then the namespace
-// itself. Standards whose memory is gone are skipped.
+// general first: "*", then each ancestor, then the namespace itself. A
+// namespace's ancestor is the parent its record names, else its path
+// parent ("a/b" for "a/b/c"). Standards whose memory is gone are skipped.
 func (e *Engine) ResolveStandards(ctx context.Context, namespace string) ([]Standard, error) {
+	recs := map[string]StandardValue{}
+	chain, err := standardChain(namespace, func(ns string) (string, error) {
+		var v StandardValue
+		ok, err := e.getRecord(ctx, memory.KindNamespaceStandard, ns, &v)
+		if ok {
+			recs[ns] = v
+		}
+		return v.Parent, err
+	})
+	if err != nil {
+		return nil, err
+	}
 	out := []Standard{}
-	for _, ns := range standardChain(namespace) {
-		st, ok, err := e.standardOf(ctx, ns)
+	if _, ok := recs[GlobalStandardNamespace]; !ok {
+		var v StandardValue
+		if ok, err := e.getRecord(ctx, memory.KindNamespaceStandard, GlobalStandardNamespace, &v); err != nil {
+			return nil, err
+		} else if ok {
+			recs[GlobalStandardNamespace] = v
+		}
+	}
+	for _, ns := range chain {
+		v, ok := recs[ns]
+		if !ok {
+			continue
+		}
+		st, ok, err := e.standardFrom(ctx, ns, v)
 		if err != nil {
 			return nil, err
 		}
@@ -88,25 +152,51 @@ func (e *Engine) ResolveStandards(ctx context.Context, namespace string) ([]Stan
 	return out, nil
 }
 
-// standardChain lists "*", the ancestors of ns from the root, and ns.
-func standardChain(ns string) []string {
+// maxStandardDepth bounds a chain, so parents naming each other in a
+// cycle end it instead of looping.
+const maxStandardDepth = 32
+
+// standardChain lists "*", the ancestors of ns from the most general, and
+// ns. parent returns the parent a namespace's record names, or "".
+func standardChain(ns string, parent func(string) (string, error)) ([]string, error) {
+	var rev []string
+	seen := map[string]bool{}
+	for cur := ns; cur != "" && cur != GlobalStandardNamespace && !seen[cur] && len(rev) < maxStandardDepth; {
+		seen[cur] = true
+		rev = append(rev, cur)
+		p, err := parent(cur)
+		if err != nil {
+			return nil, err
+		}
+		if p == "" {
+			if i := strings.LastIndexByte(cur, '/'); i > 0 {
+				p = cur[:i]
+			}
+		}
+		cur = p
+	}
 	chain := []string{GlobalStandardNamespace}
-	if ns == "" || ns == GlobalStandardNamespace {
-		return chain
+	for i := len(rev) - 1; i >= 0; i-- {
+		chain = append(chain, rev[i])
 	}
-	parts := strings.Split(ns, "/")
-	for i := range parts {
-		chain = append(chain, strings.Join(parts[:i+1], "/"))
-	}
-	return chain
+	return chain, nil
 }
 
 // standardOf loads the standard record of one namespace with its memory.
 func (e *Engine) standardOf(ctx context.Context, ns string) (*Standard, bool, error) {
-	var v standardValue
+	var v StandardValue
 	ok, err := e.getRecord(ctx, memory.KindNamespaceStandard, ns, &v)
 	if err != nil || !ok {
 		return nil, false, err
+	}
+	return e.standardFrom(ctx, ns, v)
+}
+
+// standardFrom loads the memory of a standard record; ok is false when the
+// record names none or its memory is no longer active.
+func (e *Engine) standardFrom(ctx context.Context, ns string, v StandardValue) (*Standard, bool, error) {
+	if v.MemoryID == "" {
+		return nil, false, nil
 	}
 	m, err := e.store.GetMemory(ctx, v.MemoryID)
 	if memory.IsNotFound(err) || err == nil && m.State != memory.StateActive {
@@ -115,7 +205,8 @@ func (e *Engine) standardOf(ctx context.Context, ns string) (*Standard, bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	return &Standard{Namespace: ns, MemoryID: v.MemoryID, RequireApproval: v.RequireApproval, SetBy: v.SetBy, Memory: *m}, true, nil
+	return &Standard{Namespace: ns, MemoryID: v.MemoryID, RequireApproval: v.RequireApproval, SetBy: v.SetBy,
+		Parent: v.Parent, Memory: *m}, true, nil
 }
 
 func validateStandardNamespace(ns string) error {

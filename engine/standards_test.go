@@ -9,7 +9,8 @@ import (
 )
 
 func TestStandardChain(t *testing.T) {
-	got := standardChain("a/b/c")
+	noParents := func(string) (string, error) { return "", nil }
+	got, _ := standardChain("a/b/c", noParents)
 	want := []string{"*", "a", "a/b", "a/b/c"}
 	if len(got) != len(want) {
 		t.Fatalf("chain = %v; want %v", got, want)
@@ -19,8 +20,14 @@ func TestStandardChain(t *testing.T) {
 			t.Fatalf("chain = %v; want %v", got, want)
 		}
 	}
-	if got := standardChain(""); len(got) != 1 || got[0] != "*" {
+	if got, _ := standardChain("", noParents); len(got) != 1 || got[0] != "*" {
 		t.Fatalf("chain of no namespace = %v; want [*]", got)
+	}
+	// A named parent replaces the path parent; a cycle ends the chain.
+	parents := map[string]string{"team/api": "org", "org": "team/api"}
+	got, _ = standardChain("team/api", func(ns string) (string, error) { return parents[ns], nil })
+	if strings.Join(got, " ") != "* org team/api" {
+		t.Fatalf("chain with parents = %v; want [* org team/api]", got)
 	}
 }
 

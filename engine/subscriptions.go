@@ -22,35 +22,48 @@ const SignatureHeader = "X-Ai-Memory-Signature"
 // as the HMAC key, so a receiver that knows the secret can verify them and
 // the stored record never reveals the secret itself.
 type Subscription struct {
-	ID         string    `json:"id"`
-	URL        string    `json:"url"`
-	Namespace  string    `json:"namespace,omitempty"` // "" for every namespace
-	Events     []string  `json:"events"`
-	AgentID    string    `json:"agent_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	SecretHash string    `json:"secret_hash,omitempty"`
+	ID        string `json:"id"`
+	URL       string `json:"url"`
+	Namespace string `json:"namespace,omitempty"` // "" for every namespace
+	// Events names the events delivered; "*" is every event.
+	Events []string `json:"events"`
+	// AgentID is who subscribed.
+	AgentID string `json:"agent_id,omitempty"`
+	// AgentFilter, when set, limits deliveries to memories written by
+	// that agent.
+	AgentFilter string    `json:"agent_filter,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	SecretHash  string    `json:"secret_hash,omitempty"`
+	// Imported holds the fields of an imported subscription that have no
+	// equivalent here (the original's dispatch counters), verbatim.
+	Imported map[string]any `json:"imported,omitempty"`
 }
 
 // Public is the subscription as callers see it: whether deliveries are
 // signed, never the secret's hash.
 func (s Subscription) Public() PublicSubscription {
 	return PublicSubscription{ID: s.ID, URL: s.URL, Namespace: s.Namespace, Events: s.Events,
-		AgentID: s.AgentID, CreatedAt: s.CreatedAt, Signed: s.SecretHash != ""}
+		AgentID: s.AgentID, AgentFilter: s.AgentFilter, CreatedAt: s.CreatedAt, Signed: s.SecretHash != ""}
 }
 
 // PublicSubscription is a subscription as shown to callers.
 type PublicSubscription struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Namespace string    `json:"namespace,omitempty"`
-	Events    []string  `json:"events"`
-	AgentID   string    `json:"agent_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	Signed    bool      `json:"signed"`
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Namespace   string    `json:"namespace,omitempty"`
+	Events      []string  `json:"events"`
+	AgentID     string    `json:"agent_id,omitempty"`
+	AgentFilter string    `json:"agent_filter,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	Signed      bool      `json:"signed"`
 }
 
 // EventStore is the only event fired today.
 const EventStore = "memory.store"
+
+// storeEventNames are the event names that select store deliveries: ours,
+// the original's spelling, and "*" for every event.
+var storeEventNames = map[string]bool{"*": true, EventStore: true, "memory_store": true, "store": true}
 
 // SubscribeInput creates a subscription.
 type SubscribeInput struct {
@@ -58,6 +71,10 @@ type SubscribeInput struct {
 	Namespace string
 	Secret    string
 	AgentID   string
+	// Events to deliver; empty means the store event.
+	Events []string
+	// AgentFilter limits deliveries to memories written by that agent.
+	AgentFilter string
 }
 
 // Subscribe registers a webhook.
@@ -77,8 +94,20 @@ func (e *Engine) Subscribe(ctx context.Context, in SubscribeInput) (PublicSubscr
 	if len(in.Secret) > 256 {
 		return PublicSubscription{}, memory.Errorf(memory.CodeInvalid, "secret longer than 256 bytes")
 	}
-	s := Subscription{ID: memory.NewID(e.Now()), URL: in.URL, Namespace: in.Namespace, Events: []string{EventStore},
-		AgentID: in.AgentID, CreatedAt: e.Now()}
+	events := memory.NormalizeTags(in.Events)
+	if len(events) == 0 {
+		events = []string{EventStore}
+	}
+	if len(events) > memory.MaxTags {
+		return PublicSubscription{}, memory.Errorf(memory.CodeInvalid, "%d events; the limit is %d", len(events), memory.MaxTags)
+	}
+	if in.AgentFilter != "" {
+		if err := memory.ValidateToken("agent_filter", in.AgentFilter, memory.MaxAgentIDLen); err != nil {
+			return PublicSubscription{}, err
+		}
+	}
+	s := Subscription{ID: memory.NewID(e.Now()), URL: in.URL, Namespace: in.Namespace, Events: events,
+		AgentID: in.AgentID, AgentFilter: in.AgentFilter, CreatedAt: e.Now()}
 	if in.Secret != "" {
 		s.SecretHash = SecretKey(in.Secret)
 	}
@@ -154,12 +183,26 @@ func (e *Engine) NotifySubscribers(ctx context.Context, event string, m memory.M
 	}
 	out := []Delivery{}
 	for _, s := range subs {
-		if s.Namespace != "" && s.Namespace != m.Namespace {
+		if !s.covers(event, m) {
 			continue
 		}
 		out = append(out, deliver(ctx, s, WebhookEvent{Event: event, SubscriptionID: s.ID, Memory: m, SentAt: e.Now()}))
 	}
 	return out, nil
+}
+
+// covers reports whether s wants event for m: its namespace and agent
+// filters match and one of its events names it.
+func (s Subscription) covers(event string, m memory.Memory) bool {
+	if s.Namespace != "" && s.Namespace != m.Namespace || s.AgentFilter != "" && s.AgentFilter != m.AgentID {
+		return false
+	}
+	for _, ev := range s.Events {
+		if ev == event || event == EventStore && storeEventNames[ev] {
+			return true
+		}
+	}
+	return false
 }
 
 func deliver(ctx context.Context, s Subscription, ev WebhookEvent) Delivery {

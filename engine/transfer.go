@@ -2,7 +2,11 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -18,6 +22,12 @@ type Export struct {
 	Count      int             `json:"count"`
 	ExportedAt time.Time       `json:"exported_at"`
 }
+
+// ImportOrigin is the origin of rows that come from outside this program's
+// stores: the original ai-memory's database and its JSON export. Their
+// versions are derived from their own timestamps, so importing the same
+// row again, by either path, is the same write.
+const ImportOrigin = "import"
 
 // exportPage is the change-feed page size used to walk the store.
 const exportPage = 1000
@@ -97,30 +107,22 @@ type ImportResult struct {
 	Errors   []string `json:"errors"`
 }
 
-// Import applies an export. Rows keep their ids and versions, so importing
-// the same file twice changes nothing and an older export never overwrites
-// newer data. Invalid memories are reported and skipped, the rest applied.
+// Import applies an export: this program's, or the original ai-memory's
+// (see NormalizeImport). Rows keep their ids and versions, so importing the
+// same file twice changes nothing and an older export never overwrites
+// newer data. Invalid rows are reported in Errors and skipped, the rest
+// applied.
 func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 	res := ImportResult{Errors: []string{}}
 	if len(x.Memories)+len(x.Links)+len(x.Records) > memory.MaxBatchItems*10 {
 		return res, memory.Errorf(memory.CodeTooLarge, "import holds more than %d rows; split it", memory.MaxBatchItems*10)
 	}
-	b := &memory.Batch{Op: "import"}
-	for i, m := range x.Memories {
-		if err := importable(&m); err != nil {
-			res.Errors = append(res.Errors, itemError(i, err).Error())
-			continue
-		}
-		b.Memories = append(b.Memories, m)
+	errs, err := e.NormalizeImport(ctx, x)
+	if err != nil {
+		return res, err
 	}
-	for _, l := range x.Links {
-		if l.Relation.Valid() && memory.ValidID(l.SourceID) && memory.ValidID(l.TargetID) {
-			b.Links = append(b.Links, l)
-		} else {
-			res.Errors = append(res.Errors, "link "+l.SourceID+" -> "+l.TargetID+": invalid")
-		}
-	}
-	b.Records = x.Records
+	res.Errors = append(res.Errors, errs...)
+	b := &memory.Batch{Op: "import", Memories: x.Memories, Links: x.Links, Records: x.Records}
 	applied, err := e.ApplyReplicated(ctx, b) // imported rows keep their versions
 	res.Imported, res.Links, res.Records = applied.Memories, applied.Links, applied.Records
 	if err != nil {
@@ -132,10 +134,84 @@ func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 	return res, nil
 }
 
-// importable checks an imported memory, filling what old exports lack.
+// NormalizeImport prepares x for Import, in place, and returns one line per
+// row it removes, naming the row and saying why. It fills what the
+// original's export and older exports lack: the state (active), the origin
+// (ImportOrigin), the version (the row's last change, so a second import
+// of the same row is the same write), the agent (from metadata.agent_id).
+// A memory without an id gets the id of the active memory with the same
+// title in its namespace, else a new one: a second import of the same file
+// updates instead of adding. Rows still invalid after that are removed.
+// Calling it again on its result removes nothing.
+func (e *Engine) NormalizeImport(ctx context.Context, x *Export) ([]string, error) {
+	errs := []string{}
+	newIDs := map[string]string{} // namespace\x00title → id given to an id-less memory of this file
+	mems := make([]memory.Memory, 0, len(x.Memories))
+	for i := range x.Memories {
+		m := x.Memories[i]
+		if m.ID == "" {
+			id, err := e.importID(ctx, &m, newIDs)
+			if err != nil {
+				return nil, err
+			}
+			m.ID = id
+		}
+		if err := importable(&m); err != nil {
+			errs = append(errs, rowError(fmt.Sprintf("memories[%d]", i), &x.Memories[i], err))
+			continue
+		}
+		mems = append(mems, m)
+	}
+	x.Memories = mems
+	links := make([]memory.Link, 0, len(x.Links))
+	for i, l := range x.Links {
+		if err := importableLink(&l); err != nil {
+			errs = append(errs, fmt.Sprintf("links[%d] (%s -%s-> %s): %s", i, l.SourceID, l.Relation, l.TargetID, message(err)))
+			continue
+		}
+		links = append(links, l)
+	}
+	x.Links = links
+	recs := make([]memory.Record, 0, len(x.Records))
+	for i, r := range x.Records {
+		if r.Kind == "" || r.Key == "" || len(r.Value) > 0 && !json.Valid(r.Value) {
+			errs = append(errs, fmt.Sprintf("records[%d] (%s %s): kind, key and a JSON value are required", i, r.Kind, r.Key))
+			continue
+		}
+		recs = append(recs, r)
+	}
+	x.Records = recs
+	return errs, nil
+}
+
+// importID picks the id of an imported memory that has none.
+func (e *Engine) importID(ctx context.Context, m *memory.Memory, given map[string]string) (string, error) {
+	ns := m.Namespace
+	if ns == "" {
+		ns = memory.DefaultNamespace
+	}
+	key := ns + "\x00" + strings.TrimSpace(m.Title)
+	if id, ok := given[key]; ok {
+		return id, nil
+	}
+	id := memory.NewID(m.CreatedAt)
+	if old, err := e.store.FindByTitle(ctx, ns, strings.TrimSpace(m.Title)); err == nil {
+		id = old.ID
+	} else if !memory.IsNotFound(err) {
+		return "", err
+	}
+	given[key] = id
+	return id, nil
+}
+
+// importable checks an imported memory, filling what the original's
+// export and old exports lack.
 func importable(m *memory.Memory) error {
 	if !memory.ValidID(m.ID) {
-		return memory.Errorf(memory.CodeInvalid, "id %q is not a valid id", m.ID)
+		return memory.Errorf(memory.CodeInvalid, "id %q is neither a ULID nor a UUID", m.ID)
+	}
+	if m.CreatedAt.IsZero() || m.UpdatedAt.IsZero() {
+		return memory.Errorf(memory.CodeInvalid, "created_at and updated_at are required")
 	}
 	if m.State == "" {
 		m.State = memory.StateActive
@@ -143,13 +219,69 @@ func importable(m *memory.Memory) error {
 	if m.Metadata == nil {
 		m.Metadata = map[string]any{}
 	}
+	if m.AgentID == "" {
+		if a, ok := m.Metadata["agent_id"].(string); ok && memory.ValidateToken("agent_id", a, memory.MaxAgentIDLen) == nil {
+			m.AgentID = a
+		}
+	}
+	if m.Origin == "" {
+		m.Origin = ImportOrigin
+	}
 	if m.Version == 0 {
-		m.Version = memory.MakeHLC(m.UpdatedAt.UnixMilli(), 0)
+		changed := m.UpdatedAt
+		if m.ArchivedAt != nil && m.ArchivedAt.After(changed) {
+			changed = *m.ArchivedAt
+		}
+		m.Version = memory.MakeHLC(changed.UnixMilli(), 0)
 	}
 	if m.State == memory.StateDeleted {
 		return nil
 	}
 	return memory.Validate(m)
+}
+
+// importableLink checks an imported link, filling what the original's
+// export lacks.
+func importableLink(l *memory.Link) error {
+	if !l.Relation.Valid() {
+		return memory.Errorf(memory.CodeInvalid, "relation %q: want related_to, supersedes, contradicts or derived_from", l.Relation)
+	}
+	if !memory.ValidID(l.SourceID) || !memory.ValidID(l.TargetID) {
+		return memory.Errorf(memory.CodeInvalid, "source_id and target_id must be ULIDs or UUIDs")
+	}
+	if l.CreatedAt.IsZero() {
+		return memory.Errorf(memory.CodeInvalid, "created_at is required")
+	}
+	if l.Origin == "" {
+		l.Origin = ImportOrigin
+	}
+	if l.Version == 0 {
+		l.Version = memory.MakeHLC(l.CreatedAt.UnixMilli(), 0)
+	}
+	return nil
+}
+
+// rowError names a rejected memory by its position, id and title.
+func rowError(pos string, m *memory.Memory, err error) string {
+	name := pos
+	if m.ID != "" {
+		name += " id " + m.ID
+	}
+	if t := []rune(m.Title); len(t) > 40 {
+		name += fmt.Sprintf(" %q", string(t[:40])+"…")
+	} else if len(t) > 0 {
+		name += fmt.Sprintf(" %q", m.Title)
+	}
+	return name + ": " + message(err)
+}
+
+// message is an error's text without its code.
+func message(err error) string {
+	var me *memory.Error
+	if errors.As(err, &me) {
+		return me.Message
+	}
+	return err.Error()
 }
 
 func maxVersion(b *memory.Batch) memory.HLC {

@@ -84,7 +84,7 @@ func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory
 		}
 	}
 	if p.ExpiresAt != nil || p.TTLSecs != nil {
-		if m.ExpiresAt, err = expiry(m.Tier, now, p.ExpiresAt, p.TTLSecs); err != nil {
+		if m.ExpiresAt, err = e.expiry(m.Tier, now, p.ExpiresAt, p.TTLSecs); err != nil {
 			return nil, err
 		}
 	}

@@ -122,7 +122,7 @@ func (e *Engine) prepare(in NewMemory) (memory.Memory, error) {
 	if m.Metadata == nil {
 		m.Metadata = map[string]any{}
 	}
-	exp, err := expiry(m.Tier, now, in.ExpiresAt, in.TTLSecs)
+	exp, err := e.expiry(m.Tier, now, in.ExpiresAt, in.TTLSecs)
 	if err != nil {
 		return m, err
 	}
@@ -132,8 +132,9 @@ func (e *Engine) prepare(in NewMemory) (memory.Memory, error) {
 }
 
 // expiry decides expires_at: explicit time, else ttl_secs, else the tier's
-// default. A long memory never expires unless told to.
-func expiry(t memory.Tier, now time.Time, at *time.Time, ttl *int64) (*time.Time, error) {
+// default lifetime (see Options.TTL). A long memory never expires unless
+// told to or configured to.
+func (e *Engine) expiry(t memory.Tier, now time.Time, at *time.Time, ttl *int64) (*time.Time, error) {
 	switch {
 	case at != nil && ttl != nil:
 		return nil, memory.Errorf(memory.CodeInvalid, "give expires_at or ttl_secs, not both")
@@ -147,7 +148,7 @@ func expiry(t memory.Tier, now time.Time, at *time.Time, ttl *int64) (*time.Time
 		v := now.Add(time.Duration(*ttl) * time.Second)
 		return &v, nil
 	}
-	if d := t.DefaultTTL(); d > 0 {
+	if d := e.ttl.of(t); d > 0 {
 		v := now.Add(d)
 		return &v, nil
 	}

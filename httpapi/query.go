@@ -55,19 +55,23 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, text string, q m
 // recallRequest is the POST form of recall; "query" is accepted as an
 // alias of "context".
 type recallRequest struct {
-	Context      string   `json:"context"`
-	Query        string   `json:"query"`
-	Namespace    string   `json:"namespace"`
-	Tags         []string `json:"tags"`
-	Limit        int      `json:"limit"`
-	BudgetTokens int      `json:"budget_tokens"`
-	AgentID      string   `json:"agent_id"`
+	Context      string      `json:"context"`
+	Query        string      `json:"query"`
+	Namespace    string      `json:"namespace"`
+	Tier         memory.Tier `json:"tier"`
+	Tags         []string    `json:"tags"`
+	Since        *time.Time  `json:"since"`
+	Until        *time.Time  `json:"until"`
+	Limit        int         `json:"limit"`
+	BudgetTokens int         `json:"budget_tokens"`
+	AgentID      string      `json:"agent_id"`
 }
 
 func (s *Server) recallGet(w http.ResponseWriter, r *http.Request) {
 	p := queryParams(r)
 	in := recallRequest{Context: p.str("context"), Query: firstNonEmpty(p.str("q"), p.str("query")), Namespace: p.str("namespace"),
-		Tags: p.list("tags"), Limit: p.int("limit"), BudgetTokens: p.int("budget_tokens"), AgentID: p.str("agent_id")}
+		Tier: memory.Tier(p.str("tier")), Tags: p.list("tags"), Since: p.time("since"), Until: p.time("until"),
+		Limit: p.int("limit"), BudgetTokens: p.int("budget_tokens"), AgentID: p.str("agent_id")}
 	if p.err != nil {
 		s.fail(w, r, p.err)
 		return
@@ -89,7 +93,7 @@ func (s *Server) recall(w http.ResponseWriter, r *http.Request, in recallRequest
 		in.Context = in.Query
 	}
 	res, err := s.eng.Recall(r.Context(), engine.RecallQuery{Context: in.Context, Namespace: in.Namespace, Tags: in.Tags,
-		Limit: in.Limit, BudgetTokens: in.BudgetTokens, AgentID: in.AgentID})
+		Tier: in.Tier, Since: in.Since, Until: in.Until, Limit: in.Limit, BudgetTokens: in.BudgetTokens, AgentID: in.AgentID})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -26,6 +26,7 @@ func (s *server) addPrompts(ms *mcp.Server) {
 			{Name: "limit", Description: "memories to include, 1..50 (default 10)"},
 		},
 	}, s.recallPrompt)
+	s.addWorkflowPrompts(ms)
 }
 
 func (s *server) recallPrompt(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {

@@ -47,7 +47,7 @@ func (s *server) addResources(ms *mcp.Server) {
 		Name:        "memory",
 		Title:       "Memory",
 		URITemplate: MemoryURITemplate,
-		Description: "One stored memory as JSON (namespace percent-encoded, id a ULID).",
+		Description: "One stored memory as JSON (namespace percent-encoded, id a ULID or UUID).",
 		MIMEType:    "application/json",
 	}, s.readMemory)
 	// The SDK lists only statically registered resources; memories are

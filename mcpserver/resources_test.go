@@ -90,7 +90,8 @@ func TestRecallContextPrompt(t *testing.T) {
 	ok(t, cs, "memory_namespace_set_standard", map[string]any{"namespace": "code", "id": str(pol, "id")})
 	ok(t, cs, "memory_store", map[string]any{"title": "Parser bug", "content": "the tokenizer drops unicode escapes", "namespace": "code"})
 	ps, err := cs.ListPrompts(ctx, nil)
-	if err != nil || len(ps.Prompts) != 1 || ps.Prompts[0].Name != RecallPrompt {
+	if err != nil || len(ps.Prompts) != 3 || ps.Prompts[0].Name != MemoryWorkflowPrompt || ps.Prompts[1].Name != RecallPrompt ||
+		ps.Prompts[2].Name != RecallFirstPrompt {
 		t.Fatalf("prompts = %+v, %v", ps, err)
 	}
 	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: RecallPrompt, Arguments: map[string]string{"task": "fix the tokenizer", "namespace": "code"}})

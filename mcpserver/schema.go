@@ -83,22 +83,30 @@ var (
 	confBounds      = []prop{numRange(0, 1)}
 	agentBounds     = []prop{strLen(1, memory.MaxAgentIDLen)}
 	sourceBounds    = []prop{strLen(1, memory.MaxSourceLen)}
-	idBounds        = []prop{strLen(26, 26)}
+	idBounds        = []prop{strLen(memory.ULIDLen, memory.UUIDLen)}
 	ttlBounds       = []prop{intRange(1, 100*365*24*3600)}
 )
 
 // published is the input schema that tools/list shows: each argument's
 // type, enum, format, numeric range and description, and which are
-// required. Lengths, item counts and the refusal of unknown arguments stay
-// in the full schema that checks every call: every session pays for what
-// the list repeats, an agent rarely nears those bounds, and a refused call
-// names the bound it broke.
+// required. Lengths, item counts, the refusal of unknown arguments and the
+// unlisted arguments stay in the full schema that checks every call: every
+// session pays for what the list repeats, an agent rarely nears those
+// bounds, and a refused call names the bound it broke.
 func published(full *jsonschema.Schema) *jsonschema.Schema {
-	s := &jsonschema.Schema{Type: "object", Required: full.Required, PropertyOrder: full.PropertyOrder}
-	if len(full.Properties) > 0 {
-		s.Properties = map[string]*jsonschema.Schema{}
+	s := &jsonschema.Schema{Type: "object", Required: full.Required}
+	for _, name := range full.PropertyOrder {
+		if p := full.Properties[name]; p == nil || !isUnlisted(p) {
+			s.PropertyOrder = append(s.PropertyOrder, name)
+		}
 	}
 	for name, p := range full.Properties {
+		if isUnlisted(p) {
+			continue
+		}
+		if s.Properties == nil {
+			s.Properties = map[string]*jsonschema.Schema{}
+		}
 		s.Properties[name] = publishedValue(p)
 	}
 	return s

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	memory "github.com/aimemory/ai-memory"
 )
 
 // listedArgs are the arguments of every tool as listed before the schemas
@@ -17,7 +19,7 @@ import (
 var listedArgs = map[string]string{
 	"agent_list":               "",
 	"agent_register":           "agent_id agent_type capabilities description",
-	"archive_list":             "namespace limit cursor",
+	"archive_list":             "namespace limit offset cursor",
 	"archive_purge":            "older_than_days dry_run",
 	"archive_restore":          "id*",
 	"archive_stats":            "",
@@ -33,7 +35,7 @@ var listedArgs = map[string]string{
 	"get_links":                "id*",
 	"inbox":                    "agent_id unread_only limit",
 	"link":                     "source_id* target_id* relation",
-	"list":                     "namespace tier tags agent_id min_priority since until limit cursor",
+	"list":                     "namespace tier tags agent_id min_priority since until limit cursor format",
 	"list_subscriptions":       "",
 	"namespace_clear_standard": "namespace*",
 	"namespace_get_standard":   "namespace* inherit",
@@ -43,12 +45,12 @@ var listedArgs = map[string]string{
 	"pending_list":             "status limit",
 	"pending_reject":           "id* decided_by",
 	"promote":                  "id* to_namespace",
-	"recall":                   "context* namespace tags limit budget_tokens agent_id",
-	"search":                   "query* namespace tier tags agent_id min_priority since until limit",
-	"session_start":            "namespace agent_id limit",
+	"recall":                   "context* namespace tags since until limit budget_tokens agent_id format",
+	"search":                   "query* namespace tier tags agent_id min_priority since until limit format",
+	"session_start":            "namespace agent_id limit format",
 	"stats":                    "",
 	"store":                    "title* content* tier namespace tags priority confidence source agent_id metadata expires_at ttl_secs",
-	"subscribe":                "url* namespace secret agent_id",
+	"subscribe":                "url* namespace events agent_filter secret agent_id",
 	"unsubscribe":              "id*",
 	"update":                   "id* title content tier namespace tags priority confidence source metadata expires_at ttl_secs",
 }
@@ -102,11 +104,23 @@ func TestListedSchemasMatchTheChecks(t *testing.T) {
 	listed := listedTools(t)
 	for _, td := range (&server{}).tools() {
 		full, in := td.check.Schema(), listed[td.tool.Name]
-		if !slices.Equal(in.Required, full.Required) || len(in.Properties) != len(full.Properties) {
-			t.Fatalf("%s: listed required %v of %d properties; checked %v of %d", td.tool.Name,
-				in.Required, len(in.Properties), full.Required, len(full.Properties))
+		checked := 0
+		for _, fp := range full.Properties {
+			if !isUnlisted(fp) {
+				checked++
+			}
+		}
+		if !slices.Equal(in.Required, full.Required) || len(in.Properties) != checked {
+			t.Fatalf("%s: listed required %v of %d properties; checked %v of %d listed ones", td.tool.Name,
+				in.Required, len(in.Properties), full.Required, checked)
 		}
 		for name, fp := range full.Properties {
+			if isUnlisted(fp) {
+				if in.Properties[name] != nil {
+					t.Fatalf("%s.%s is unlisted but listed", td.tool.Name, name)
+				}
+				continue
+			}
 			lp := in.Properties[name]
 			if lp == nil {
 				t.Fatalf("%s.%s is checked but not listed", td.tool.Name, name)
@@ -151,11 +165,11 @@ func TestUnlistedBoundsAreEnforced(t *testing.T) {
 	cs := connect(t, openEngine(t), Options{})
 	const id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 	fails(t, cs, "memory_store", map[string]any{"title": strings.Repeat("t", 513), "content": "x"}, "/properties/title: maxLength")
-	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": make([]string, 33)}, "/properties/tags: maxItems")
-	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": []string{strings.Repeat("a", 65)}}, "/properties/tags/items: maxLength")
+	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": make([]string, memory.MaxTags+1)}, "/properties/tags: maxItems")
+	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "tags": []string{strings.Repeat("a", memory.MaxTagLen+1)}}, "/properties/tags/items: maxLength")
 	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "namespace": ""}, "/properties/namespace: minLength")
 	fails(t, cs, "memory_store", map[string]any{"title": "x", "content": "y", "expires_at": "tomorrow"}, `parsing time "tomorrow"`)
-	fails(t, cs, "memory_get", map[string]any{"id": "short"}, "/properties/id: minLength")
+	fails(t, cs, "memory_delete", map[string]any{"id": "short"}, "/properties/id: minLength")
 	fails(t, cs, "memory_recall", map[string]any{"context": strings.Repeat("w ", 501)}, "/properties/context: maxLength")
 	fails(t, cs, "memory_consolidate", map[string]any{"ids": make([]string, 101), "title": "x"}, "/properties/ids: maxItems")
 	fails(t, cs, "memory_subscribe", map[string]any{"url": "http://x/" + strings.Repeat("p", 2048)}, "/properties/url: maxLength")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +22,10 @@ import (
 // is answered with the newest.
 var ProtocolVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
 
-// PageSize bounds every list answer (tools, resources, prompts); with all
-// 36 tools, tools/list takes two pages.
-const PageSize = 20
+// PageSize bounds every list answer (tools, resources, prompts). It is
+// above the number of tools, so tools/list answers in one page: a client
+// that does not follow nextCursor still sees every tool.
+const PageSize = 100
 
 // Options configure a server.
 type Options struct {
@@ -117,7 +119,9 @@ func (s *server) tools() toolbox {
 }
 
 // agentID picks the identity for a call: the explicit argument, else the
-// X-Agent-Id header of an HTTP request, else the server's default.
+// X-Agent-Id header of an HTTP request, else the server's default, else
+// "ai:<client name>" from the client's initialize (as the original names
+// its callers).
 func (s *server) agentID(req *mcp.CallToolRequest, arg string) string {
 	if arg != "" {
 		return arg
@@ -127,7 +131,30 @@ func (s *server) agentID(req *mcp.CallToolRequest, arg string) string {
 			return h
 		}
 	}
-	return s.opts.AgentID
+	if s.opts.AgentID != "" || req == nil {
+		return s.opts.AgentID
+	}
+	return clientAgentID(req.ClientInfo())
+}
+
+// clientAgentID is "ai:" and the client's name, every character outside
+// the original's agent id alphabet (letters, digits, _ - : @ . /) replaced
+// by "-"; "" when the client gave no name.
+func clientAgentID(ci *mcp.Implementation) string {
+	if ci == nil || strings.TrimSpace(ci.Name) == "" {
+		return ""
+	}
+	name := strings.Map(func(r rune) rune {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-:@./", r)) {
+			return r
+		}
+		return '-'
+	}, strings.TrimSpace(ci.Name))
+	id := "ai:" + name
+	if len(id) > memory.MaxAgentIDLen {
+		id = id[:memory.MaxAgentIDLen]
+	}
+	return id
 }
 
 // notifyAsync fires the store webhooks for m in the background: a slow

@@ -26,10 +26,12 @@ type toolbox []toolDef
 
 // tool adds a typed tool. Every call's arguments are checked against the
 // full schema of In (types, bounds, enums, no unknown names) before h runs,
-// while tools/list shows the compact form (published). Results carry no
-// output schema: the JSON is the text content and structuredContent.
-// Business errors become results with isError set and a message the agent
-// can act on.
+// after the original's argument names are mapped to the tool's own (see
+// argAliases), while tools/list shows the compact form (published).
+// Results carry no output schema: the JSON is the structuredContent and,
+// unless the result renders itself in another format (textFormatter), the
+// text content. Business errors become results with isError set and a
+// message the agent can act on.
 func tool[In, Out any](tb *toolbox, name, desc string, readOnly bool, props map[string][]prop,
 	h func(ctx context.Context, req *mcp.CallToolRequest, in In) (Out, error)) {
 	full := schemaFor[In](props)
@@ -37,13 +39,14 @@ func tool[In, Out any](tb *toolbox, name, desc string, readOnly bool, props map[
 	if err != nil {
 		panic(fmt.Sprintf("tool %s: %v", name, err))
 	}
+	rw := newArgRewrite(name, full)
 	t := &mcp.Tool{Name: name, Description: desc, InputSchema: published(full)}
 	if readOnly {
 		t.Annotations = &mcp.ToolAnnotations{ReadOnlyHint: true}
 	}
 	*tb = append(*tb, toolDef{t, check, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var in In
-		if err := decodeArgs(req.Params.Arguments, check, &in); err != nil {
+		if err := decodeArgs(req.Params.Arguments, check, rw, &in); err != nil {
 			return errorResult(err), nil
 		}
 		out, err := h(ctx, req, in)
@@ -54,17 +57,37 @@ func tool[In, Out any](tb *toolbox, name, desc string, readOnly bool, props map[
 		if err != nil {
 			return nil, fmt.Errorf("encoding the %s result: %w", name, err)
 		}
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}, StructuredContent: json.RawMessage(b)}, nil
+		text := string(b)
+		if f, ok := any(out).(textFormatter); ok {
+			if t := f.formattedText(); t != "" {
+				text = t
+			}
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}, StructuredContent: json.RawMessage(b)}, nil
 	}})
 }
 
-// decodeArgs validates raw arguments and decodes them into in. Absent or
-// null arguments are an empty object, so required ones are still reported.
-func decodeArgs(raw json.RawMessage, check *jsonschema.Resolved, in any) error {
+// textFormatter is a result that can render its text content in a format
+// the caller asked for; "" keeps the JSON.
+type textFormatter interface{ formattedText() string }
+
+// decodeArgs rewrites raw arguments (rw), validates them and decodes them
+// into in. Absent or null arguments are an empty object, so required ones
+// are still reported.
+func decodeArgs(raw json.RawMessage, check *jsonschema.Resolved, rw argRewrite, in any) error {
 	args := map[string]any{}
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return fmt.Errorf("arguments must be a JSON object: %v", err)
+		}
+	}
+	changed, err := rw.apply(args)
+	if err != nil {
+		return fmt.Errorf("validating \"arguments\": %v", err)
+	}
+	if changed {
+		if raw, err = json.Marshal(args); err != nil {
+			return fmt.Errorf("arguments: %v", err)
 		}
 	}
 	if err := check.Validate(args); err != nil {

@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -22,10 +23,12 @@ type agentListOut struct {
 }
 
 type subscribeIn struct {
-	URL       string `json:"url"`
-	Namespace string `json:"namespace,omitempty"`
-	Secret    string `json:"secret,omitempty"`
-	AgentID   string `json:"agent_id,omitempty"`
+	URL         string   `json:"url"`
+	Namespace   string   `json:"namespace,omitempty"`
+	Events      []string `json:"events,omitempty"`
+	AgentFilter string   `json:"agent_filter,omitempty"`
+	Secret      string   `json:"secret,omitempty"`
+	AgentID     string   `json:"agent_id,omitempty"`
 }
 
 type subscriptionsOut struct {
@@ -48,6 +51,9 @@ type notifyIn struct {
 	Content  string `json:"content"`
 	Priority *int   `json:"priority,omitempty"`
 	From     string `json:"from,omitempty"`
+	// Tier of the message memory, mid by default (unlisted: the
+	// original's argument).
+	Tier memory.Tier `json:"tier,omitempty"`
 }
 
 type inboxIn struct {
@@ -66,6 +72,25 @@ type sessionIn struct {
 	Namespace string `json:"namespace,omitempty"`
 	AgentID   string `json:"agent_id,omitempty"`
 	Limit     int    `json:"limit,omitempty"`
+	Format    string `json:"format,omitempty"`
+}
+
+type sessionOut struct {
+	engine.SessionContext
+	format string
+}
+
+func (o sessionOut) formattedText() string {
+	rows := make([]toonRow, len(o.Recent))
+	for i := range o.Recent {
+		rows[i] = toonRow{m: &o.Recent[i]}
+	}
+	meta := []string{"count:" + strconv.Itoa(len(o.Recent)), "mode:session_start", "total:" + strconv.Itoa(o.Total),
+		"unread_messages:" + strconv.Itoa(o.UnreadCount)}
+	if o.Summary != "" {
+		meta = append(meta, "summary:"+toonEscaper.Replace(o.Summary))
+	}
+	return toon(o.format, meta, o.Standards, rows)
 }
 
 type capabilitiesOut struct {
@@ -119,10 +144,10 @@ func (s *server) addAgentTools(tb *toolbox) {
 	tool(tb, "memory_subscribe",
 		"POST every memory stored (optionally only in a namespace) to a webhook URL; a secret signs deliveries with HMAC-SHA256.",
 		false, map[string][]prop{"url": {strLen(1, 2048), uriFormat}, "namespace": namespaceBounds, "secret": {strLen(0, 256)},
-			"agent_id": agentBounds},
+			"agent_id": agentBounds, "events": tagsBounds, "agent_filter": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in subscribeIn) (engine.PublicSubscription, error) {
 			return s.e.Subscribe(ctx, engine.SubscribeInput{URL: in.URL, Namespace: in.Namespace, Secret: in.Secret,
-				AgentID: s.agentID(req, in.AgentID)})
+				AgentID: s.agentID(req, in.AgentID), Events: in.Events, AgentFilter: in.AgentFilter})
 		})
 
 	tool(tb, "memory_unsubscribe",
@@ -151,9 +176,9 @@ func (s *server) addAgentTools(tb *toolbox) {
 	tool(tb, "memory_notify",
 		"Send a message to another agent's inbox.",
 		false, map[string][]prop{"to": agentBounds, "title": titleBounds, "content": contentBounds, "priority": priorityBounds,
-			"from": agentBounds},
+			"from": agentBounds, "tier": {unlisted}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in notifyIn) (engine.Message, error) {
-			m, err := s.e.Notify(ctx, s.agentID(req, in.From), in.To, in.Title, in.Content, in.Priority)
+			m, err := s.e.Notify(ctx, s.agentID(req, in.From), in.To, in.Title, in.Content, in.Priority, in.Tier)
 			if m == nil {
 				return engine.Message{}, err
 			}
@@ -174,13 +199,14 @@ func (s *server) addAgentTools(tb *toolbox) {
 
 	tool(tb, "memory_session_start",
 		"Load context at the start of a session: the standards that apply, the newest memories, unread messages and a summary.",
-		true, map[string][]prop{"namespace": namespaceBounds, "agent_id": agentBounds, "limit": {intRange(1, engine.MaxRecallLimit)}},
-		func(ctx context.Context, req *mcp.CallToolRequest, in sessionIn) (engine.SessionContext, error) {
+		true, map[string][]prop{"namespace": namespaceBounds, "agent_id": agentBounds, "limit": {intRange(1, engine.MaxRecallLimit)},
+			"format": {formatEnum}},
+		func(ctx context.Context, req *mcp.CallToolRequest, in sessionIn) (sessionOut, error) {
 			sc, err := s.assist.SessionStart(ctx, in.Namespace, s.agentID(req, in.AgentID), in.Limit)
 			if sc == nil {
-				return engine.SessionContext{}, err
+				return sessionOut{}, err
 			}
-			return *sc, err
+			return sessionOut{SessionContext: *sc, format: in.Format}, err
 		})
 
 	tool(tb, "memory_capabilities",

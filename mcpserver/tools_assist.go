@@ -19,6 +19,9 @@ type autoTagIn struct {
 type contradictionIn struct {
 	engine.TextRef
 	Limit int `json:"limit,omitempty"`
+	// IDB, with id, compares just the two memories (unlisted: the
+	// original's form, id_a and id_b).
+	IDB string `json:"id_b,omitempty"`
 }
 
 type expandIn struct {
@@ -43,8 +46,14 @@ func (s *server) addAssistTools(tb *toolbox) {
 
 	tool(tb, "memory_detect_contradiction",
 		"Find stored memories that contradict a memory (id) or a text (title, content).",
-		true, merge(textRefProps, map[string][]prop{"limit": {intRange(1, engine.MaxSuggestions)}}),
+		true, merge(textRefProps, map[string][]prop{"limit": {intRange(1, engine.MaxSuggestions)}, "id_b": slices.Concat(idBounds, []prop{unlisted})}),
 		func(ctx context.Context, _ *mcp.CallToolRequest, in contradictionIn) (engine.ContradictionResult, error) {
+			if in.IDB != "" {
+				if in.ID == "" {
+					return engine.ContradictionResult{}, memory.Errorf(memory.CodeInvalid, "id_b compares two memories: give id_a (or id) too")
+				}
+				return s.assist.ComparePair(ctx, in.ID, in.IDB)
+			}
 			return s.assist.DetectContradictions(ctx, in.TextRef, in.Limit)
 		})
 

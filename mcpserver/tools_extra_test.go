@@ -101,7 +101,7 @@ func TestAgentMessageAndWebhookTools(t *testing.T) {
 	if mine := ok(t, cs, "memory_inbox", nil); str(mine, "agent_id") != "alice" || num(mine, "count") != 0 {
 		t.Fatalf("own inbox = %v", mine)
 	}
-	fails(t, cs, "memory_notify", map[string]any{"to": "bad id!", "title": "x", "content": "y"}, "inbox")
+	fails(t, cs, "memory_notify", map[string]any{"to": "bad id!", "title": "x", "content": "y"}, `agent id "bad id!"`)
 
 	sub := ok(t, cs, "memory_subscribe", map[string]any{"url": hook.URL + "/hook", "namespace": "watched", "secret": "topsecret"})
 	if path(sub, "signed") != true || path(sub, "secret_hash") != nil || path(sub, "secret") != nil {

@@ -34,6 +34,10 @@ type setStandardIn struct {
 	ID              string `json:"id"`
 	RequireApproval bool   `json:"require_approval,omitempty"`
 	SetBy           string `json:"set_by,omitempty"`
+	// Governance is the original's policy object (unlisted): write
+	// "approve" requires approval, as require_approval does; the object is
+	// kept in the standard memory's metadata.governance.
+	Governance map[string]any `json:"governance,omitempty"`
 }
 
 type clearedOut struct {
@@ -59,6 +63,7 @@ type decideIn struct {
 type archiveListIn struct {
 	Namespace string `json:"namespace,omitempty"`
 	Limit     int    `json:"limit,omitempty"`
+	Offset    int    `json:"offset,omitempty"`
 	Cursor    string `json:"cursor,omitempty"`
 }
 
@@ -92,9 +97,15 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 
 	tool(tb, "memory_namespace_set_standard",
 		"Make memory id the standard of a namespace (* for all), shown first by recall there and below; require_approval queues writes for review.",
-		false, map[string][]prop{"namespace": stdNamespace, "id": idBounds, "set_by": agentBounds},
+		false, map[string][]prop{"namespace": stdNamespace, "id": idBounds, "set_by": agentBounds, "governance": {unlisted}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in setStandardIn) (engine.Standard, error) {
-			st, err := s.e.SetStandard(ctx, in.Namespace, in.ID, in.RequireApproval, s.agentID(req, in.SetBy))
+			var st *engine.Standard
+			var err error
+			if by := s.agentID(req, in.SetBy); in.Governance != nil {
+				st, err = s.e.SetGovernedStandard(ctx, in.Namespace, in.ID, in.Governance, in.RequireApproval, by)
+			} else {
+				st, err = s.e.SetStandard(ctx, in.Namespace, in.ID, in.RequireApproval, by)
+			}
 			if st == nil {
 				return engine.Standard{}, err
 			}
@@ -149,9 +160,9 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 
 	tool(tb, "memory_archive_list",
 		"List archived (forgotten or expired) memories; pages like memory_list.",
-		true, map[string][]prop{"namespace": namespaceBounds, "limit": {intRange(1, engine.MaxListLimit)}},
+		true, map[string][]prop{"namespace": namespaceBounds, "limit": {intRange(1, engine.MaxListLimit)}, "offset": {intRange(0, 1_000_000)}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in archiveListIn) (engine.ListResult, error) {
-			return s.e.ArchiveList(ctx, memory.ListQuery{Namespace: in.Namespace, Limit: in.Limit, AfterID: in.Cursor})
+			return s.e.ArchiveList(ctx, memory.ListQuery{Namespace: in.Namespace, Limit: in.Limit, Offset: in.Offset, AfterID: in.Cursor})
 		})
 
 	tool(tb, "memory_archive_restore",

@@ -2,8 +2,11 @@ package mcpserver
 
 import (
 	"context"
+	"maps"
+	"strconv"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	memory "github.com/aimemory/ai-memory"
@@ -23,6 +26,9 @@ type storeIn struct {
 	Metadata   map[string]any `json:"metadata,omitempty"`
 	ExpiresAt  *time.Time     `json:"expires_at,omitempty"`
 	TTLSecs    *int64         `json:"ttl_secs,omitempty"`
+	// Scope is the original's visibility class, kept as metadata.scope
+	// (unlisted).
+	Scope string `json:"scope,omitempty"`
 }
 
 type storeOut struct {
@@ -37,18 +43,34 @@ type storeOut struct {
 }
 
 type recallIn struct {
-	Context      string   `json:"context" jsonschema:"what you are working on"`
-	Namespace    string   `json:"namespace,omitempty"`
-	Tags         []string `json:"tags,omitempty"`
-	Limit        int      `json:"limit,omitempty"`
-	BudgetTokens int      `json:"budget_tokens,omitempty" jsonschema:"cap on returned text"`
-	AgentID      string   `json:"agent_id,omitempty"`
+	Context      string     `json:"context" jsonschema:"what you are working on"`
+	Namespace    string     `json:"namespace,omitempty"`
+	Tags         []string   `json:"tags,omitempty"`
+	Since        *time.Time `json:"since,omitempty"`
+	Until        *time.Time `json:"until,omitempty"`
+	Limit        int        `json:"limit,omitempty"`
+	BudgetTokens int        `json:"budget_tokens,omitempty" jsonschema:"cap on returned text"`
+	AgentID      string     `json:"agent_id,omitempty"`
+	Format       string     `json:"format,omitempty"`
+	// AsAgent is the original's per-agent visibility (unlisted); every
+	// memory is visible to every agent here, so it changes nothing.
+	AsAgent string `json:"as_agent,omitempty"`
 }
 
 type recallOut struct {
 	// Standards are the namespace standards that apply, most general first.
 	Standards []engine.Standard `json:"standards"`
 	engine.RecallResult
+	format string
+}
+
+func (o recallOut) formattedText() string {
+	rows := make([]toonRow, len(o.Memories))
+	for i := range o.Memories {
+		rows[i] = toonRow{&o.Memories[i].Memory, &o.Memories[i].Score}
+	}
+	meta := []string{"count:" + strconv.Itoa(o.Count), "mode:" + o.Mode, "tokens_used:" + strconv.Itoa(o.TokensUsed)}
+	return toon(o.format, meta, o.Standards, rows)
 }
 
 // filterIn is the filter shared by memory_search and memory_list; the
@@ -69,22 +91,63 @@ func (f filterIn) query() memory.ListQuery {
 }
 
 var filterProps = map[string][]prop{"namespace": namespaceBounds, "tags": tagsBounds, "min_priority": {intRange(0, 10)},
-	"tier": {tierEnum}}
+	"tier": {tierEnum}, "format": {formatEnum}}
 
 type searchIn struct {
 	Query string `json:"query"`
 	filterIn
-	Limit int `json:"limit,omitempty"`
+	Limit  int    `json:"limit,omitempty"`
+	Format string `json:"format,omitempty"`
+	// AsAgent: see recallIn (unlisted).
+	AsAgent string `json:"as_agent,omitempty"`
+}
+
+type searchOut struct {
+	engine.SearchResult
+	format string
+}
+
+func (o searchOut) formattedText() string {
+	rows := make([]toonRow, len(o.Results))
+	for i := range o.Results {
+		rows[i] = toonRow{&o.Results[i].Memory, &o.Results[i].Relevance}
+	}
+	return toon(o.format, []string{"count:" + strconv.Itoa(o.Count), "query:" + o.Query}, nil, rows)
 }
 
 type listIn struct {
 	filterIn
 	Limit  int    `json:"limit,omitempty"`
 	Cursor string `json:"cursor,omitempty"`
+	Format string `json:"format,omitempty"`
+}
+
+type listOut struct {
+	engine.ListResult
+	format string
+}
+
+func (o listOut) formattedText() string {
+	rows := make([]toonRow, len(o.Memories))
+	for i := range o.Memories {
+		rows[i] = toonRow{m: &o.Memories[i]}
+	}
+	meta := []string{"count:" + strconv.Itoa(o.Count), "has_more:" + strconv.FormatBool(o.HasMore)}
+	if o.NextCursor != "" {
+		meta = append(meta, "next_cursor:"+o.NextCursor)
+	}
+	return toon(o.format, meta, nil, rows)
 }
 
 type idIn struct {
 	ID string `json:"id"`
+}
+
+// actorIDIn is an id and the caller's agent id, which the original reads
+// on these tools (unlisted; nothing here records who deleted or promoted).
+type actorIDIn struct {
+	ID      string `json:"id"`
+	AgentID string `json:"agent_id,omitempty"`
 }
 
 type getOut struct {
@@ -119,6 +182,8 @@ type deleteOut struct {
 type promoteIn struct {
 	ID          string `json:"id"`
 	ToNamespace string `json:"to_namespace,omitempty"`
+	// AgentID: see actorIDIn (unlisted).
+	AgentID string `json:"agent_id,omitempty"`
 }
 
 type linkIn struct {
@@ -164,10 +229,17 @@ func (s *server) addMemoryTools(tb *toolbox) {
 	tool(tb, "memory_store",
 		"Save a durable fact, decision or preference; storing a title again in its namespace updates that memory. Tiers: short lasts 6 h, mid 7 days (default), long never expires. Status pending means queued for approval.",
 		false, map[string][]prop{"title": titleBounds, "content": contentBounds, "namespace": namespaceBounds, "tags": tagsBounds,
-			"priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "agent_id": agentBounds, "ttl_secs": ttlBounds},
+			"priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "agent_id": agentBounds, "ttl_secs": ttlBounds,
+			"scope": {unlisted, func(sc *jsonschema.Schema) { sc.Enum = []any{"private", "team", "unit", "org", "collective"} }}},
 		func(ctx context.Context, req *mcp.CallToolRequest, in storeIn) (storeOut, error) {
 			if in.Source == "" {
 				in.Source = "mcp"
+			}
+			if in.Scope != "" {
+				md := map[string]any{}
+				maps.Copy(md, in.Metadata)
+				md["scope"] = in.Scope
+				in.Metadata = md
 			}
 			res, err := s.e.StoreGoverned(ctx, engine.NewMemory{Title: in.Title, Content: in.Content, Tier: in.Tier,
 				Namespace: in.Namespace, Tags: in.Tags, Priority: in.Priority, Confidence: in.Confidence, Source: in.Source,
@@ -186,40 +258,48 @@ func (s *server) addMemoryTools(tb *toolbox) {
 	tool(tb, "memory_recall",
 		"Fetch the memories most relevant to what you are working on (any word matches, best first) and the namespace standards that apply; filters as in memory_list. Use it before answering; use memory_search for exact keywords.",
 		false, map[string][]prop{"context": {strLen(1, 1000)}, "namespace": namespaceBounds, "tags": tagsBounds,
-			"limit": {intRange(1, engine.MaxRecallLimit)}, "budget_tokens": {intRange(0, 1_000_000)}, "agent_id": agentBounds},
+			"limit": {intRange(1, engine.MaxRecallLimit)}, "budget_tokens": {intRange(0, 1_000_000)}, "agent_id": agentBounds,
+			"format": {formatEnum}, "as_agent": {unlisted}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in recallIn) (recallOut, error) {
 			res, err := s.e.Recall(ctx, engine.RecallQuery{Context: in.Context, Namespace: in.Namespace, Tags: in.Tags,
-				Limit: in.Limit, BudgetTokens: in.BudgetTokens, AgentID: in.AgentID})
+				Since: in.Since, Until: in.Until, Limit: in.Limit, BudgetTokens: in.BudgetTokens, AgentID: in.AgentID})
 			if err != nil {
 				return recallOut{}, err
 			}
 			stds, err := s.e.ResolveStandards(ctx, in.Namespace)
-			return recallOut{Standards: stds, RecallResult: res}, err
+			return recallOut{Standards: stds, RecallResult: res, format: in.Format}, err
 		})
 
 	tool(tb, "memory_search",
 		"Find memories containing every keyword, best match first; takes memory_list's filters. Use memory_recall to fetch context for a task.",
-		true, merge(filterProps, map[string][]prop{"query": {strLen(1, 1000)}, "limit": {intRange(1, engine.MaxSearchLimit)}}),
-		func(ctx context.Context, _ *mcp.CallToolRequest, in searchIn) (engine.SearchResult, error) {
+		true, merge(filterProps, map[string][]prop{"query": {strLen(1, 1000)}, "limit": {intRange(1, engine.MaxSearchLimit)},
+			"as_agent": {unlisted}}),
+		func(ctx context.Context, _ *mcp.CallToolRequest, in searchIn) (searchOut, error) {
 			q := in.query()
 			q.Limit = in.Limit
-			return s.e.Search(ctx, in.Query, q)
+			res, err := s.e.Search(ctx, in.Query, q)
+			return searchOut{SearchResult: res, format: in.Format}, err
 		})
 
 	tool(tb, "memory_list",
 		"Browse memories oldest first, without keywords. Optional filters: namespace, tier, tags (all must match), agent_id (author), min_priority, since/until (creation time). While has_more, pass next_cursor as cursor.",
 		true, merge(filterProps, map[string][]prop{"limit": {intRange(1, engine.MaxListLimit)}}),
-		func(ctx context.Context, _ *mcp.CallToolRequest, in listIn) (engine.ListResult, error) {
+		func(ctx context.Context, _ *mcp.CallToolRequest, in listIn) (listOut, error) {
 			q := in.query()
 			q.Limit, q.AfterID = in.Limit, in.Cursor
-			return s.e.List(ctx, q)
+			res, err := s.e.List(ctx, q)
+			return listOut{ListResult: res, format: in.Format}, err
 		})
 
 	tool(tb, "memory_get",
-		"Read one memory and its links by id.",
-		true, map[string][]prop{"id": idBounds},
+		"Read one memory and its links by id or a unique id prefix.",
+		true, map[string][]prop{"id": {strLen(1, memory.UUIDLen)}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (getOut, error) {
-			m, links, err := s.e.Get(ctx, in.ID)
+			id, err := s.e.ResolveID(ctx, in.ID)
+			if err != nil {
+				return getOut{}, err
+			}
+			m, links, err := s.e.Get(ctx, id)
 			if err != nil {
 				return getOut{}, err
 			}
@@ -242,8 +322,8 @@ func (s *server) addMemoryTools(tb *toolbox) {
 
 	tool(tb, "memory_delete",
 		"Delete a memory and its links for good (not restorable; memory_forget archives instead).",
-		false, map[string][]prop{"id": idBounds},
-		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (deleteOut, error) {
+		false, map[string][]prop{"id": idBounds, "agent_id": {unlisted}},
+		func(ctx context.Context, _ *mcp.CallToolRequest, in actorIDIn) (deleteOut, error) {
 			if err := s.e.Delete(ctx, in.ID); err != nil {
 				return deleteOut{}, err
 			}
@@ -273,7 +353,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 func (s *server) addLifecycleTools(tb *toolbox) {
 	tool(tb, "memory_promote",
 		"Make a memory long-term (never expires), or with to_namespace copy it into an ancestor namespace.",
-		false, map[string][]prop{"id": idBounds, "to_namespace": namespaceBounds},
+		false, map[string][]prop{"id": idBounds, "to_namespace": namespaceBounds, "agent_id": {unlisted}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in promoteIn) (memoryOut, error) {
 			m, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
 			if m == nil {

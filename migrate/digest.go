@@ -124,12 +124,75 @@ func (d *digest) addRecord(r *memory.Record) error {
 // Digest fingerprints every memory (in every state), link and record of s,
 // tombstones included. Two stores with equal digests hold the same
 // replicated data.
-func Digest(ctx context.Context, s memory.Store) (string, error) {
-	return digestOf(ctx, s, selector{}, 1000)
+func Digest(ctx context.Context, s Source) (string, error) {
+	d, err := digestOf(ctx, s, selector{}, 1000)
+	return d.all.String(), err
 }
 
-func digestOf(ctx context.Context, s memory.Store, sel selector, page int) (string, error) {
-	var d digest
+// DigestKinds is Digest per kind of row (see KindOf), with the row counts.
+func DigestKinds(ctx context.Context, s Source) (map[string]KindCount, error) {
+	d, err := digestOf(ctx, s, selector{}, 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]KindCount{}
+	for k, kd := range d.kinds {
+		out[k] = KindCount{Rows: int(kd.rows), Digest: kd.String()}
+	}
+	return out, nil
+}
+
+// KindCount is the rows of one kind and their digest.
+type KindCount struct {
+	Rows   int    `json:"rows"`
+	Digest string `json:"digest"`
+}
+
+// Kinds of rows, as reports and KindOf name them.
+const (
+	KindMemories = "memories"
+	KindAgents   = "agents" // memories of the agent registry
+	KindArchived = "archived"
+	KindDeleted  = "deleted" // memory tombstones
+	KindLinks    = "links"
+)
+
+// KindOf names the kind of a memory row: archived and deleted by state,
+// agents by their reserved namespace, the rest memories.
+func KindOf(m *memory.Memory) string {
+	switch {
+	case m.State == memory.StateArchived:
+		return KindArchived
+	case m.State == memory.StateDeleted:
+		return KindDeleted
+	case m.Namespace == memory.NamespaceAgents:
+		return KindAgents
+	}
+	return KindMemories
+}
+
+// digestSet digests every row, and each kind of row apart. Records are
+// their own kinds (namespace_standard, pending, subscription, …); link
+// tombstones count with links.
+type digestSet struct {
+	all   digest
+	kinds map[string]*digest
+}
+
+func (d *digestSet) kind(k string) *digest {
+	if d.kinds == nil {
+		d.kinds = map[string]*digest{}
+	}
+	kd := d.kinds[k]
+	if kd == nil {
+		kd = &digest{}
+		d.kinds[k] = kd
+	}
+	return kd
+}
+
+func digestOf(ctx context.Context, s Source, sel selector, page int) (*digestSet, error) {
+	d := &digestSet{}
 	err := eachPage(ctx, s, page, func(cs *memory.ChangeSet) error {
 		b, err := sel.filter(ctx, s, &cs.Batch)
 		if err != nil {
@@ -137,33 +200,38 @@ func digestOf(ctx context.Context, s memory.Store, sel selector, page int) (stri
 		}
 		return d.addBatch(b)
 	})
-	if err != nil {
-		return "", err
-	}
-	return d.String(), nil
+	return d, err
 }
 
-func (d *digest) addBatch(b *memory.Batch) error {
+// addBatch adds each row to the whole digest and to its kind's.
+func (d *digestSet) addBatch(b *memory.Batch) error {
 	for i := range b.Memories {
-		if err := d.addMemory(&b.Memories[i]); err != nil {
-			return err
+		m := &b.Memories[i]
+		for _, x := range []*digest{&d.all, d.kind(KindOf(m))} {
+			if err := x.addMemory(m); err != nil {
+				return err
+			}
 		}
 	}
 	for i := range b.Links {
-		if err := d.addLink(&b.Links[i]); err != nil {
-			return err
+		for _, x := range []*digest{&d.all, d.kind(KindLinks)} {
+			if err := x.addLink(&b.Links[i]); err != nil {
+				return err
+			}
 		}
 	}
 	for i := range b.Records {
-		if err := d.addRecord(&b.Records[i]); err != nil {
-			return err
+		for _, x := range []*digest{&d.all, d.kind(b.Records[i].Kind)} {
+			if err := x.addRecord(&b.Records[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 // eachPage calls fn for every page of s's change feed, in order.
-func eachPage(ctx context.Context, s memory.Store, page int, fn func(*memory.ChangeSet) error) error {
+func eachPage(ctx context.Context, s Source, page int, fn func(*memory.ChangeSet) error) error {
 	var after int64
 	for {
 		cs, err := s.Changes(ctx, after, page)

@@ -17,6 +17,14 @@ import (
 // DefaultBatch is the page size when Options.Batch is zero.
 const DefaultBatch = 1000
 
+// Source is what a run reads: a change feed, and memories by id (to judge
+// the links of a namespace-limited run). Every memory.Store is one; so is a
+// database of the original ai-memory opened by package original.
+type Source interface {
+	Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error)
+	GetMemory(ctx context.Context, id string) (*memory.Memory, error)
+}
+
 // Options control a run.
 type Options struct {
 	// Batch is the number of rows per page and per destination transaction.
@@ -27,6 +35,10 @@ type Options struct {
 	Namespace string
 	// DryRun reads and counts but writes nothing.
 	DryRun bool
+	// SourceRowsOnly limits the destination digest to the rows the source
+	// listed, for a copy into a store that holds other data too (an
+	// import). Without it the digest covers the whole destination.
+	SourceRowsOnly bool
 	// FromURL and ToURL are shown in the report (passwords redacted).
 	FromURL, ToURL string
 	// OnBatch, when set, sees the report after every page (progress output).
@@ -50,6 +62,44 @@ type Report struct {
 	// ContentDigest fingerprints the selected rows on each side (see Digest);
 	// equal digests mean the destination holds what the source holds.
 	ContentDigest Digests `json:"content_digest"`
+	// Kinds has the row count and digest of each kind of row (see KindOf)
+	// on both sides.
+	Kinds map[string]KindDigests `json:"kinds"`
+}
+
+// KindDigests compares one kind of row on both sides.
+type KindDigests struct {
+	SourceRows      int    `json:"source_rows"`
+	DestinationRows int    `json:"destination_rows"`
+	Source          string `json:"source"`
+	Destination     string `json:"destination"`
+}
+
+// Match reports whether both sides hold the same rows of the kind.
+func (k KindDigests) Match() bool {
+	return k.Source == k.Destination && k.SourceRows == k.DestinationRows
+}
+
+// compareKinds fills r.Kinds from the two sides' digests; a kind present on
+// one side only shows the empty digest on the other.
+func (r *Report) compareKinds(src, dst *digestSet) {
+	r.Kinds = map[string]KindDigests{}
+	var empty digest
+	for _, side := range []*digestSet{src, dst} {
+		for k := range side.kinds {
+			r.Kinds[k] = KindDigests{Source: empty.String(), Destination: empty.String()}
+		}
+	}
+	for k, d := range src.kinds {
+		kd := r.Kinds[k]
+		kd.SourceRows, kd.Source = int(d.rows), d.String()
+		r.Kinds[k] = kd
+	}
+	for k, d := range dst.kinds {
+		kd := r.Kinds[k]
+		kd.DestinationRows, kd.Destination = int(d.rows), d.String()
+		r.Kinds[k] = kd
+	}
 }
 
 // Digests is the pair compared at the end of a run.
@@ -66,11 +116,12 @@ func (d Digests) Match() bool { return d.Source != "" && d.Source == d.Destinati
 // reported in Errors and skipped, so one bad row costs one row. Any other
 // failure stops the run; the error is also in Errors, and a re-run picks up
 // where it is needed. The report is filled in either way.
-func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, error) {
+func Run(ctx context.Context, from Source, to memory.Store, opts Options) (Report, error) {
 	if opts.Batch == 0 {
 		opts.Batch = DefaultBatch
 	}
-	rep := Report{DryRun: opts.DryRun, Errors: []string{}, FromURL: redact(opts.FromURL), ToURL: redact(opts.ToURL)}
+	rep := Report{DryRun: opts.DryRun, Errors: []string{}, FromURL: redact(opts.FromURL), ToURL: redact(opts.ToURL),
+		Kinds: map[string]KindDigests{}}
 	if opts.Batch < 0 || opts.Batch > 100_000 {
 		err := memory.Errorf(memory.CodeInvalid, "batch %d: want 1..100000", opts.Batch)
 		rep.Errors = append(rep.Errors, err.Error())
@@ -83,7 +134,11 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 		}
 	}
 	sel := selector{namespace: opts.Namespace}
-	var src digest
+	src := &digestSet{}
+	var listed rowKeys
+	if opts.SourceRowsOnly {
+		listed = rowKeys{}
+	}
 	// Into an empty destination every row is new, so the archived count
 	// needs no look-ups (see archivedToApply).
 	existing, err := to.Changes(ctx, 0, 1)
@@ -112,6 +167,9 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 			if err := src.addBatch(b); err != nil {
 				return err
 			}
+			if listed != nil {
+				listed.add(b)
+			}
 			select {
 			case pages <- b:
 				return nil
@@ -139,10 +197,15 @@ func Run(ctx context.Context, from, to memory.Store, opts Options) (Report, erro
 	if err := <-readErr; err != nil {
 		return fail(fmt.Errorf("migrate: reading the source: %w", err))
 	}
-	rep.ContentDigest.Source = src.String()
-	if rep.ContentDigest.Destination, err = digestOf(ctx, to, sel, opts.Batch); err != nil {
+	rep.ContentDigest.Source = src.all.String()
+	dsel := sel
+	dsel.keys = listed
+	dst, err := digestOf(ctx, to, dsel, opts.Batch)
+	if err != nil {
 		return fail(fmt.Errorf("migrate: destination digest: %w", err))
 	}
+	rep.ContentDigest.Destination = dst.all.String()
+	rep.compareKinds(src, dst)
 	return rep, nil
 }
 

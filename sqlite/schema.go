@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"strings"
+
+	memory "github.com/aimemory/ai-memory"
 )
 
 // migrations are applied in order; the database's PRAGMA user_version is the
@@ -147,4 +151,45 @@ func migrate(ctx context.Context, conn *sql.Conn, busy busyRetry) error {
 	}
 	committed = true
 	return nil
+}
+
+// refuseForeign fails, before anything writes the file, when path holds
+// tables but no schema version of this program: another program's
+// database (the original ai-memory's, say). Opening it for writing would
+// switch its journal mode and then fail on the first CREATE TABLE; it is
+// left exactly as it was instead.
+func refuseForeign(path string, opts Options) error {
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // a new database
+	}
+	db, err := openDB(path, opts, "query_only(1)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var version int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if version > 0 {
+		return nil
+	}
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 6")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		tables = append(tables, n)
+	}
+	if err := rows.Err(); err != nil || len(tables) == 0 {
+		return err
+	}
+	return memory.Errorf(memory.CodeInvalid, "%s is not a database of this program (it has tables %s but no schema version); it was left untouched",
+		path, strings.Join(tables, ", "))
 }

@@ -111,6 +111,9 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 	}()
 	busy := busyRetry{timeout: opts.BusyTimeout}
+	if err := refuseForeign(path, opts); err != nil {
+		return nil, err
+	}
 
 	// SQLite's own checkpoints are off on the writer: see checkpoint.go.
 	s.writeDB, err = openDB(path, opts, "journal_mode(WAL)", "synchronous("+opts.Synchronous+")", "wal_autocheckpoint(0)")

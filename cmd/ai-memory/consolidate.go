@@ -15,17 +15,25 @@ var consolidateFlags struct {
 }
 
 var consolidateCmd = &cobra.Command{
-	Use:   "consolidate --ids a,b[,…] -T title",
+	Use:   "consolidate ID ID [ID…] -T title (or --ids a,b,…)",
 	Short: "Merge memories into one long memory linked derived_from each (the sources are deleted)",
-	Args:  cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
+	Args:  cobra.ArbitraryArgs,
+	RunE: func(cmd *cobra.Command, args []string) error {
 		f := &consolidateFlags
 		eng, done, err := openEngine(cmd)
 		if err != nil {
 			return err
 		}
 		defer done()
-		res, err := eng.Consolidate(cmd.Context(), engine.ConsolidateInput{IDs: f.ids, Title: f.title, Namespace: f.namespace,
+		var ids []string
+		for _, ref := range append(args, f.ids...) {
+			id, err := eng.ResolveID(cmd.Context(), ref)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		res, err := eng.Consolidate(cmd.Context(), engine.ConsolidateInput{IDs: ids, Title: f.title, Namespace: f.namespace,
 			Summary: f.summary, Source: "cli", AgentID: globals.AgentID})
 		if err != nil {
 			return err
@@ -38,11 +46,10 @@ var consolidateCmd = &cobra.Command{
 
 func init() {
 	fs := consolidateCmd.Flags()
-	fs.StringSliceVar(&consolidateFlags.ids, "ids", nil, "ids of the memories to merge (2..100)")
+	fs.StringSliceVar(&consolidateFlags.ids, "ids", nil, "ids of the memories to merge, besides those given as arguments (2..100 in all)")
 	fs.StringVarP(&consolidateFlags.title, "title", "T", "", "title of the merged memory")
 	fs.StringVarP(&consolidateFlags.namespace, "namespace", "n", "", "namespace of the merged memory (default: the first source's)")
 	fs.StringVar(&consolidateFlags.summary, "summary", "", "content of the merged memory (default: the sources concatenated)")
-	consolidateCmd.MarkFlagRequired("ids")
 	consolidateCmd.MarkFlagRequired("title")
 	rootCmd.AddCommand(consolidateCmd)
 }

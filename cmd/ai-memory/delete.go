@@ -8,7 +8,7 @@ import (
 )
 
 var deleteCmd = &cobra.Command{
-	Use:   "delete <id>",
+	Use:   "delete <id or unique id prefix>",
 	Short: "Delete a memory and its links",
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -17,11 +17,15 @@ var deleteCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		if err := eng.Delete(cmd.Context(), args[0]); err != nil {
+		id, err := eng.ResolveID(cmd.Context(), args[0])
+		if err != nil {
 			return err
 		}
-		return printResult(cmd, map[string]any{"deleted": true, "id": args[0]}, func(w io.Writer) {
-			fmt.Fprintf(w, "deleted %s\n", args[0])
+		if err := eng.Delete(cmd.Context(), id); err != nil {
+			return err
+		}
+		return printResult(cmd, map[string]any{"deleted": true, "id": id}, func(w io.Writer) {
+			fmt.Fprintf(w, "deleted %s\n", id)
 		})
 	},
 }

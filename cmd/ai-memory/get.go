@@ -11,7 +11,7 @@ import (
 )
 
 var getCmd = &cobra.Command{
-	Use:   "get <id>",
+	Use:   "get <id or unique id prefix>",
 	Short: "Show a memory with its links",
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -20,7 +20,11 @@ var getCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, links, err := eng.Get(cmd.Context(), args[0])
+		id, err := eng.ResolveID(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		m, links, err := eng.Get(cmd.Context(), id)
 		if err != nil {
 			return err
 		}

@@ -5,18 +5,53 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/migrate"
 )
 
+var importFlags struct {
+	fromOriginal string
+	skipInvalid  bool
+}
+
 var importCmd = &cobra.Command{
-	Use:   "import [file|-]",
-	Short: "Apply an export (from a file or stdin); re-importing changes nothing",
-	Args:  cobra.MaximumNArgs(1),
+	Use:   "import [file|-] | import --from-original PATH.db",
+	Short: "Apply an export (from a file or stdin), or copy the original ai-memory's database; re-importing changes nothing",
+	Long: `Apply an export to the --db store: this program's export, or the original
+ai-memory's (its memories and links; ids kept, the agent taken from
+metadata.agent_id). A memory without an id gets a new one. Importing the same
+file again changes nothing.
+
+--from-original PATH.db copies a database of the original ai-memory (schema up
+to v28), opened read-only and never changed: memories, the agent registry,
+archived memories, links, namespace standards and their parents, pending
+actions and subscriptions, every id kept. The report counts the rows of each
+kind and compares their digests on both sides, and names every table and
+column that has no equivalent here with its row count.
+
+If any row cannot be imported, nothing is written and the command exits 2
+naming each row and why; --skip-invalid imports the others and exits 0 with
+the count. (From the original's database the readable rows are copied either
+way; the exit status is 2 unless --skip-invalid.)`,
+	Args: cobra.MaximumNArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
+		if importFlags.fromOriginal != "" {
+			if len(args) > 0 {
+				return invalidf("give a file to import or --from-original, not both")
+			}
+			st, err := openStore(cmd.Context(), globals.DB)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return copyOriginal(cmd, importFlags.fromOriginal, globals.DB, st,
+				migrate.Options{SourceRowsOnly: true}, importFlags.skipInvalid)
+		}
 		var in io.Reader = cmd.InOrStdin()
 		if len(args) == 1 && args[0] != "-" {
 			f, err := os.Open(args[0])
@@ -35,14 +70,26 @@ var importCmd = &cobra.Command{
 			return err
 		}
 		defer done()
+		rows := len(x.Memories) + len(x.Links) + len(x.Records)
+		invalid, err := eng.NormalizeImport(cmd.Context(), &x)
+		if err != nil {
+			return err
+		}
+		if len(invalid) > 0 && !importFlags.skipInvalid {
+			return &memory.Error{Code: memory.CodeInvalid,
+				Message: fmt.Sprintf("%d of %d rows are invalid, so nothing was imported:\n  %s\nFix them, or pass --skip-invalid to import the other %d",
+					len(invalid), rows, strings.Join(invalid, "\n  "), rows-len(invalid)),
+				Details: map[string]any{"invalid": invalid}}
+		}
 		res, err := importChunked(cmd, eng, &x)
+		res.Errors = append(invalid, res.Errors...)
 		if err != nil {
 			return err
 		}
 		return printResult(cmd, res, func(w io.Writer) {
 			fmt.Fprintf(w, "imported %d memories, %d links, %d records", res.Imported, res.Links, res.Records)
 			if len(res.Errors) > 0 {
-				fmt.Fprintf(w, "; %d skipped:", len(res.Errors))
+				fmt.Fprintf(w, "; %d invalid rows skipped:", len(res.Errors))
 				for _, e := range res.Errors {
 					fmt.Fprintf(w, "\n  %s", e)
 				}
@@ -87,4 +134,9 @@ func importChunked(cmd *cobra.Command, eng *engine.Engine, x *engine.Export) (en
 	return total, nil
 }
 
-func init() { rootCmd.AddCommand(importCmd) }
+func init() {
+	f := importCmd.Flags()
+	f.StringVar(&importFlags.fromOriginal, "from-original", "", "copy this database of the original ai-memory (read-only)")
+	f.BoolVar(&importFlags.skipInvalid, "skip-invalid", false, "import the valid rows and succeed even if some are invalid")
+	rootCmd.AddCommand(importCmd)
+}

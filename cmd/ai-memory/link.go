@@ -15,7 +15,7 @@ var linkFlags struct {
 }
 
 var linkCmd = &cobra.Command{
-	Use:   "link <source-id> <target-id>",
+	Use:   "link <source-id> <target-id> (ids or unique id prefixes)",
 	Short: "Link two memories (related_to, supersedes, contradicts, derived_from); --remove unlinks",
 	Args:  exactArgs(2),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -24,15 +24,23 @@ var linkCmd = &cobra.Command{
 			return err
 		}
 		defer done()
+		src, err := eng.ResolveID(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		dst, err := eng.ResolveID(cmd.Context(), args[1])
+		if err != nil {
+			return err
+		}
 		rel := memory.Relation(linkFlags.relation)
 		if linkFlags.remove {
-			if err := eng.Unlink(cmd.Context(), args[0], args[1], rel); err != nil {
+			if err := eng.Unlink(cmd.Context(), src, dst, rel); err != nil {
 				return err
 			}
-			return printResult(cmd, map[string]any{"deleted": true, "source_id": args[0], "target_id": args[1], "relation": rel},
-				func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", args[0], rel, args[1]) })
+			return printResult(cmd, map[string]any{"deleted": true, "source_id": src, "target_id": dst, "relation": rel},
+				func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", src, rel, dst) })
 		}
-		l, err := eng.Link(cmd.Context(), args[0], args[1], rel)
+		l, err := eng.Link(cmd.Context(), src, dst, rel)
 		if err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func listPages(cmd *cobra.Command, eng *engine.Engine, q memory.ListQuery, all b
 
 func init() {
 	fs := listCmd.Flags()
-	listFlags.register(fs, engine.DefaultListLimit)
+	listFlags.register(fs, engine.DefaultListLimit, fmt.Sprintf("at most this many a page (max %d)", engine.MaxListLimit))
 	fs.StringVar(&listFlags.cursor, "cursor", "", "continue after this id (next_cursor of the previous page)")
 	fs.IntVar(&listFlags.offset, "offset", 0, "skip this many")
 	fs.BoolVar(&listFlags.all, "all", false, "page through every matching memory")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/httpapi"
 	"github.com/aimemory/ai-memory/mcpserver"
 )
@@ -18,9 +17,10 @@ var mcpCmd = &cobra.Command{
 	Long: `Serve the Model Context Protocol over stdin/stdout for MCP clients that
 launch their servers (Claude Desktop, Claude Code, Cursor, …). Writes are
 stamped with --agent-id (env AI_MEMORY_AGENT_ID) unless a tool argument
-names another agent. Logs go to stderr. The assist tools use an LLM when
-AI_MEMORY_LLM_URL, AI_MEMORY_LLM_MODEL and AI_MEMORY_LLM_KIND (openai or
-ollama) are set, else deterministic methods. --tools core lists only the
+names another agent, else as "ai:<client name>". Logs go to stderr. The
+assist tools use an LLM when AI_MEMORY_LLM_URL, AI_MEMORY_LLM_MODEL and
+AI_MEMORY_LLM_KIND (openai or ollama) are set, or the config file names an
+Ollama llm_model, else deterministic methods. --tools core lists only the
 everyday tools (store, recall, search, get, list, update, delete, link),
 for clients that pay for every listed tool in their context window.`,
 	Args: cobra.NoArgs,
@@ -42,16 +42,17 @@ func init() {
 
 // mcpOptions builds the server options; flag names the option that gave
 // tools, for the error message.
+// The tools come from the flag, else AI_MEMORY_PROFILE or the config
+// file's [mcp] profile (cfg.tools).
 func mcpOptions(flag, tools string) (mcpserver.Options, error) {
+	if cfg.tools != "" {
+		tools, flag = cfg.tools, "AI_MEMORY_PROFILE or [mcp] profile"
+	}
 	set, err := mcpserver.ParseTools(tools)
 	if err != nil {
 		return mcpserver.Options{}, invalidf("%s: %v", flag, err)
 	}
-	llm, err := engine.LLMFromEnv()
-	if err != nil {
-		return mcpserver.Options{}, err
-	}
-	return mcpserver.Options{Version: version, AgentID: globals.AgentID, LLM: llm, Tools: set}, nil
+	return mcpserver.Options{Version: version, AgentID: globals.AgentID, LLM: cfg.llm, Tools: set}, nil
 }
 
 func runMCP(cmd *cobra.Command, _ []string) error {

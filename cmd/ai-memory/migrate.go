@@ -14,10 +14,11 @@ import (
 )
 
 var migrateFlags struct {
-	From, To  string
-	Batch     int
-	Namespace string
-	DryRun    bool
+	From, To    string
+	Batch       int
+	Namespace   string
+	DryRun      bool
+	SkipInvalid bool
 }
 
 var migrateCmd = &cobra.Command{
@@ -31,8 +32,12 @@ Rows are streamed in batches, one destination transaction per batch, so a run
 that is interrupted leaves the destination consistent and running it again
 completes the copy. Rows the destination already holds at the same or a newer
 version are skipped: an identical second run writes 0. The report ends with a
-content digest of both sides; equal digests mean the destination holds what
-the source holds.
+content digest of both sides, as a whole and per kind of row (memories,
+agents, archived, links, and each kind of record); equal digests mean the
+destination holds what the source holds.
+
+A --from database of the original ai-memory is recognised and read
+read-only, as import --from-original reads it (see ai-memory help import).
 
 Exit status 1 if any error is reported.`,
 	Args: cobra.NoArgs,
@@ -46,6 +51,7 @@ func init() {
 	f.IntVar(&migrateFlags.Batch, "batch", migrate.DefaultBatch, "rows per batch and per destination transaction")
 	f.StringVar(&migrateFlags.Namespace, "namespace", "", "copy only this namespace's memories and the links from them")
 	f.BoolVar(&migrateFlags.DryRun, "dry-run", false, "read and count, write nothing")
+	f.BoolVar(&migrateFlags.SkipInvalid, "skip-invalid", false, "from the original's database: succeed even if some rows cannot be read")
 	migrateCmd.MarkFlagRequired("from")
 	migrateCmd.MarkFlagRequired("to")
 	rootCmd.AddCommand(migrateCmd)
@@ -63,16 +69,21 @@ func runMigrate(cmd *cobra.Command, _ []string) error {
 			return memory.Errorf(memory.CodeInvalid, "--from %s: %v", migrateFlags.From, err)
 		}
 	}
+	to, err := openStoreFor(ctx, migrateFlags.To, "--to")
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	defer to.Close()
+	if isOriginal(migrateFlags.From) {
+		path, _ := storeurl.SQLitePath(migrateFlags.From)
+		return copyOriginal(cmd, path, migrateFlags.To, to, migrate.Options{Batch: migrateFlags.Batch,
+			Namespace: migrateFlags.Namespace, DryRun: migrateFlags.DryRun}, migrateFlags.SkipInvalid)
+	}
 	from, err := storeurl.Open(ctx, migrateFlags.From)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
 	defer from.Close()
-	to, err := storeurl.Open(ctx, migrateFlags.To)
-	if err != nil {
-		return fmt.Errorf("--to: %w", err)
-	}
-	defer to.Close()
 
 	rep, runErr := migrate.Run(ctx, from, to, migrate.Options{
 		Batch: migrateFlags.Batch, Namespace: migrateFlags.Namespace, DryRun: migrateFlags.DryRun,
@@ -107,6 +118,8 @@ func printMigrateReport(w io.Writer, rep migrate.Report) {
 	}
 	fmt.Fprintf(w, "content digest: source %s, destination %s (%s)\n",
 		rep.ContentDigest.Source, rep.ContentDigest.Destination, match)
+	fmt.Fprintln(w, "per kind (rows source → destination, digests):")
+	printKinds(w, rep.Kinds)
 	for _, e := range rep.Errors {
 		fmt.Fprintln(w, "error:", e)
 	}

@@ -10,7 +10,7 @@ import (
 var promoteTo string
 
 var promoteCmd = &cobra.Command{
-	Use:   "promote <id>",
+	Use:   "promote <id or unique id prefix>",
 	Short: "Make a memory long-term, or copy it into an ancestor namespace (--to-namespace)",
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -19,7 +19,11 @@ var promoteCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, err := eng.Promote(cmd.Context(), args[0], promoteTo)
+		id, err := eng.ResolveID(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		m, err := eng.Promote(cmd.Context(), id, promoteTo)
 		if err != nil {
 			return err
 		}

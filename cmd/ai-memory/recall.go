@@ -11,9 +11,7 @@ import (
 )
 
 var recallFlags struct {
-	namespace    string
-	tags         []string
-	limit        int
+	filterFlags
 	budgetTokens int
 }
 
@@ -22,14 +20,18 @@ var recallCmd = &cobra.Command{
 	Short: "The memories most useful for a context, best first (records the access)",
 	Args:  cobra.MinimumNArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		f := &recallFlags
+		q, err := recallFlags.query()
+		if err != nil {
+			return err
+		}
 		eng, done, err := openEngine(cmd)
 		if err != nil {
 			return err
 		}
 		defer done()
-		res, err := eng.Recall(cmd.Context(), engine.RecallQuery{Context: strings.Join(args, " "), Namespace: f.namespace,
-			Tags: f.tags, Limit: f.limit, BudgetTokens: f.budgetTokens})
+		res, err := eng.Recall(cmd.Context(), engine.RecallQuery{Context: strings.Join(args, " "), Namespace: q.Namespace,
+			Tags: q.Tags, Tier: q.Tier, Since: q.Since, Until: q.Until, MinPriority: q.MinPriority, AgentID: q.AgentID,
+			Limit: q.Limit, BudgetTokens: recallFlags.budgetTokens})
 		if err != nil {
 			return err
 		}
@@ -44,9 +46,7 @@ var recallCmd = &cobra.Command{
 
 func init() {
 	fs := recallCmd.Flags()
-	fs.StringVarP(&recallFlags.namespace, "namespace", "n", "", "only this namespace")
-	fs.StringSliceVar(&recallFlags.tags, "tags", nil, "only memories with every one of these tags")
-	fs.IntVarP(&recallFlags.limit, "limit", "l", engine.DefaultRecallLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxRecallLimit))
+	recallFlags.register(fs, engine.DefaultRecallLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxRecallLimit))
 	fs.IntVar(&recallFlags.budgetTokens, "budget-tokens", 0, "cap the returned context at about this many tokens (0: no cap)")
 	rootCmd.AddCommand(recallCmd)
 }

@@ -7,13 +7,19 @@
 //
 //	func init() { rootCmd.AddCommand(fooCmd) }
 //
-// Global flags:
+// Global flags (each setting is taken from its flag, else its environment
+// variable, else the config file, else its default; see configfile.go and
+// `ai-memory config`):
 //
 //	--db        store location: a file path, sqlite:///path or postgres://…
-//	            (env AI_MEMORY_DB; default $XDG_DATA_HOME/ai-memory/ai-memory.db,
-//	            else ~/.local/share/ai-memory/ai-memory.db)
+//	            (env AI_MEMORY_DB, config db; default
+//	            $XDG_DATA_HOME/ai-memory/ai-memory.db, else
+//	            ~/.local/share/ai-memory/ai-memory.db)
 //	--json      machine-readable output on stdout, errors as JSON on stderr
-//	--agent-id  agent identity stamped on writes (env AI_MEMORY_AGENT_ID)
+//	--agent-id  agent identity stamped on writes (env AI_MEMORY_AGENT_ID,
+//	            config agent_id)
+//	--config    the config file (env AI_MEMORY_CONFIG; default
+//	            ~/.config/ai-memory/config.toml)
 //
 // Exit codes: 0 success, 2 invalid input (bad flags, arguments or values),
 // 1 any other failure.
@@ -46,13 +52,18 @@ var rootCmd = &cobra.Command{
 	Version:       version,
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		return loadConfig(cmd)
+	},
 }
 
-// globals are the persistent flags shared by every subcommand.
+// globals are the persistent flags shared by every subcommand, resolved
+// with the environment and the config file by loadConfig.
 var globals struct {
 	DB      string
 	JSON    bool
 	AgentID string
+	Config  string
 }
 
 func init() {
@@ -61,18 +72,13 @@ func init() {
 		return memory.Errorf(memory.CodeInvalid, "%v", err)
 	})
 	pf := rootCmd.PersistentFlags()
-	pf.StringVar(&globals.DB, "db", envOr("AI_MEMORY_DB", defaultDBPath()),
-		"store: file path, sqlite:///path or postgres://… (env AI_MEMORY_DB)")
+	pf.StringVar(&globals.DB, "db", "",
+		"store: file path, sqlite:///path or postgres://… (env AI_MEMORY_DB, config db; default "+defaultDBPath()+")")
 	pf.BoolVar(&globals.JSON, "json", false, "print JSON on stdout and JSON errors on stderr")
-	pf.StringVar(&globals.AgentID, "agent-id", os.Getenv("AI_MEMORY_AGENT_ID"),
-		"agent identity recorded on writes (env AI_MEMORY_AGENT_ID)")
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
+	pf.StringVar(&globals.AgentID, "agent-id", "",
+		"agent identity recorded on writes (env AI_MEMORY_AGENT_ID, config agent_id)")
+	pf.StringVar(&globals.Config, "config", "",
+		"config file (env AI_MEMORY_CONFIG; default "+defaultConfigPath()+"; AI_MEMORY_NO_CONFIG skips it)")
 }
 
 // defaultDBPath follows the XDG base directory convention.
@@ -109,7 +115,7 @@ func openEngineAs(cmd *cobra.Command, nodeID string) (*engine.Engine, func(), er
 		st.Close()
 		return nil, nil, err
 	}
-	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter})
+	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter, TTL: cfg.ttl})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -40,6 +40,6 @@ var searchCmd = &cobra.Command{
 }
 
 func init() {
-	searchFlags.register(searchCmd.Flags(), engine.DefaultSearchLimit)
+	searchFlags.register(searchCmd.Flags(), engine.DefaultSearchLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxSearchLimit))
 	rootCmd.AddCommand(searchCmd)
 }

@@ -36,7 +36,7 @@ func init() {
 	fs := serveCmd.Flags()
 	fs.StringVar(&serveFlags.host, "host", "127.0.0.1", "listen address")
 	fs.IntVar(&serveFlags.port, "port", 9077, "listen port (0 picks a free one)")
-	fs.StringVar(&serveFlags.apiKey, "api-key", os.Getenv("AI_MEMORY_API_KEY"), "require this key (X-API-Key or Authorization: Bearer) on every route but health (env AI_MEMORY_API_KEY)")
+	fs.StringVar(&serveFlags.apiKey, "api-key", "", "require this key (X-API-Key or Authorization: Bearer) on every route but health (env AI_MEMORY_API_KEY, config api_key)")
 	fs.StringVar(&serveFlags.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 	fs.StringVar(&serveFlags.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.IntVar(&serveFlags.graceSecs, "shutdown-grace-secs", 30, "on SIGTERM, wait this long for in-flight requests")
@@ -113,7 +113,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer closeStore()
 	sc := &serveContext{Engine: eng, Logger: log, TLS: tlsCfg, HTTP: &httpapi.Options{
-		Engine: eng, APIKey: f.apiKey, Version: version, Logger: log,
+		Engine: eng, APIKey: cfg.apiKey, Version: version, Logger: log,
 	}}
 	defer func() {
 		for i := len(sc.stops) - 1; i >= 0; i-- {
@@ -139,7 +139,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		scheme = "https"
 	}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
-	log.Info("serving", "url", url, "node_id", eng.NodeID(), "db", globals.DB, "auth", f.apiKey != "")
+	log.Info("serving", "url", url, "node_id", eng.NodeID(), "db", globals.DB, "auth", cfg.apiKey != "")
 	// One line on stdout tells scripts and tests where the API is.
 	if globals.JSON {
 		json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{"listening": url, "node_id": eng.NodeID()})

@@ -13,7 +13,7 @@ import (
 var updateFlags memoryFlags
 
 var updateCmd = &cobra.Command{
-	Use:   "update <id>",
+	Use:   "update <id or unique id prefix>",
 	Short: "Change only the given fields of a memory",
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,7 +69,11 @@ var updateCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, err := eng.Update(cmd.Context(), args[0], p)
+		id, err := eng.ResolveID(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		m, err := eng.Update(cmd.Context(), id, p)
 		if err != nil {
 			return err
 		}
