@@ -31,11 +31,16 @@ type Options struct {
 	MaxConnLifetime time.Duration // default 1 h
 	MaxConnIdleTime time.Duration // default 5 min
 	ConnectTimeout  time.Duration // default 10 s
+	// OpTimeout bounds each store call, retries included: past it the
+	// call fails as unavailable instead of waiting on a server that does
+	// not answer. Default 5 s, below the clients' usual 10 s.
+	OpTimeout time.Duration
 }
 
 // Store is a memory.Store on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	opTimeout time.Duration
 }
 
 var _ memory.Store = (*Store)(nil)
@@ -69,7 +74,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, opTimeout: pick(opts.OpTimeout, 5*time.Second)}, nil
 }
 
 // Close releases every connection.
