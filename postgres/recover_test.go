@@ -71,3 +71,14 @@ func TestServerCrashIsUnavailableThenRecovers(t *testing.T) {
 		t.Fatalf("%d rows after restart, want 2 (before, across): %+v", len(cs.Memories), cs.Memories)
 	}
 }
+
+func TestOpTimeoutFromURL(t *testing.T) {
+	var o Options
+	got, err := takeOpTimeout("postgres://u@h:5/db?sslmode=disable&op_timeout=3s", &o)
+	if err != nil || o.OpTimeout != 3*time.Second || got != "postgres://u@h:5/db?sslmode=disable" {
+		t.Fatalf("got %q, %s, %v", got, o.OpTimeout, err)
+	}
+	if _, err := takeOpTimeout("postgres://h/db?op_timeout=soon", &o); memory.ErrorCode(err) != memory.CodeInvalid {
+		t.Fatalf("bad duration: %v, want invalid", err)
+	}
+}
