@@ -26,6 +26,7 @@ import (
 // runFlags are the command-line overrides of the campaign config.
 type runFlags struct {
 	configFile, binary, source, id, out, provider, phases, faults, stateDir string
+	topology                                                                string
 	cycles, minEffective, lanes                                             int
 	settleMax, cycleSettleMax, deadline                                     time.Duration
 	nodeArgs                                                                string
@@ -52,6 +53,7 @@ func init() {
 	fl.StringVar(&f.provider, "provider", "", "local (default) or netns (root)")
 	fl.StringVar(&f.phases, "phases", "", "phases to run, e.g. 1,2,3,4 (default all)")
 	fl.StringVar(&f.faults, "faults", "", "fault classes: all or a comma list")
+	fl.StringVar(&f.topology, "topology", config.TopologyFederated, "federated (the campaign) or shared-postgres (nodes on one PostgreSQL, no federation; writes shared-postgres.json)")
 	fl.IntVar(&f.cycles, "cycles", 0, "chaos cycles per fault class (default 30); lowers min_effective_cycles in proportion unless --min-effective-cycles is given")
 	fl.IntVar(&f.minEffective, "min-effective-cycles", 0, "cycles per class in which the fault must show its effect (default 25)")
 	fl.IntVar(&f.lanes, "lanes", 0, "chaos trios running at once (default 6)")
@@ -86,7 +88,7 @@ func campaignConfig(cmd *cobra.Command, f *runFlags) (config.Campaign, error) {
 		}
 		c.Phases = p
 	}
-	if set("faults") {
+	if set("faults") && f.topology != config.TopologySharedPostgres {
 		fs, err := config.ParseFaults(f.faults)
 		if err != nil {
 			return c, err
@@ -134,6 +136,9 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	cfg, err := campaignConfig(cmd, f)
 	if err != nil {
 		return err
+	}
+	if f.topology != config.TopologyFederated && f.topology != config.TopologySharedPostgres {
+		return fmt.Errorf("--topology %q: want %s or %s", f.topology, config.TopologyFederated, config.TopologySharedPostgres)
 	}
 	started := time.Now().UTC()
 	id := f.id
@@ -233,6 +238,9 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	host, _ := os.Hostname()
 	env := &phases.Env{Cfg: cfg, Sup: sup, Provider: prov, Binary: binary, Version: pv.Version, RunDir: runDir,
 		WorkDir: work, Clock: history.NewClock(), Progress: prog, Host: host}
+	if f.topology == config.TopologySharedPostgres {
+		return runSharedPostgres(ctx, cmd, f, env, prog)
+	}
 	runs := phases.Run(ctx, env, f.failFast)
 
 	meta := report.Meta{CampaignID: id, StartedAt: started, CompletedAt: time.Now().UTC(), Phases: runs}
