@@ -26,7 +26,8 @@ import (
 // runFlags are the command-line overrides of the campaign config.
 type runFlags struct {
 	configFile, binary, source, id, out, provider, phases, faults, stateDir string
-	topology                                                                string
+	topology, inventory                                                     string
+	acceptNewHostKeys                                                       bool
 	cycles, minEffective, lanes                                             int
 	settleMax, cycleSettleMax, deadline                                     time.Duration
 	nodeArgs                                                                string
@@ -50,7 +51,9 @@ func init() {
 	fl.StringVar(&f.source, "source", ".", "checkout to build from and to record the commit of")
 	fl.StringVar(&f.id, "campaign-id", "", "campaign id (default sg-<UTC time>)")
 	fl.StringVar(&f.out, "out", "runs", "directory that receives runs/<id>")
-	fl.StringVar(&f.provider, "provider", "", "local (default) or netns (root)")
+	fl.StringVar(&f.provider, "provider", "", "local (default), netns (root) or ssh (--inventory)")
+	fl.StringVar(&f.inventory, "inventory", "", "hosts of --provider ssh (JSON; see shipgate/README.md)")
+	fl.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "--provider ssh: record unknown host keys in known_hosts instead of refusing them")
 	fl.StringVar(&f.phases, "phases", "", "phases to run, e.g. 1,2,3,4 (default all)")
 	fl.StringVar(&f.faults, "faults", "", "fault classes: all or a comma list")
 	fl.StringVar(&f.topology, "topology", config.TopologyFederated, "federated (the campaign) or shared-postgres (nodes on one PostgreSQL, no federation; writes shared-postgres.json)")
@@ -194,7 +197,7 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 			prog.Logf("warning: no reaper: %v", err)
 		}
 	}
-	prov, err := newProvider(ctx, cfg.Provider, sup, id)
+	prov, err := newProvider(ctx, cfg.Provider, sup, id, f)
 	if err != nil {
 		sup.Close()
 		return err
@@ -220,6 +223,12 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	}
 	if binary, err = filepath.Abs(binary); err != nil {
 		return err
+	}
+	if s, ok := prov.(*cluster.SSH); ok {
+		prog.Set("phase", "deploying to hosts")
+		if err := deploySSH(ctx, s, binary, runDir); err != nil {
+			return err
+		}
 	}
 	pv, err := provenance.Collect(ctx, binary, f.source, cfg.Provider, os.Args)
 	if err != nil {
@@ -293,8 +302,13 @@ func runCost(sup *cluster.Supervisor, wall float64) report.Cost {
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 
 // newProvider makes the cluster provider named by the config.
-func newProvider(ctx context.Context, name string, sup *cluster.Supervisor, id string) (cluster.Provider, error) {
+func newProvider(ctx context.Context, name string, sup *cluster.Supervisor, id string, f *runFlags) (cluster.Provider, error) {
 	switch name {
+	case "ssh":
+		if f.inventory == "" {
+			return nil, errors.New("--provider ssh needs --inventory")
+		}
+		return cluster.NewSSH(f.inventory, id, f.acceptNewHostKeys)
 	case "local":
 		return cluster.Local{}, nil
 	case "netns":
