@@ -45,6 +45,10 @@ type Options struct {
 	// full_page_writes off). Fine for tests whose data dies with the server;
 	// leave it off when measuring.
 	NoFsync bool
+	// SyncCommit keeps synchronous_commit on under NoFsync: a commit is
+	// then in the kernel before it is acknowledged, so it survives a crash
+	// of the server (StopImmediate), though not of the machine.
+	SyncCommit bool
 	// StartTimeout bounds initdb plus startup; default 60 s.
 	StartTimeout time.Duration
 }
@@ -54,6 +58,10 @@ type Server struct {
 	base *url.URL // database path is replaced by URL(name)
 
 	root     string // temp dir holding data/ and postgres.log; "" when external
+	bin      string
+	cred     *syscall.Credential
+	port     int
+	opts     Options
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	stopOnce sync.Once
@@ -87,7 +95,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: temp dir: %w", err)
 	}
-	s := &Server{root: root}
+	s := &Server{root: root, bin: bin, cred: cred, opts: opts}
 	if err := s.initAndStart(ctx, bin, cred, opts); err != nil {
 		s.Stop()
 		return nil, err
@@ -137,8 +145,9 @@ func (s *Server) initAndStart(ctx context.Context, bin string, cred *syscall.Cre
 		s.base = &url.URL{Scheme: "postgres", User: url.User(opts.User),
 			Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/postgres",
 			RawQuery: "sslmode=disable"}
-		err := s.launch(ctx, bin, data, port, cred, opts.NoFsync)
+		err := s.launch(ctx, bin, data, port, cred, opts)
 		if err == nil {
+			s.port = port
 			return nil
 		}
 		if opts.Port != 0 || attempt == 2 || !bytes.Contains(s.logTail(), []byte("could not bind")) {
@@ -147,7 +156,7 @@ func (s *Server) initAndStart(ctx context.Context, bin string, cred *syscall.Cre
 	}
 }
 
-func (s *Server) launch(ctx context.Context, bin, data string, port int, cred *syscall.Credential, noFsync bool) error {
+func (s *Server) launch(ctx context.Context, bin, data string, port int, cred *syscall.Credential, opts Options) error {
 	logf, err := os.OpenFile(filepath.Join(s.root, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("pgtest: log: %w", err)
@@ -159,8 +168,11 @@ func (s *Server) launch(ctx context.Context, bin, data string, port int, cred *s
 		"-c", "max_connections=60",
 		"-c", "shared_buffers=64MB",
 	}
-	if noFsync {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	if opts.NoFsync {
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off")
+		if !opts.SyncCommit {
+			args = append(args, "-c", "synchronous_commit=off")
+		}
 	}
 	// Not CommandContext: the server must outlive the start context.
 	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
@@ -276,7 +288,7 @@ func maintenanceDB(u *url.URL) string {
 // it started. Safe to call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		if s.cmd != nil {
+		if s.cmd != nil && s.running() {
 			pid := s.cmd.Process.Pid
 			syscall.Kill(pid, syscall.SIGINT)
 			select {
@@ -291,6 +303,17 @@ func (s *Server) Stop() error {
 		}
 	})
 	return s.stopErr
+}
+
+// running reports whether the postmaster we started has not exited (a
+// crashed one's pid may belong to someone else by now).
+func (s *Server) running() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 func (s *Server) logTail() []byte {

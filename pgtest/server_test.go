@@ -225,3 +225,43 @@ func TestFromEnvUsesTheNamedServer(t *testing.T) {
 		t.Fatal("FromEnv accepted a non-postgres URL")
 	}
 }
+
+// An immediate stop loses no acknowledged commit when SyncCommit keeps
+// synchronous_commit on, and Restart brings the same cluster back on the
+// same URL.
+func TestStopImmediateAndRestartKeepCommits(t *testing.T) {
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("uses a server of its own; " + EnvURL + " points at an external one")
+	}
+	ctx := context.Background()
+	s, err := Start(ctx, Options{NoFsync: true, SyncCommit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE t (n int); INSERT INTO t SELECT generate_series(1, 500)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StopImmediate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT 1"); err == nil {
+		t.Fatal("a connection survived the immediate stop")
+	}
+	if err := s.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 500 {
+		t.Fatalf("after restart: %d rows (%v), want 500", n, err)
+	}
+}

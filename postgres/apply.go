@@ -83,6 +83,8 @@ WHERE (records.version, records.origin) < (EXCLUDED.version, EXCLUDED.origin)`
 
 // Apply writes the rows of b that win last-writer-wins, in one transaction.
 func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var res memory.ApplyResult
 	if b.Empty() {
 		return res, nil
@@ -95,7 +97,22 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 		return res, err
 	}
 	links, recs := linkColumnsOf(latestLinks(b.Links)), recordColumnsOf(latestRecords(b.Records))
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	// A batch is idempotent: its rows carry their versions, and the upsert
+	// keeps a row unless the incoming version is greater. So a transaction
+	// whose connection died, committed or not, is simply sent again until
+	// it gets an answer or the operation's time is up; a second copy can
+	// neither appear nor win over a newer write.
+	err = s.retry(ctx, func() error { return s.applyOnce(ctx, mems, links, recs, &res) })
+	if err != nil {
+		return memory.ApplyResult{}, s.wrap(ctx, "apply", err)
+	}
+	return res, nil
+}
+
+// applyOnce is one attempt of Apply: one transaction under applyLock.
+func (s *Store) applyOnce(ctx context.Context, mems, links, recs []any, res *memory.ApplyResult) error {
+	*res = memory.ApplyResult{}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(applyLock)); err != nil {
 			return err
 		}
@@ -120,10 +137,6 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 		}
 		return nil
 	})
-	if err != nil {
-		return memory.ApplyResult{}, wrap("apply", err)
-	}
-	return res, nil
 }
 
 // checkBatch rejects rows no store could key or interpret, before anything

@@ -11,12 +11,14 @@ import (
 // MaxVersion is the greatest version over the three tables, each read off
 // its version index.
 func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var v int64
 	err := s.pool.QueryRow(ctx, `SELECT greatest(
 		coalesce((SELECT max(version) FROM memories), 0),
 		coalesce((SELECT max(version) FROM links), 0),
 		coalesce((SELECT max(version) FROM records), 0))`).Scan(&v)
-	return memory.HLC(v), wrap("max version", err)
+	return memory.HLC(v), s.wrap(ctx, "max version", err)
 }
 
 // Changes returns up to limit rows (at most MaxLimit) applied after
@@ -24,6 +26,8 @@ func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
 // It first finds the page's seq window over all three tables (index-only
 // work), then reads the rows inside it, both in one snapshot.
 func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	cs := memory.ChangeSet{NextSeq: afterSeq}
 	limit = memory.PageLimit(limit)
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -82,13 +86,15 @@ func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.
 		return rows.Err()
 	})
 	if err != nil {
-		return memory.ChangeSet{NextSeq: afterSeq}, wrap("changes", err)
+		return memory.ChangeSet{NextSeq: afterSeq}, s.wrap(ctx, "changes", err)
 	}
 	return cs, nil
 }
 
 // Stats summarises the active memories; expiring_soon is within an hour of now.
 func (s *Store) Stats(ctx context.Context, now time.Time) (memory.Stats, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var st memory.Stats
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT
@@ -135,5 +141,5 @@ func (s *Store) Stats(ctx context.Context, now time.Time) (memory.Stats, error) 
 		}
 		return rows.Err()
 	})
-	return st, wrap("stats", err)
+	return st, s.wrap(ctx, "stats", err)
 }

@@ -47,9 +47,11 @@ func notFound(err error) error {
 
 // GetMemory returns a memory in any state.
 func (s *Store) GetMemory(ctx context.Context, id string) (*memory.Memory, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	m, err := scanMemory(s.pool.QueryRow(ctx, `SELECT `+memoryColumns+` FROM memories WHERE id = $1`, id))
 	if err != nil {
-		return nil, wrap("get memory", notFound(err))
+		return nil, s.wrap(ctx, "get memory", notFound(err))
 	}
 	return &m, nil
 }
@@ -57,10 +59,12 @@ func (s *Store) GetMemory(ctx context.Context, id string) (*memory.Memory, error
 // FindByTitle returns the active memory titled so in the namespace; if
 // replication left more than one, the oldest id, so every node picks the same.
 func (s *Store) FindByTitle(ctx context.Context, namespace, title string) (*memory.Memory, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	m, err := scanMemory(s.pool.QueryRow(ctx, `SELECT `+memoryColumns+` FROM memories
 		WHERE namespace = $1 AND title = $2 AND state = 'active' ORDER BY id LIMIT 1`, namespace, title))
 	if err != nil {
-		return nil, wrap("find by title", notFound(err))
+		return nil, s.wrap(ctx, "find by title", notFound(err))
 	}
 	return &m, nil
 }
@@ -152,6 +156,8 @@ func paging(w *where, q memory.ListQuery, limit int) string {
 
 // ListMemories returns memories ordered by id.
 func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.Memory, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	w, err := listFilters(q)
 	if err != nil {
 		return nil, false, err
@@ -160,11 +166,11 @@ func (s *Store) ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.
 	tail := paging(w, q, limit)
 	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+` FROM memories`+w.sql()+` ORDER BY id`+tail, w.args...)
 	if err != nil {
-		return nil, false, wrap("list memories", err)
+		return nil, false, s.wrap(ctx, "list memories", err)
 	}
 	mems, err := collectMemories(rows)
 	if err != nil {
-		return nil, false, wrap("list memories", err)
+		return nil, false, s.wrap(ctx, "list memories", err)
 	}
 	more := len(mems) > limit
 	if more {
@@ -188,6 +194,8 @@ func collectMemories(rows pgx.Rows) ([]memory.Memory, error) {
 
 // CountMemories counts what ListMemories would return without limits.
 func (s *Store) CountMemories(ctx context.Context, q memory.ListQuery) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	w, err := listFilters(q)
 	if err != nil {
 		return 0, err
@@ -197,12 +205,14 @@ func (s *Store) CountMemories(ctx context.Context, q memory.ListQuery) (int, err
 	}
 	var n int
 	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM memories`+w.sql(), w.args...).Scan(&n)
-	return n, wrap("count memories", err)
+	return n, s.wrap(ctx, "count memories", err)
 }
 
 // Touch bumps the node-local read statistics; no new version, no change
 // seq. last_accessed_at only moves forward.
 func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(ids) == 0 {
 		return nil
 	}
@@ -211,7 +221,7 @@ func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE memories SET access_count = access_count + 1,
 		last_accessed_at = GREATEST(last_accessed_at, $2)
 		WHERE id IN (SELECT id FROM memories WHERE id = ANY($1) ORDER BY id FOR UPDATE)`, ids, at)
-	return wrap("touch", err)
+	return s.wrap(ctx, "touch", err)
 }
 
 const linkColumns = `source_id, target_id, relation, created_at, deleted, origin, version`
@@ -227,22 +237,24 @@ func scanLink(row pgx.Row, extra ...any) (memory.Link, error) {
 
 // Links returns the live links touching id, oldest first.
 func (s *Store) Links(ctx context.Context, id string) ([]memory.Link, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+linkColumns+` FROM links
 		WHERE (source_id = $1 OR target_id = $1) AND NOT deleted
 		ORDER BY created_at, source_id, target_id, relation`, id)
 	if err != nil {
-		return nil, wrap("links", err)
+		return nil, s.wrap(ctx, "links", err)
 	}
 	defer rows.Close()
 	var out []memory.Link
 	for rows.Next() {
 		l, err := scanLink(rows)
 		if err != nil {
-			return nil, wrap("links", err)
+			return nil, s.wrap(ctx, "links", err)
 		}
 		out = append(out, l)
 	}
-	return out, wrap("links", rows.Err())
+	return out, s.wrap(ctx, "links", rows.Err())
 }
 
 const recordColumns = `kind, key, value, deleted, updated_at, origin, version`
@@ -261,10 +273,12 @@ func scanRecord(row pgx.Row, extra ...any) (memory.Record, error) {
 
 // GetRecord returns a live record.
 func (s *Store) GetRecord(ctx context.Context, kind, key string) (*memory.Record, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	r, err := scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM records
 		WHERE kind = $1 AND key = $2 AND NOT deleted`, kind, key))
 	if err != nil {
-		return nil, wrap("get record", notFound(err))
+		return nil, s.wrap(ctx, "get record", notFound(err))
 	}
 	return &r, nil
 }
@@ -272,39 +286,45 @@ func (s *Store) GetRecord(ctx context.Context, kind, key string) (*memory.Record
 // ListRecords returns the live records of kind whose key starts with
 // keyPrefix, by key. The prefix is matched literally (no LIKE wildcards).
 func (s *Store) ListRecords(ctx context.Context, kind, keyPrefix string) ([]memory.Record, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM records
 		WHERE kind = $1 AND starts_with(key, $2) AND NOT deleted ORDER BY key`, kind, keyPrefix)
 	if err != nil {
-		return nil, wrap("list records", err)
+		return nil, s.wrap(ctx, "list records", err)
 	}
 	defer rows.Close()
 	var out []memory.Record
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
-			return nil, wrap("list records", err)
+			return nil, s.wrap(ctx, "list records", err)
 		}
 		out = append(out, r)
 	}
-	return out, wrap("list records", rows.Err())
+	return out, s.wrap(ctx, "list records", rows.Err())
 }
 
 // LocalGet reads a node-local setting.
 func (s *Store) LocalGet(ctx context.Context, key string) (string, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var v string
 	err := s.pool.QueryRow(ctx, `SELECT value FROM local_settings WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, wrap("local get", err)
+		return "", false, s.wrap(ctx, "local get", err)
 	}
 	return v, true, nil
 }
 
 // LocalSet writes a node-local setting; it is never part of Changes.
 func (s *Store) LocalSet(ctx context.Context, key, value string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO local_settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, value)
-	return wrap("local set", err)
+	return s.wrap(ctx, "local set", err)
 }

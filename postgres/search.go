@@ -20,6 +20,8 @@ const rankSQL = `ts_rank_cd('{0, 0.3, 0.1, 1}', fts, %s) * 10`
 // Search runs a full-text query: every term (MatchAll) or any term, over
 // title (weight A), content (B) and tags (C), best first, ties by id.
 func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.SearchHit, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	query := ftsQuery(q.Terms, q.MatchAll)
 	if query == "" {
 		return nil, nil
@@ -46,16 +48,16 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 	rows, err := s.pool.Query(ctx, `SELECT `+memoryColumns+`, `+fmt.Sprintf(rankSQL, tsq)+` AS relevance
 		FROM memories`+w.sql()+` ORDER BY relevance DESC, id`+tail, w.args...)
 	if err != nil {
-		return nil, wrap("search", err)
+		return nil, s.wrap(ctx, "search", err)
 	}
 	defer rows.Close()
 	var hits []memory.SearchHit
 	for rows.Next() {
 		var h memory.SearchHit
 		if h.Memory, err = scanMemory(rows, &h.Relevance); err != nil {
-			return nil, wrap("search", err)
+			return nil, s.wrap(ctx, "search", err)
 		}
 		hits = append(hits, h)
 	}
-	return hits, wrap("search", rows.Err())
+	return hits, s.wrap(ctx, "search", rows.Err())
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -31,17 +32,27 @@ type Options struct {
 	MaxConnLifetime time.Duration // default 1 h
 	MaxConnIdleTime time.Duration // default 5 min
 	ConnectTimeout  time.Duration // default 10 s
+	// OpTimeout bounds each store call, retries included: past it the
+	// call fails as unavailable instead of waiting on a server that does
+	// not answer. Default 5 s, below the clients' usual 10 s; the URL
+	// parameter op_timeout (e.g. 3s) sets it too.
+	OpTimeout time.Duration
 }
 
 // Store is a memory.Store on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	opTimeout time.Duration
 }
 
 var _ memory.Store = (*Store)(nil)
 
 // Open connects, brings the schema up to date and returns the store.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	url, err := takeOpTimeout(url, &opts)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, memory.Errorf(memory.CodeInvalid, "postgres URL: %v", err)
@@ -69,13 +80,34 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, opTimeout: pick(opts.OpTimeout, 5*time.Second)}, nil
 }
 
 // Close releases every connection.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
+}
+
+// takeOpTimeout removes the op_timeout parameter (a Go duration) from a
+// postgres:// URL into opts.OpTimeout, unless opts sets it: it is ours,
+// and the server would refuse it as an unknown setting.
+func takeOpTimeout(raw string, opts *Options) (string, error) {
+	u, err := neturl.Parse(raw)
+	if err != nil || !u.Query().Has("op_timeout") {
+		return raw, nil // not a URL (a key=value DSN), or nothing to take
+	}
+	q := u.Query()
+	d, err := time.ParseDuration(q.Get("op_timeout"))
+	if err != nil || d <= 0 {
+		return "", memory.Errorf(memory.CodeInvalid, "postgres URL: op_timeout %q: want a positive duration such as 3s", q.Get("op_timeout"))
+	}
+	if opts.OpTimeout == 0 {
+		opts.OpTimeout = d
+	}
+	q.Del("op_timeout")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 func pick[T comparable](v, def T) T {

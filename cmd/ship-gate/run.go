@@ -26,6 +26,8 @@ import (
 // runFlags are the command-line overrides of the campaign config.
 type runFlags struct {
 	configFile, binary, source, id, out, provider, phases, faults, stateDir string
+	topology, inventory                                                     string
+	acceptNewHostKeys                                                       bool
 	cycles, minEffective, lanes                                             int
 	settleMax, cycleSettleMax, deadline                                     time.Duration
 	nodeArgs                                                                string
@@ -49,9 +51,12 @@ func init() {
 	fl.StringVar(&f.source, "source", ".", "checkout to build from and to record the commit of")
 	fl.StringVar(&f.id, "campaign-id", "", "campaign id (default sg-<UTC time>)")
 	fl.StringVar(&f.out, "out", "runs", "directory that receives runs/<id>")
-	fl.StringVar(&f.provider, "provider", "", "local (default) or netns (root)")
+	fl.StringVar(&f.provider, "provider", "", "local (default), netns (root) or ssh (--inventory)")
+	fl.StringVar(&f.inventory, "inventory", "", "hosts of --provider ssh (JSON; see shipgate/README.md)")
+	fl.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "--provider ssh: record unknown host keys in known_hosts instead of refusing them")
 	fl.StringVar(&f.phases, "phases", "", "phases to run, e.g. 1,2,3,4 (default all)")
 	fl.StringVar(&f.faults, "faults", "", "fault classes: all or a comma list")
+	fl.StringVar(&f.topology, "topology", config.TopologyFederated, "federated (the campaign) or shared-postgres (nodes on one PostgreSQL, no federation; writes shared-postgres.json)")
 	fl.IntVar(&f.cycles, "cycles", 0, "chaos cycles per fault class (default 30); lowers min_effective_cycles in proportion unless --min-effective-cycles is given")
 	fl.IntVar(&f.minEffective, "min-effective-cycles", 0, "cycles per class in which the fault must show its effect (default 25)")
 	fl.IntVar(&f.lanes, "lanes", 0, "chaos trios running at once (default 6)")
@@ -86,7 +91,7 @@ func campaignConfig(cmd *cobra.Command, f *runFlags) (config.Campaign, error) {
 		}
 		c.Phases = p
 	}
-	if set("faults") {
+	if set("faults") && f.topology != config.TopologySharedPostgres {
 		fs, err := config.ParseFaults(f.faults)
 		if err != nil {
 			return c, err
@@ -134,6 +139,9 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	cfg, err := campaignConfig(cmd, f)
 	if err != nil {
 		return err
+	}
+	if f.topology != config.TopologyFederated && f.topology != config.TopologySharedPostgres {
+		return fmt.Errorf("--topology %q: want %s or %s", f.topology, config.TopologyFederated, config.TopologySharedPostgres)
 	}
 	started := time.Now().UTC()
 	id := f.id
@@ -189,7 +197,7 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 			prog.Logf("warning: no reaper: %v", err)
 		}
 	}
-	prov, err := newProvider(ctx, cfg.Provider, sup, id)
+	prov, err := newProvider(ctx, cfg.Provider, sup, id, f)
 	if err != nil {
 		sup.Close()
 		return err
@@ -216,6 +224,12 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	if binary, err = filepath.Abs(binary); err != nil {
 		return err
 	}
+	if s, ok := prov.(*cluster.SSH); ok {
+		prog.Set("phase", "deploying to hosts")
+		if err := deploySSH(ctx, s, binary, runDir); err != nil {
+			return err
+		}
+	}
 	pv, err := provenance.Collect(ctx, binary, f.source, cfg.Provider, os.Args)
 	if err != nil {
 		return err
@@ -233,6 +247,9 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	host, _ := os.Hostname()
 	env := &phases.Env{Cfg: cfg, Sup: sup, Provider: prov, Binary: binary, Version: pv.Version, RunDir: runDir,
 		WorkDir: work, Clock: history.NewClock(), Progress: prog, Host: host}
+	if f.topology == config.TopologySharedPostgres {
+		return runSharedPostgres(ctx, cmd, f, env, prog)
+	}
 	runs := phases.Run(ctx, env, f.failFast)
 
 	meta := report.Meta{CampaignID: id, StartedAt: started, CompletedAt: time.Now().UTC(), Phases: runs}
@@ -285,8 +302,13 @@ func runCost(sup *cluster.Supervisor, wall float64) report.Cost {
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 
 // newProvider makes the cluster provider named by the config.
-func newProvider(ctx context.Context, name string, sup *cluster.Supervisor, id string) (cluster.Provider, error) {
+func newProvider(ctx context.Context, name string, sup *cluster.Supervisor, id string, f *runFlags) (cluster.Provider, error) {
 	switch name {
+	case "ssh":
+		if f.inventory == "" {
+			return nil, errors.New("--provider ssh needs --inventory")
+		}
+		return cluster.NewSSH(f.inventory, id, f.acceptNewHostKeys)
 	case "local":
 		return cluster.Local{}, nil
 	case "netns":

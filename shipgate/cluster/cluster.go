@@ -80,7 +80,7 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 			err = n.attachDisk(ctx)
 		}
 		if err == nil {
-			n.ClientLink, err = proxy.Start("127.0.0.1", net.JoinHostPort(dial, strconv.Itoa(port)))
+			n.ClientLink, err = proxy.Start(clientHost(nw), net.JoinHostPort(dial, strconv.Itoa(port)))
 		}
 		if err != nil {
 			if n != nil {
@@ -91,9 +91,21 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 		}
 		n.Traffic = client("http://" + n.ClientLink.Addr())
 		n.Peers, n.wrap = peers, wrap
+		if l, ok := nw.(launcher); ok {
+			n.remote = l
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	return c, nil
+}
+
+// clientHost is where the harness's client links listen and dial from:
+// loopback, or the address remote hosts know this machine by.
+func clientHost(nw Network) string {
+	if c, ok := nw.(interface{ clientHost() string }); ok {
+		return c.clientHost()
+	}
+	return "127.0.0.1"
 }
 
 // closeDisks unmounts the nodes' disks, if any; the nodes must be dead.

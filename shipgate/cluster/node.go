@@ -55,15 +55,39 @@ type Node struct {
 	opts NodeOptions
 	wrap []string
 	sup  *Supervisor
+	// remote starts the node on another host instead (a Network that is
+	// a launcher sets it); nil runs it here under the Supervisor.
+	remote launcher
 
 	mu     sync.Mutex
-	proc   *Proc
+	proc   process
 	starts int
 }
 
+// process is a running node: a child of this harness (*Proc) or a process
+// an agent started on another host.
+type process interface {
+	PID() int
+	Done() <-chan struct{}
+	Exited() bool
+	ExitState() string
+	Signal(sig syscall.Signal) error
+	Kill()
+	Stop(grace time.Duration)
+}
+
+// launcher is a Network whose nodes run on other hosts.
+type launcher interface {
+	launch(ctx context.Context, n *Node, extra []string) (process, error)
+	logTail(n *Node, max int) string
+}
+
 // serveArgs is the command line of one incarnation.
-func (n *Node) serveArgs(extra []string) []string {
-	a := []string{"serve", "--db", n.DB, "--host", n.Host, "--port", strconv.Itoa(n.Port), "--node-id", n.Name}
+func (n *Node) serveArgs(extra []string) []string { return n.serveArgsOn(n.DB, extra) }
+
+// serveArgsOn is serveArgs with the database at db.
+func (n *Node) serveArgsOn(db string, extra []string) []string {
+	a := []string{"serve", "--db", db, "--host", n.Host, "--port", strconv.Itoa(n.Port), "--node-id", n.Name}
 	o := n.opts
 	if o.QuorumWrites > 0 {
 		a = append(a, "--quorum-writes", strconv.Itoa(o.QuorumWrites), "--quorum-peers", strings.Join(n.Peers, ","))
@@ -87,6 +111,16 @@ func (n *Node) Start(ctx context.Context, extra ...string) error {
 		return fmt.Errorf("node %s already running", n.Name)
 	}
 	n.starts++
+	if n.remote != nil {
+		p, err := n.remote.launch(ctx, n, extra)
+		if err != nil {
+			n.mu.Unlock()
+			return err
+		}
+		n.proc = p
+		n.mu.Unlock()
+		return n.waitHealthy(ctx, p)
+	}
 	logf, err := os.OpenFile(n.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		n.mu.Unlock()
@@ -108,7 +142,7 @@ func (n *Node) Start(ctx context.Context, extra ...string) error {
 	return n.waitHealthy(ctx, p)
 }
 
-func (n *Node) waitHealthy(ctx context.Context, p *Proc) error {
+func (n *Node) waitHealthy(ctx context.Context, p process) error {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.StartTimeout)
 	defer cancel()
 	tick := time.NewTicker(n.opts.HealthPoll)
@@ -136,7 +170,7 @@ func (n *Node) Restart(ctx context.Context, extra ...string) error {
 	return n.Start(ctx, extra...)
 }
 
-func (n *Node) current() *Proc {
+func (n *Node) current() process {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.proc
@@ -189,6 +223,9 @@ func (n *Node) PID() int {
 
 // LogTail returns the last n bytes of the node's log.
 func (n *Node) LogTail(max int) string {
+	if n.remote != nil {
+		return n.remote.logTail(n, max)
+	}
 	b, _ := os.ReadFile(n.Log)
 	return string(tail(b, max))
 }

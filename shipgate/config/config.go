@@ -17,7 +17,7 @@ import (
 // sentence the methodology prints next to its value.
 type Campaign struct {
 	Phases   []int    `json:"phases" doc:"phases to run; a phase not run makes overall_pass false"`
-	Provider string   `json:"provider" doc:"cluster provider: local (loopback + harness TCP proxies) or netns (root; namespaces on a bridge, nftables partitions)"`
+	Provider string   `json:"provider" doc:"cluster provider: local (loopback + harness TCP proxies), netns (root; namespaces on a bridge, nftables partitions) or ssh (real hosts from an inventory, driven by an agent over SSH)"`
 	Deadline Duration `json:"deadline" doc:"whole-run deadline; phases still running are cut and fail"`
 	// NodeArgs go to every serve; PhaseNodeArgs only to the serves of one
 	// phase (key "1".."4"). Canaries plant bugs through these.
@@ -225,8 +225,8 @@ func (c *Campaign) Validate() error {
 			bad("phase %d does not exist (1..4)", p)
 		}
 	}
-	if c.Provider != "local" && c.Provider != "netns" {
-		bad("provider %q: want local or netns", c.Provider)
+	if c.Provider != "local" && c.Provider != "netns" && c.Provider != "ssh" {
+		bad("provider %q: want local, netns or ssh", c.Provider)
 	}
 	if c.Deadline <= 0 {
 		bad("deadline must be positive")

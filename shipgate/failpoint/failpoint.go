@@ -27,6 +27,7 @@ type Plan struct {
 	SetBack  bool          // clock_skew: also restart the victim with its clock set back
 	Delay    time.Duration // latency: round-trip delay at most
 	DropP    float64       // drop_acks: probability an answer is lost
+	DB       Database      // db_stop, db_partition: the shared database
 }
 
 // Injection is what happened, for the cycle's record and the effect check.
@@ -128,11 +129,15 @@ func logUniform(rng *rand.Rand, lo, hi time.Duration) time.Duration {
 // Run waits until the workload has acknowledged trigger operations, then
 // injects p, holds it and heals it, noting both moments in rec.
 func Run(ctx context.Context, cl *cluster.Cluster, p Plan, waitAcked func(context.Context, int) bool, trigger int, rec *history.Log, phase int) Injection {
+	return run(ctx, Lookup, cl, p, waitAcked, trigger, rec, phase)
+}
+
+func run(ctx context.Context, lookup func(string) (Fault, bool), cl *cluster.Cluster, p Plan, waitAcked func(context.Context, int) bool, trigger int, rec *history.Log, phase int) Injection {
 	var inj Injection
 	for _, v := range p.Victims {
 		inj.Victims = append(inj.Victims, v.Name)
 	}
-	f, ok := Lookup(p.Class)
+	f, ok := lookup(p.Class)
 	if !ok {
 		inj.Err = fmt.Sprintf("unknown fault class %q", p.Class)
 		return inj

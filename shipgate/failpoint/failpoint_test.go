@@ -70,3 +70,15 @@ func TestDrawSpansTheQuorumTimeout(t *testing.T) {
 		t.Fatalf("degenerate range gave %s", d)
 	}
 }
+
+// The shared-postgres classes are documented and injected alike.
+func TestEverySharedClassIsInjected(t *testing.T) {
+	if len(SharedFaults) != len(config.SharedFaultClasses) {
+		t.Fatalf("%d injections for %d documented classes", len(SharedFaults), len(config.SharedFaultClasses))
+	}
+	for i, f := range SharedFaults {
+		if f.Name != config.SharedFaultClasses[i].Name || f.Inject == nil {
+			t.Fatalf("injection %d is %q, documented class is %q", i, f.Name, config.SharedFaultClasses[i].Name)
+		}
+	}
+}

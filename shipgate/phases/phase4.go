@@ -43,6 +43,14 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 			}
 		}
 	}
+	// A provider may be unable to apply a class on its hosts; it says why.
+	if u, ok := e.Provider.(interface{ Unsupported(class string) string }); ok {
+		for _, f := range c.Faults {
+			if why := u.Unsupported(f); why != "" && r.Skipped[f] == "" {
+				r.Skipped[f] = why
+			}
+		}
+	}
 	r.Timing.Start()
 	defer func() {
 		r.Timing.Finish()

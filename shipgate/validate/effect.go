@@ -98,6 +98,12 @@ func Effective(ops []history.Op, w Window) (bool, string) {
 	case config.PauseNode:
 		n := count(func(s span) bool { return victim(s) && (notOK(s) || slow(w.Duration/2)(s)) })
 		return n > 0, fmt.Sprintf("%d operations through the paused node waited >= %s or ended unknown", n, (w.Duration / 2).Round(time.Millisecond))
+	case config.DBStop:
+		n := count(func(s span) bool { return s.write() && notOK(s) })
+		return n > 0, fmt.Sprintf("%d writes failed or ended unknown while the database was down", n)
+	case config.DBPartition:
+		n := count(func(s span) bool { return victim(s) && s.write() && (notOK(s) || slow(w.Duration/2)(s)) })
+		return n > 0, fmt.Sprintf("%d writes through the cut node ended unknown/failed or waited >= %s", n, (w.Duration / 2).Round(time.Millisecond))
 	case config.DropAcks:
 		return w.Dropped > 0, fmt.Sprintf("%d answers dropped", w.Dropped)
 	case config.PowerLoss:

@@ -1,0 +1,341 @@
+package cluster
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/config"
+	"github.com/aimemory/ai-memory/shipgate/proxy"
+	"github.com/aimemory/ai-memory/shipgate/remote"
+)
+
+// SSH is the provider for real hosts: node i runs on inventory host i,
+// started by the `ship-gate agent` deployed there, which the harness
+// drives over the SSH session's stdio. Nodes talk to each other host to
+// host; a partition is an nftables table the agent loads on the victim's
+// host. Everything ship-gate puts on a host lives under its data dir's
+// campaign directory and is removed by the agent: at teardown, when the
+// harness's connection closes, or when it hears nothing for DeadMan.
+type SSH struct {
+	inv       *remote.Inventory
+	campaign  string
+	tag       string
+	acceptNew bool
+	deadMan   time.Duration
+
+	mu    sync.Mutex
+	conns []*remote.Conn
+	// started are nodes launched at least once: a database is copied to
+	// the host only before the first start.
+	started map[*Node]bool
+}
+
+// SSHDeadMan is how long an agent waits without a word from the harness
+// before it tears its host down.
+const SSHDeadMan = 10 * time.Second
+
+// sshPortBase: lane l's nodes listen on sshPortBase+l, below the
+// ephemeral range.
+const sshPortBase = 29100
+
+// NewSSH reads the inventory; Deploy connects to the hosts.
+func NewSSH(inventory, campaign string, acceptNew bool) (*SSH, error) {
+	inv, err := remote.LoadInventory(inventory)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256([]byte(campaign))
+	return &SSH{inv: inv, campaign: campaign, tag: hex.EncodeToString(h[:])[:6], acceptNew: acceptNew,
+		deadMan: SSHDeadMan, started: map[*Node]bool{}}, nil
+}
+
+func (*SSH) Name() string { return "ssh" }
+
+// Deploy connects to every host (host keys checked), copies the binary
+// under test and this ship-gate there, and starts the agents.
+func (s *SSH) Deploy(ctx context.Context, aiMemory string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	kh := s.inv.KnownHosts
+	if kh == "" {
+		home, _ := os.UserHomeDir()
+		kh = filepath.Join(home, ".ssh", "known_hosts")
+	}
+	conns := make([]*remote.Conn, len(s.inv.Hosts))
+	errs := make([]error, len(s.inv.Hosts))
+	var wg sync.WaitGroup
+	var khMu sync.Mutex // appending to known_hosts from several dials at once
+	for i, h := range s.inv.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			khMu.Lock()
+			c, err := remote.Dial(ctx, h, kh, s.acceptNew)
+			khMu.Unlock()
+			if err == nil {
+				conns[i], err = remote.Deploy(ctx, c, h, s.campaign, map[string]string{"ai-memory": aiMemory, "ship-gate": self}, s.deadMan)
+				if err != nil {
+					c.Close()
+				}
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	for _, c := range conns {
+		if c != nil {
+			s.conns = append(s.conns, c)
+		}
+	}
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// HostRecord is what the evidence says about one host.
+type HostRecord struct {
+	Name    string            `json:"name"`
+	Address string            `json:"address"`
+	Root    string            `json:"root"`
+	SHA256  map[string]string `json:"sha256"`
+}
+
+// Hosts are the deployed hosts with the digests they computed.
+func (s *SSH) Hosts() []HostRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []HostRecord
+	for _, c := range s.conns {
+		out = append(out, HostRecord{Name: c.Host.Name, Address: c.Host.Address, Root: c.Root, SHA256: c.SHA256})
+	}
+	return out
+}
+
+// Unsupported says why a fault class cannot be applied over SSH ("" if
+// it can). Latency and lost answers are set on harness proxies, which
+// the peer links do not pass through here; the disk layer is not run on
+// remote hosts.
+func (*SSH) Unsupported(class string) string {
+	switch class {
+	case config.Latency, config.DropAcks:
+		return "ssh provider: peer links run host to host, not through harness proxies, so latency and lost answers cannot be set on them"
+	}
+	if fc, _ := config.Class(class); fc.NeedsDisk {
+		return "ssh provider: the FUSE disk layer is not run on remote hosts"
+	}
+	return ""
+}
+
+// Close tears every host down through its agent and checks its campaign
+// directory is gone.
+func (s *SSH) Close() error {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = c.Close() }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *SSH) conn(i int) (*remote.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i >= len(s.conns) {
+		return nil, fmt.Errorf("ssh provider: no deployed host %d (%d deployed)", i, len(s.conns))
+	}
+	return s.conns[i], nil
+}
+
+// Network places node i on host i, listening on the lane's port.
+func (s *SSH) Network(ctx context.Context, lane int, names []string) (Network, error) {
+	if len(names) > len(s.inv.Hosts) {
+		return nil, fmt.Errorf("ssh provider: %d nodes for %d hosts", len(names), len(s.inv.Hosts))
+	}
+	return &sshNet{s: s, lane: lane, n: len(names), port: sshPortBase + lane}, nil
+}
+
+type sshNet struct {
+	s    *SSH
+	lane int
+	n    int
+	port int
+}
+
+func (v *sshNet) addr(i int) string { return v.s.inv.Hosts[i].Address }
+
+func (v *sshNet) Node(i int) (string, int, string, []string, []string) {
+	var peers []string
+	for j := range v.n {
+		if j != i {
+			peers = append(peers, fmt.Sprintf("http://%s:%d", v.addr(j), v.port))
+		}
+	}
+	return v.addr(i), v.port, v.addr(i), peers, nil
+}
+
+func (v *sshNet) PeerLinks(int) []*proxy.Proxy { return nil }
+
+// clientHost: the client links dial the nodes from the inventory's client
+// address (a proxy dials from the address it listens on).
+func (v *sshNet) clientHost() string { return v.s.inv.Client.Address }
+
+// table is the lane's nftables table on every host.
+func (v *sshNet) table() string { return fmt.Sprintf("shipgate_%s_l%d", v.s.tag, v.lane) }
+
+func (v *sshNet) peerSet(i int) string {
+	var p []string
+	for j := range v.n {
+		if j != i {
+			p = append(p, v.addr(j))
+		}
+	}
+	return strings.Join(p, ", ")
+}
+
+// Partition drops, on node i's host, every packet of the lane's port to
+// or from its peers: both directions, by the kernel.
+func (v *sshNet) Partition(i int) error {
+	return v.nft(i, fmt.Sprintf(`table inet %[1]s {
+	chain in { type filter hook input priority 0; policy accept; ip saddr { %[2]s } tcp dport %[3]d drop; ip saddr { %[2]s } tcp sport %[3]d drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr { %[2]s } tcp dport %[3]d drop; ip daddr { %[2]s } tcp sport %[3]d drop; }
+}
+`, v.table(), v.peerSet(i), v.port))
+}
+
+// PartitionOutbound drops only the packets of connections node i opens to
+// its peers.
+func (v *sshNet) PartitionOutbound(i int) error {
+	return v.nft(i, fmt.Sprintf(`table inet %[1]s {
+	chain out { type filter hook output priority 0; policy accept; ip daddr { %[2]s } tcp dport %[3]d ct direction original drop; }
+}
+`, v.table(), v.peerSet(i), v.port))
+}
+
+func (v *sshNet) nft(i int, rules string) error {
+	c, err := v.s.conn(i)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, err = c.Do(ctx, remote.Request{Op: remote.OpNft, Table: v.table(), Rules: rules})
+	return err
+}
+
+// Heal deletes the lane's table on every host of the cluster.
+func (v *sshNet) Heal() error {
+	var errs []error
+	for i := range v.n {
+		c, err := v.s.conn(i)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			_, err = c.Do(ctx, remote.Request{Op: remote.OpNftDelete, Table: v.table()})
+			cancel()
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (v *sshNet) Close() error { return v.Heal() }
+
+// remotePath is where a local path of the harness lives on the host:
+// under the campaign directory, so teardown removes it.
+func remotePath(c *remote.Conn, local string) string { return c.Root + "/n" + local }
+
+// launch starts node n on its host. A database the harness prepared here
+// (phase 1's CLI store, phase 3's seed) is copied to the host before the
+// node's first start, and back after a graceful stop.
+func (v *sshNet) launch(ctx context.Context, n *Node, extra []string) (process, error) {
+	i := -1
+	for j := range v.n {
+		if h, p, _, _, _ := v.Node(j); h == n.Host && p == n.Port {
+			i = j
+		}
+	}
+	c, err := v.s.conn(i)
+	if err != nil {
+		return nil, err
+	}
+	db := remotePath(c, n.DB)
+	// A database outside the node's own directory is one the harness
+	// prepared or will read here; it is mirrored.
+	mirror := !strings.HasPrefix(n.DB, n.Dir+string(filepath.Separator))
+	v.s.mu.Lock()
+	first := !v.s.started[n]
+	v.s.started[n] = true
+	v.s.mu.Unlock()
+	if mirror && first {
+		for _, suffix := range []string{"", "-wal"} {
+			if _, err := os.Stat(n.DB + suffix); err == nil {
+				if err := c.Upload(n.DB+suffix, db+suffix); err != nil {
+					return nil, fmt.Errorf("node %s: copy database to %s: %w", n.Name, c.Host.Name, err)
+				}
+			}
+		}
+	}
+	dir := remotePath(c, n.Dir)
+	if _, err := c.Do(ctx, remote.Request{Op: remote.OpMkdir, Dir: dir}); err != nil {
+		return nil, err
+	}
+	if _, err := c.Do(ctx, remote.Request{Op: remote.OpMkdir, Dir: filepath.Dir(db)}); err != nil {
+		return nil, err
+	}
+	p, err := c.Start(ctx, c.Binaries["ai-memory"], n.serveArgsOn(db, extra),
+		[]string{"HOME=" + dir, "AI_MEMORY_DB=" + db, "AI_MEMORY_NODE_ID=" + n.Name}, dir, remotePath(c, n.Log))
+	if err != nil {
+		return nil, err
+	}
+	return &sshProc{Process: p, c: c, n: n, db: db, copyBack: mirror}, nil
+}
+
+func (v *sshNet) logTail(n *Node, max int) string {
+	for j := range v.n {
+		if h, p, _, _, _ := v.Node(j); h == n.Host && p == n.Port {
+			if c, err := v.s.conn(j); err == nil {
+				return c.Tail(remotePath(c, n.Log), max)
+			}
+		}
+	}
+	return ""
+}
+
+// sshProc is a remote node; a graceful stop of one whose database came
+// from this machine copies it back, so local readers see what it served.
+type sshProc struct {
+	*remote.Process
+	c        *remote.Conn
+	n        *Node
+	db       string
+	copyBack bool
+}
+
+func (p *sshProc) Stop(grace time.Duration) {
+	p.Process.Stop(grace)
+	if !p.copyBack {
+		return
+	}
+	os.Remove(p.n.DB + "-wal")
+	os.Remove(p.n.DB + "-shm")
+	for _, suffix := range []string{"", "-wal"} {
+		if p.c.Exists(p.db + suffix) {
+			p.c.Download(p.db+suffix, p.n.DB+suffix)
+		}
+	}
+}

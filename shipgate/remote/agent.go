@@ -1,0 +1,289 @@
+package remote
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// AgentConfig is what `ship-gate agent` is told on its command line.
+type AgentConfig struct {
+	// Root is the campaign's directory on this host: binaries, node data,
+	// logs. The agent removes it when it ends, however it ends.
+	Root string
+	// RemoveParent also removes Root's parent if it is empty then (the
+	// harness created it).
+	RemoveParent bool
+	// DeadMan: with no line from the harness for this long, or at EOF,
+	// the agent undoes everything and exits.
+	DeadMan time.Duration
+}
+
+// agent is the host-side state: what it started and loaded, to undo.
+type agent struct {
+	cfg AgentConfig
+
+	outMu sync.Mutex
+	out   *json.Encoder
+
+	mu     sync.Mutex
+	procs  map[int]*exec.Cmd
+	tables map[string]bool
+}
+
+// ServeAgent answers requests from in on out until teardown, EOF or the
+// dead-man timer, then kills every process it started (SIGKILL to each
+// group), deletes every nftables table it loaded and removes cfg.Root. It
+// never touches anything else on the host: no other process, rule or
+// file, and it has no power or reboot operation.
+func ServeAgent(cfg AgentConfig, in io.Reader, out io.Writer) error {
+	// The harness's end vanishing must reach the cleanup below, not kill
+	// the agent: a write to a closed pipe becomes an error, a hangup is
+	// ignored.
+	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP)
+	a := &agent{cfg: cfg, out: json.NewEncoder(out), procs: map[int]*exec.Cmd{}, tables: map[string]bool{}}
+	lines := make(chan []byte)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			lines <- append([]byte(nil), sc.Bytes()...)
+		}
+	}()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM, syscall.SIGINT)
+	a.send(Response{Event: "ready", PID: os.Getpid()})
+	timer := time.NewTimer(cfg.DeadMan)
+	defer timer.Stop()
+	why := ""
+	for why == "" {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				why = "harness connection closed"
+				break
+			}
+			timer.Reset(cfg.DeadMan)
+			var r Request
+			if err := json.Unmarshal(line, &r); err != nil {
+				a.send(Response{Error: "bad request: " + err.Error()})
+				continue
+			}
+			if r.Op == OpTeardown {
+				err := a.cleanup()
+				resp := Response{ID: r.ID}
+				if err != nil {
+					resp.Error = err.Error()
+				}
+				a.send(resp)
+				return err
+			}
+			// Slow requests (sha256 of a binary) must not hold up pings.
+			go a.handle(r)
+		case <-timer.C:
+			why = fmt.Sprintf("no word from the harness for %s", cfg.DeadMan)
+		case s := <-term:
+			why = "signal " + s.String()
+		}
+	}
+	fmt.Fprintf(os.Stderr, "ship-gate agent: %s: cleaning up\n", why)
+	return a.cleanup()
+}
+
+func (a *agent) send(r Response) {
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	a.out.Encode(r) // a dead harness is handled by the reader side
+}
+
+func (a *agent) handle(r Request) {
+	resp := Response{ID: r.ID}
+	var err error
+	switch r.Op {
+	case OpPing:
+	case OpStart:
+		resp.PID, err = a.start(r)
+	case OpSignal:
+		err = a.signal(r.PID, syscall.Signal(r.Sig))
+	case OpNft:
+		err = a.nft(r.Table, r.Rules)
+	case OpNftDelete:
+		err = a.nftDelete(r.Table)
+	case OpSHA256:
+		resp.Text, err = fileSHA256(r.Path)
+	case OpTail:
+		resp.Text, err = tailFile(r.Path, r.Max)
+	case OpMkdir:
+		err = os.MkdirAll(r.Dir, 0o755)
+	default:
+		err = fmt.Errorf("unknown op %q", r.Op)
+	}
+	if err != nil {
+		resp.Error = err.Error()
+	}
+	a.send(resp)
+}
+
+// start runs a node in its own process group, killed with the agent
+// (parent-death signal), its output appended to r.Log.
+func (a *agent) start(r Request) (int, error) {
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return 0, err
+	}
+	logf, err := os.OpenFile(r.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer logf.Close() // the child holds its own descriptor
+	cmd := exec.Command(r.Path, r.Args...)
+	cmd.Env = append(os.Environ(), r.Env...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = r.Dir, logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	fmt.Fprintf(logf, "=== ship-gate agent: start %s %s\n", r.Path, strings.Join(r.Args, " "))
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	pid := cmd.Process.Pid
+	a.mu.Lock()
+	a.procs[pid] = cmd
+	a.mu.Unlock()
+	go func() {
+		cmd.Wait()
+		syscall.Kill(-pid, syscall.SIGKILL) // its children die with it
+		a.mu.Lock()
+		delete(a.procs, pid)
+		a.mu.Unlock()
+		a.send(Response{Event: "exit", PID: pid, State: cmd.ProcessState.String()})
+	}()
+	return pid, nil
+}
+
+// signal sends sig to a process this agent started, and only to one.
+func (a *agent) signal(pid int, sig syscall.Signal) error {
+	a.mu.Lock()
+	_, ours := a.procs[pid]
+	a.mu.Unlock()
+	if !ours {
+		return fmt.Errorf("pid %d is not a running process of this agent", pid)
+	}
+	if sig == syscall.SIGKILL {
+		syscall.Kill(-pid, sig)
+	}
+	return syscall.Kill(pid, sig)
+}
+
+func (a *agent) nft(table, rules string) error {
+	if !validTable(table) {
+		return fmt.Errorf("table name %q: want shipgate_ and letters, digits, _", table)
+	}
+	a.nftDelete(table)
+	cmd := exec.Command("nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(rules)
+	a.mu.Lock()
+	a.tables[table] = true // recorded before it exists, so cleanup cannot miss it
+	a.mu.Unlock()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("nft: %v: %s", err, out)
+	}
+	return nil
+}
+
+func (a *agent) nftDelete(table string) error {
+	if !validTable(table) {
+		return fmt.Errorf("table name %q: want shipgate_ and letters, digits, _", table)
+	}
+	out, err := exec.Command("nft", "delete", "table", "inet", table).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "No such file") {
+		return fmt.Errorf("nft delete %s: %v: %s", table, err, out)
+	}
+	return nil
+}
+
+// validTable keeps the agent to tables of its own name space.
+func validTable(t string) bool {
+	if !strings.HasPrefix(t, "shipgate_") || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanup kills every process it started, deletes every table it loaded
+// and removes Root (and an empty parent it was told it owns).
+func (a *agent) cleanup() error {
+	a.mu.Lock()
+	var pids []int
+	for pid := range a.procs {
+		pids = append(pids, pid)
+	}
+	tables := a.tables
+	a.mu.Unlock()
+	for _, pid := range pids {
+		syscall.Kill(-pid, syscall.SIGCONT) // a stopped group dies just as well, but let it be reaped
+		syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		a.mu.Lock()
+		n := len(a.procs)
+		a.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var errs []error
+	for t := range tables {
+		errs = append(errs, a.nftDelete(t))
+	}
+	if a.cfg.Root != "" {
+		errs = append(errs, os.RemoveAll(a.cfg.Root))
+		if a.cfg.RemoveParent {
+			parent := a.cfg.Root[:strings.LastIndexByte(a.cfg.Root, '/')]
+			if err := os.Remove(parent); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func tailFile(path string, max int) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if max > 0 && len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return string(b), nil
+}
