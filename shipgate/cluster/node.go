@@ -196,13 +196,29 @@ func (n *Node) Stop() {
 	}
 }
 
-// Pause SIGSTOPs the node; Resume SIGCONTs it.
+// Pause SIGSTOPs the node and returns once the kernel shows it stopped:
+// signal delivery is asynchronous, and a pause that has not yet taken hold
+// would let the node answer inside the fault. Resume SIGCONTs it.
 func (n *Node) Pause() error {
 	p := n.current()
 	if p == nil {
 		return fmt.Errorf("node %s not started", n.Name)
 	}
-	return p.Signal(syscall.SIGSTOP)
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	stat := fmt.Sprintf("/proc/%d/stat", p.PID())
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return err
+		}
+		// The state follows the parenthesised command name.
+		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+			return nil
+		}
+	}
+	return fmt.Errorf("node %s not stopped 2s after SIGSTOP", n.Name)
 }
 
 func (n *Node) Resume() error {
