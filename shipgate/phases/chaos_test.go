@@ -25,6 +25,9 @@ func chaos(t *testing.T, class string, cycles int, plant ...string) (*report.Pha
 	r := Phase4(ctx(t), newEnv(t, c))
 	for _, k := range r.Class {
 		if k.Fault == class {
+			ck := k.Check
+			t.Logf("%s %v: %d/%d effective, acked %d, lost %d, duplicates %d, causal %d, stale %d, diverged %d, unknown %d (%d recovered), violations %d",
+				class, plant, k.EffectiveCycles, k.CyclesRun, k.N, ck.Lost, ck.Duplicates, ck.Causal, ck.StaleReads, ck.Diverged, ck.Unknown, ck.UnknownRecovered, k.Violations)
 			return r, k
 		}
 	}
