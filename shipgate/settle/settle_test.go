@@ -8,7 +8,9 @@ import (
 )
 
 func TestAgreeNeedsEveryNodeIdentical(t *testing.T) {
-	it := func(id, v string, ver int64) history.Item { return history.Item{ID: id, Key: "k", Value: v, Version: ver} }
+	it := func(id, v string, ver int64) history.Item {
+		return history.Item{ID: id, Key: "k", Value: v, Version: ver}
+	}
 	same := func() []validate.Dump {
 		var ds []validate.Dump
 		for _, n := range []string{"a", "b", "c"} {
