@@ -76,46 +76,12 @@ func (n *Node) handleSince(w http.ResponseWriter, r *http.Request) {
 	}
 	head := cs.NextSeq
 	if cs.More {
-		if head, err = headSeq(r.Context(), n.eng.Backend(), cs.NextSeq); err != nil {
+		if head, err = n.eng.Backend().HeadSeq(r.Context()); err != nil {
 			httpapi.WriteError(w, err)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, sinceAnswer{ChangeSet: cs, NodeID: n.eng.NodeID(), HeadSeq: head})
-}
-
-// headSeq finds the newest local sequence, knowing one at or after from
-// exists, by galloping then bisecting over one-row reads of the feed: the
-// store contract has no "newest sequence" call, and a puller catching up
-// wants to report how far behind it is. About 2·log2(rows) indexed reads,
-// and only for pages that are not the last.
-func headSeq(ctx context.Context, st memory.Store, from int64) (int64, error) {
-	lo, step := from, int64(1024) // lo is known to exist
-	hi := int64(-1)               // a point known to have no row after it
-	for hi < 0 {
-		cs, err := st.Changes(ctx, lo+step, 1)
-		if err != nil {
-			return 0, err
-		}
-		if cs.Empty() {
-			hi = lo + step
-		} else {
-			lo, step = cs.NextSeq, step*2
-		}
-	}
-	for lo < hi { // the head is in [lo, hi]
-		mid := lo + (hi-lo)/2
-		cs, err := st.Changes(ctx, mid, 1)
-		if err != nil {
-			return 0, err
-		}
-		if cs.Empty() {
-			hi = mid
-		} else {
-			lo = cs.NextSeq
-		}
-	}
-	return lo, nil
 }
 
 func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {

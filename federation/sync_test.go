@@ -3,6 +3,7 @@ package federation
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +147,8 @@ func TestFaultAckBeforeDurableLosesOnCrash(t *testing.T) {
 	}
 }
 
-func TestHeadSeq(t *testing.T) {
+// The change feed reports the node's newest sequence on every page.
+func TestSinceReportsHeadSeq(t *testing.T) {
 	nodes := newTestNodes(t, 1)
 	nodes[0].start(t, Config{Peers: []string{blackhole(t)}, W: 1, SyncInterval: -1})
 	b := &memory.Batch{}
@@ -167,10 +169,14 @@ func TestHeadSeq(t *testing.T) {
 		}
 		head, more = cs.NextSeq, cs.More
 	}
-	for _, from := range []int64{1, 17, 1024, head - 1, head} {
-		got, err := headSeq(ctxT(t), nodes[0].st, from)
-		if err != nil || got != head {
-			t.Errorf("headSeq(from %d) = %d, %v; want %d", from, got, err, head)
+	p, err := newPeer(nodes[0].url, http.DefaultClient, "node-reader", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []int64{0, 17, 1024, head - 1, head} {
+		a, err := p.since(ctxT(t), from, 10)
+		if err != nil || a.HeadSeq != head {
+			t.Errorf("since(seq=%d) head_seq = %d, %v; want %d", from, a.HeadSeq, err, head)
 		}
 	}
 }
