@@ -178,7 +178,7 @@ func (c *Curator) consolidate(ctx context.Context, cp *ConsolidationPlan) (*Entr
 
 // flag links a contradiction pair with a contradicts link.
 func (c *Curator) flag(ctx context.Context, cf *ContradictionFinding) (*Entry, error) {
-	l, err := c.eng.Link(ctx, cf.A, cf.B, memory.Contradicts)
+	l, _, err := c.eng.Link(ctx, cf.A, cf.B, memory.Contradicts)
 	if !applied(err) {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (c *Curator) update(ctx context.Context, op, id string, decide func(*memory
 	if prior.State != memory.StateActive || patch == nil {
 		return nil, nil
 	}
-	_, err = c.eng.Update(ctx, id, *patch)
+	_, _, err = c.eng.Update(ctx, id, *patch)
 	if !applied(err) {
 		return nil, err
 	}

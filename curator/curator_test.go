@@ -140,7 +140,7 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	a := store(t, e, "team", "Release checklist for vomira", "Tag the build. Run the migration dry run. Publish the notes to the wiki.", "release")
 	b := store(t, e, "team", "release checklist for VOMIRA", "Tag the build. Run the migration dry run. Publish the notes on the wiki.")
 	other := store(t, e, "team", "Linked note about vomira", "Vomira ships every Tuesday after review.")
-	if _, err := e.Link(ctx, other.ID, a.ID, memory.RelatedTo); err != nil {
+	if _, _, err := e.Link(ctx, other.ID, a.ID, memory.RelatedTo); err != nil {
 		t.Fatal(err)
 	}
 	c1 := store(t, e, "team", "Kelpstore retention policy", "Kelpstore keeps snapshots for 30 days before pruning.")
@@ -272,7 +272,7 @@ func TestRollbackRefusesAfterLaterEdit(t *testing.T) {
 		t.Fatalf("run: %v %+v", err, rep)
 	}
 	content := "Call the secondary first."
-	if _, err := e.Update(ctx, m.ID, engine.Patch{Content: &content}); err != nil {
+	if _, _, err := e.Update(ctx, m.ID, engine.Patch{Content: &content}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Rollback(ctx, rep.RollbackIDs[0])

@@ -29,23 +29,23 @@ func (e *Engine) ArchiveList(ctx context.Context, q memory.ListQuery) (ListResul
 	return res, nil
 }
 
-// ArchiveRestore brings an archived memory back. Its expiry is cleared for
-// long memories and renewed from now for the others: restoring with the old,
-// past expiry (an upstream slip) would let the next gc archive it again.
-func (e *Engine) ArchiveRestore(ctx context.Context, id string) (*memory.Memory, error) {
+// ArchiveRestore brings an archived memory back, and says how many nodes
+// hold it (0 without federation). Its expiry is cleared for long memories
+// and renewed from now for the others, so the next gc does not archive it
+// again.
+func (e *Engine) ArchiveRestore(ctx context.Context, id string) (*memory.Memory, int, error) {
 	defer e.lock(id)()
 	m, err := e.store.GetMemory(ctx, id)
 	if memory.IsNotFound(err) || err == nil && m.State != memory.StateArchived {
-		return nil, memory.Errorf(memory.CodeNotFound, "archived memory %s not found", id)
+		return nil, 0, memory.Errorf(memory.CodeNotFound, "archived memory %s not found", id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	now := e.Now()
 	m.State, m.ArchivedAt, m.UpdatedAt = memory.StateActive, nil, now
 	m.ExpiresAt, _ = expiry(m.Tier, now, nil, nil)
-	e.restamp(m)
-	return m, e.commit(ctx, &memory.Batch{Op: "restore", Memories: []memory.Memory{*m}})
+	return e.commitMemory(ctx, "restore", m)
 }
 
 // ArchivePurge deletes archived memories for good (tombstones), optionally
@@ -73,8 +73,9 @@ func (e *Engine) ArchivePurge(ctx context.Context, olderThanDays int, dryRun boo
 		if err != nil {
 			return res, err
 		}
-		b.Op = "purge"
-		if err := e.commit(ctx, b); err != nil {
+		r, err := e.commit(ctx, "purge", b)
+		res.Acks = minAcks(res.Acks, r.acks)
+		if err != nil {
 			return res, err
 		}
 	}

@@ -136,7 +136,7 @@ func (a *Assistant) AutoTag(ctx context.Context, ref TextRef, max int, apply boo
 		if tags = memory.NormalizeTags(tags); len(tags) > memory.MaxTags {
 			tags = tags[:memory.MaxTags]
 		}
-		if _, err := a.e.Update(ctx, m.ID, Patch{Tags: &tags}); err != nil {
+		if _, _, err := a.e.Update(ctx, m.ID, Patch{Tags: &tags}); err != nil {
 			return res, err
 		}
 		res.Applied = true

@@ -117,31 +117,9 @@ func (e *Engine) lock(key string) func() {
 	return m.Unlock
 }
 
-// commit applies b locally, durably, then replicates it. A replication
-// failure is returned after the local copy is kept.
-func (e *Engine) commit(ctx context.Context, b *memory.Batch) error {
-	if b.Empty() {
-		return nil
-	}
-	if _, err := e.store.Apply(ctx, b); err != nil {
-		return err
-	}
-	if e.repl != nil {
-		return e.repl.Replicate(ctx, b)
-	}
-	return nil
-}
-
 // ApplyReplicated applies a batch received from a peer and advances the
 // clock past its versions, so later local writes order after it.
 func (e *Engine) ApplyReplicated(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
 	e.clock.Observe(maxVersion(b))
 	return e.store.Apply(ctx, b)
-}
-
-func maxHLC(a, b memory.HLC) memory.HLC {
-	if a > b {
-		return a
-	}
-	return b
 }

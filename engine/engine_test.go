@@ -77,14 +77,14 @@ func TestUpdateChangesOnlyGivenFields(t *testing.T) {
 	m := mustStore(t, e, NewMemory{Title: "a", Content: "one", Tags: []string{"x"}})
 	c := "two"
 	p := 9
-	u, err := e.Update(ctx, m.ID, Patch{Content: &c, Priority: &p})
+	u, _, err := e.Update(ctx, m.ID, Patch{Content: &c, Priority: &p})
 	if err != nil || u.Content != "two" || u.Priority != 9 || u.Title != "a" || !reflect.DeepEqual(u.Tags, []string{"x"}) {
 		t.Fatalf("update: %+v %v", u, err)
 	}
 	bad := 11
-	_, err = e.Update(ctx, m.ID, Patch{Priority: &bad})
+	_, _, err = e.Update(ctx, m.ID, Patch{Priority: &bad})
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Update(ctx, memory.NewID(time.Now()), Patch{Content: &c})
+	_, _, err = e.Update(ctx, memory.NewID(time.Now()), Patch{Content: &c})
 	wantCode(t, err, memory.CodeNotFound)
 }
 
@@ -92,15 +92,16 @@ func TestDeleteTombstonesMemoryAndLinks(t *testing.T) {
 	e := openExtrasEngine(t)
 	a := mustStore(t, e, NewMemory{Title: "a", Content: "alpha words"})
 	b := mustStore(t, e, NewMemory{Title: "b"})
-	if _, err := e.Link(ctx, a.ID, b.ID, memory.Supersedes); err != nil {
+	if _, _, err := e.Link(ctx, a.ID, b.ID, memory.Supersedes); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Delete(ctx, a.ID); err != nil {
+	if _, err := e.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := e.Get(ctx, a.ID)
 	wantCode(t, err, memory.CodeNotFound)
-	wantCode(t, e.Delete(ctx, a.ID), memory.CodeNotFound)
+	_, err = e.Delete(ctx, a.ID)
+	wantCode(t, err, memory.CodeNotFound)
 	raw, err := e.Backend().GetMemory(ctx, a.ID)
 	if err != nil || raw.State != memory.StateDeleted || raw.Content != "" {
 		t.Fatalf("tombstone: %+v %v", raw, err)
@@ -117,11 +118,11 @@ func TestDeleteTombstonesMemoryAndLinks(t *testing.T) {
 func TestLinkValidation(t *testing.T) {
 	e := openExtrasEngine(t)
 	a := mustStore(t, e, NewMemory{Title: "a"})
-	_, err := e.Link(ctx, a.ID, a.ID, memory.RelatedTo)
+	_, _, err := e.Link(ctx, a.ID, a.ID, memory.RelatedTo)
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Link(ctx, a.ID, memory.NewID(time.Now()), memory.RelatedTo)
+	_, _, err = e.Link(ctx, a.ID, memory.NewID(time.Now()), memory.RelatedTo)
 	wantCode(t, err, memory.CodeNotFound)
-	_, err = e.Link(ctx, a.ID, a.ID, "loves")
+	_, _, err = e.Link(ctx, a.ID, a.ID, "loves")
 	wantCode(t, err, memory.CodeInvalid)
 }
 
@@ -207,7 +208,7 @@ func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
 	if res, err := e.GC(ctx, false); err != nil || res.Matched != 1 {
 		t.Fatalf("gc: %+v %v", res, err)
 	}
-	if _, err := e.ArchiveRestore(ctx, m.ID); err != nil {
+	if _, _, err := e.ArchiveRestore(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := e.GC(ctx, false); err != nil || res.Matched != 0 {
@@ -276,7 +277,7 @@ func TestExportImportIsLosslessAndIdempotent(t *testing.T) {
 	src := openExtrasEngine(t)
 	a := mustStore(t, src, NewMemory{Title: "a", Content: "x", Tags: []string{"t1", "t2"}, Metadata: map[string]any{"k": map[string]any{"n": 1.5}}})
 	b := mustStore(t, src, NewMemory{Title: "b", Namespace: "ns/sub"})
-	if _, err := src.Link(ctx, a.ID, b.ID, memory.DerivedFrom); err != nil {
+	if _, _, err := src.Link(ctx, a.ID, b.ID, memory.DerivedFrom); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := src.Forget(ctx, ForgetQuery{Namespace: "ns/sub"}); err != nil {
@@ -331,14 +332,14 @@ type recordingReplicator struct {
 	fail    bool
 }
 
-func (r *recordingReplicator) Replicate(_ context.Context, b *memory.Batch) error {
+func (r *recordingReplicator) Replicate(_ context.Context, b *memory.Batch) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, *b)
 	if r.fail {
-		return &memory.Error{Code: memory.CodeQuorumNotMet, Message: "0 of 1 peers acked"}
+		return 1, &memory.Error{Code: memory.CodeQuorumNotMet, Message: "0 of 1 peers acked"}
 	}
-	return nil
+	return 2, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -9,27 +9,30 @@ import (
 
 // Promote makes a memory long-term (clearing its expiry). With a target
 // namespace it instead clones the memory into that ancestor namespace as a
-// long memory linked derived_from the original, as upstream does.
-func (e *Engine) Promote(ctx context.Context, id, toNamespace string) (*memory.Memory, error) {
+// long memory linked derived_from the original. It says how many nodes
+// hold the write (0 without federation).
+func (e *Engine) Promote(ctx context.Context, id, toNamespace string) (*memory.Memory, int, error) {
 	if toNamespace == "" {
 		long := memory.TierLong
 		return e.Update(ctx, id, Patch{Tier: &long})
 	}
 	m, err := e.active(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !strings.HasPrefix(m.Namespace, toNamespace+"/") {
-		return nil, memory.Errorf(memory.CodeInvalid, "%q is not an ancestor of namespace %q", toNamespace, m.Namespace)
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "%q is not an ancestor of namespace %q", toNamespace, m.Namespace)
 	}
 	prio, conf := m.Priority, m.Confidence
 	c, err := e.prepare(NewMemory{Title: m.Title, Content: m.Content, Tier: memory.TierLong, Namespace: toNamespace,
 		Tags: m.Tags, Priority: &prio, Confidence: &conf, Source: m.Source, AgentID: m.AgentID, Metadata: m.Metadata})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	l := memory.Link{SourceID: c.ID, TargetID: m.ID, Relation: memory.DerivedFrom, CreatedAt: c.CreatedAt, Origin: e.node, Version: e.clock.Tick()}
-	return &c, e.commit(ctx, &memory.Batch{Op: "promote", Memories: []memory.Memory{c}, Links: []memory.Link{l}})
+	l := memory.Link{SourceID: c.ID, TargetID: m.ID, Relation: memory.DerivedFrom, CreatedAt: c.CreatedAt}
+	b := &memory.Batch{Memories: []memory.Memory{c}, Links: []memory.Link{l}}
+	r, err := e.commit(ctx, "promote", b)
+	return &b.Memories[0], r.acks, err
 }
 
 // ForgetQuery selects memories to archive in bulk. At least one of
@@ -48,13 +51,16 @@ type BulkResult struct {
 	Matched int      `json:"matched"`
 	IDs     []string `json:"ids"`
 	DryRun  bool     `json:"dry_run"`
+	// Acks counts the nodes holding every page written, this one
+	// included; 0 without federation or when nothing was written.
+	Acks int `json:"-"`
 }
 
 // forgetPage bounds one archive batch: one transaction, one replication round.
 const forgetPage = 500
 
-// Forget archives every matching active memory (archive first, as
-// upstream: a forgotten memory can be restored until purged).
+// Forget archives every matching active memory: a forgotten memory can be
+// restored until purged.
 func (e *Engine) Forget(ctx context.Context, q ForgetQuery) (BulkResult, error) {
 	if q.Namespace == "" && q.Tier == "" && strings.TrimSpace(q.Pattern) == "" && len(q.Tags) == 0 {
 		return BulkResult{}, memory.Errorf(memory.CodeInvalid, "forget needs a namespace, tier, pattern or tags")
@@ -131,13 +137,14 @@ func (e *Engine) archive(ctx context.Context, op string, ms []memory.Memory, dry
 	now := e.Now()
 	for start := 0; start < len(ms); start += forgetPage {
 		end := min(start+forgetPage, len(ms))
-		b := &memory.Batch{Op: op}
+		b := &memory.Batch{}
 		for _, m := range ms[start:end] {
 			m.State, m.ArchivedAt, m.UpdatedAt = memory.StateArchived, &now, now
-			e.restamp(&m)
 			b.Memories = append(b.Memories, m)
 		}
-		if err := e.commit(ctx, b); err != nil {
+		r, err := e.commit(ctx, op, b)
+		res.Acks = minAcks(res.Acks, r.acks)
+		if err != nil {
 			return res, err
 		}
 	}

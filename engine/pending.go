@@ -52,7 +52,7 @@ func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResul
 		if s.RequireApproval {
 			p := Pending{ID: memory.NewID(e.Now()), Action: "store", Namespace: m.Namespace, Memory: in,
 				RequestedBy: in.AgentID, RequestedAt: e.Now(), Status: PendingStatus}
-			if err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
+			if _, err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
 				return GovernedResult{}, err
 			}
 			return GovernedResult{Pending: &p}, nil
@@ -91,27 +91,28 @@ func (e *Engine) PendingList(ctx context.Context, status string, limit int) ([]P
 	return out, nil
 }
 
-// PendingApprove applies a pending write and records who approved it.
-func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id, decidedBy)
-	if err != nil {
-		return nil, err
+// PendingApprove applies a pending write as a store and records who
+// approved it. acks counts the nodes holding both (0 without federation).
+func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (p *Pending, acks int, err error) {
+	if p, err = e.openPending(ctx, id, decidedBy); err != nil {
+		return nil, 0, err
 	}
 	res, err := e.Store(ctx, p.Memory)
 	if err != nil && res.Memory.ID == "" {
-		return nil, err
+		return nil, 0, err
 	}
 	p.MemoryID = res.Memory.ID
-	return p, e.decide(ctx, p, ApprovedStatus, decidedBy)
+	acks, err = e.decide(ctx, p, ApprovedStatus, decidedBy)
+	return p, minAcks(res.Acks, acks), err
 }
 
 // PendingReject discards a pending write, keeping the decision on record.
-func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id, decidedBy)
-	if err != nil {
-		return nil, err
+func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (p *Pending, acks int, err error) {
+	if p, err = e.openPending(ctx, id, decidedBy); err != nil {
+		return nil, 0, err
 	}
-	return p, e.decide(ctx, p, RejectedStatus, decidedBy)
+	acks, err = e.decide(ctx, p, RejectedStatus, decidedBy)
+	return p, acks, err
 }
 
 func (e *Engine) openPending(ctx context.Context, id, decidedBy string) (*Pending, error) {
@@ -132,7 +133,7 @@ func (e *Engine) openPending(ctx context.Context, id, decidedBy string) (*Pendin
 	return &p, nil
 }
 
-func (e *Engine) decide(ctx context.Context, p *Pending, status, by string) error {
+func (e *Engine) decide(ctx context.Context, p *Pending, status, by string) (acks int, err error) {
 	now := e.Now()
 	p.Status, p.DecidedBy, p.DecidedAt = status, by, &now
 	return e.putRecord(ctx, "pending_"+status, memory.KindPending, p.ID, p)

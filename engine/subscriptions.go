@@ -82,7 +82,8 @@ func (e *Engine) Subscribe(ctx context.Context, in SubscribeInput) (PublicSubscr
 	if in.Secret != "" {
 		s.SecretHash = SecretKey(in.Secret)
 	}
-	return s.Public(), e.putRecord(ctx, "subscribe", memory.KindSubscription, s.ID, s)
+	_, err = e.putRecord(ctx, "subscribe", memory.KindSubscription, s.ID, s)
+	return s.Public(), err
 }
 
 // Unsubscribe removes a subscription.

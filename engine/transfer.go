@@ -95,6 +95,9 @@ type ImportResult struct {
 	Links    int      `json:"links"`
 	Records  int      `json:"records"`
 	Errors   []string `json:"errors"`
+	// Acks counts the nodes holding the import, this one included; 0
+	// without federation.
+	Acks int `json:"-"`
 }
 
 // Import applies an export. Rows keep their ids and versions, so importing
@@ -105,7 +108,7 @@ func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 	if len(x.Memories)+len(x.Links)+len(x.Records) > memory.MaxBatchItems*10 {
 		return res, memory.Errorf(memory.CodeTooLarge, "import holds more than %d rows; split it", memory.MaxBatchItems*10)
 	}
-	b := &memory.Batch{Op: "import"}
+	b := &memory.Batch{}
 	for i, m := range x.Memories {
 		if err := importable(&m); err != nil {
 			res.Errors = append(res.Errors, itemError(i, err).Error())
@@ -121,15 +124,9 @@ func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 		}
 	}
 	b.Records = x.Records
-	applied, err := e.ApplyReplicated(ctx, b) // imported rows keep their versions
-	res.Imported, res.Links, res.Records = applied.Memories, applied.Links, applied.Records
-	if err != nil {
-		return res, err
-	}
-	if e.repl != nil {
-		return res, e.repl.Replicate(ctx, b)
-	}
-	return res, nil
+	r, err := e.commit(ctx, opImport, b) // imported rows keep their versions
+	res.Imported, res.Links, res.Records, res.Acks = r.applied.Memories, r.applied.Links, r.applied.Records, r.acks
+	return res, err
 }
 
 // importable checks an imported memory, filling what old exports lack.
@@ -150,18 +147,4 @@ func importable(m *memory.Memory) error {
 		return nil
 	}
 	return memory.Validate(m)
-}
-
-func maxVersion(b *memory.Batch) memory.HLC {
-	var v memory.HLC
-	for i := range b.Memories {
-		v = maxHLC(v, b.Memories[i].Version)
-	}
-	for i := range b.Links {
-		v = maxHLC(v, b.Links[i].Version)
-	}
-	for i := range b.Records {
-		v = maxHLC(v, b.Records[i].Version)
-	}
-	return v
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/httpapi"
 )
 
 // Push timing: each attempt is bounded by the quorum timeout; a failed
@@ -31,20 +30,20 @@ type ack struct {
 	err  error
 }
 
-// Replicate pushes a locally committed batch to every peer and returns nil
-// once W copies are held (this node's counts as the first), or a
-// quorum_not_met *memory.Error with details got, needed and reason. The
+// Replicate pushes a locally committed batch to every peer and returns the
+// copies counted (this node's is the first) and nil once they reach W, or
+// a quorum_not_met *memory.Error with details got, needed and reason. The
 // pushes outlive the call: they run on the node's context, bounded by
 // their own timeout and one retry, and show as pending fan-out in
 // /sync/status until they end.
-func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
+func (n *Node) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
 	if b.Empty() {
-		return nil
+		return 0, nil
 	}
 	start := time.Now()
 	chunks, err := encodeChunks(b)
 	if err != nil {
-		return err
+		return 1, err
 	}
 	weight := 1
 	if n.cfg.Faults.DoubleCountAck {
@@ -59,11 +58,10 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 	}
 	met := copies >= n.cfg.W
 	n.metrics.quorum(met, reason, time.Since(start))
-	httpapi.ReportQuorumAcks(ctx, copies)
 	if met {
-		return nil
+		return copies, nil
 	}
-	return &memory.Error{
+	return copies, &memory.Error{
 		Code: memory.CodeQuorumNotMet,
 		Message: "write kept on this node but not confirmed by enough peers; sync will carry it to them " +
 			"(not rolled back: treat as not guaranteed and retry)",

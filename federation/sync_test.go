@@ -80,13 +80,13 @@ func TestDeletesAndUpdatesConverge(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, converged(t, nodes, append(append([]string{}, keep...), gone...)))
 	for i, id := range gone {
-		if err := nodes[(i+1)%3].eng.Delete(ctx, id); err != nil {
+		if _, err := nodes[(i+1)%3].eng.Delete(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, id := range keep {
 		c := "updated on " + nodes[(i+2)%3].name
-		if _, err := nodes[(i+2)%3].eng.Update(ctx, id, engine.Patch{Content: &c}); err != nil {
+		if _, _, err := nodes[(i+2)%3].eng.Update(ctx, id, engine.Patch{Content: &c}); err != nil {
 			t.Fatal(err)
 		}
 	}

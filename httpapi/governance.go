@@ -109,18 +109,15 @@ func (s *Server) registerAgent(w http.ResponseWriter, r *http.Request) {
 	if in.AgentID == "" {
 		in.AgentID = r.Header.Get("X-Agent-Id")
 	}
-	ctx, acks := withAcks(r)
-	a, err := s.eng.RegisterAgent(ctx, engine.Agent{AgentID: in.AgentID, AgentType: in.AgentType, Capabilities: in.Capabilities, Description: in.Description})
+	a, acks, err := s.eng.RegisterAgent(r.Context(), engine.Agent{AgentID: in.AgentID, AgentType: in.AgentType, Capabilities: in.Capabilities, Description: in.Description})
 	id := ""
 	if a != nil {
 		id = a.MemoryID
 	}
-	s.writeStored(w, r, http.StatusCreated, id, acks, err, func(acks int64) any {
-		return struct {
-			*engine.Agent
-			QuorumAcks int64 `json:"quorum_acks,omitempty"`
-		}{a, acks}
-	})
+	s.writeStored(w, r, http.StatusCreated, id, err, struct {
+		*engine.Agent
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{a, acks})
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
@@ -163,21 +160,18 @@ func (s *Server) decidePending(approve bool) http.HandlerFunc {
 		if in.DecidedBy == "" {
 			in.DecidedBy = r.Header.Get("X-Agent-Id")
 		}
-		ctx, acks := withAcks(r)
 		decide := s.eng.PendingReject
 		if approve {
 			decide = s.eng.PendingApprove
 		}
-		p, err := decide(ctx, r.PathValue("id"), in.DecidedBy)
+		p, acks, err := decide(r.Context(), r.PathValue("id"), in.DecidedBy)
 		id := ""
 		if p != nil {
 			id = p.MemoryID
 		}
-		s.writeStored(w, r, http.StatusOK, id, acks, err, func(acks int64) any {
-			return struct {
-				*engine.Pending
-				QuorumAcks int64 `json:"quorum_acks,omitempty"`
-			}{p, acks}
-		})
+		s.writeStored(w, r, http.StatusOK, id, err, struct {
+			*engine.Pending
+			QuorumAcks int `json:"quorum_acks,omitempty"`
+		}{p, acks})
 	}
 }

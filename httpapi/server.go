@@ -13,8 +13,8 @@
 // recovery, Prometheus metrics by route pattern and status, a structured
 // access log, and the 2 MiB body limit. Handle adds the API-key check;
 // RequireAPIKey exposes that check for handlers mounted unauthenticated that
-// want it back on some paths. Federation reports quorum acks of a write
-// with ReportQuorumAcks on the request context (see write.go).
+// want it back on some paths. A write answers quorum_acks, the nodes
+// holding it, when the engine's result counts them (see write.go).
 package httpapi
 
 import (

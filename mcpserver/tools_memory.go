@@ -231,7 +231,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		false, map[string][]prop{"id": idBounds, "title": titleBounds, "content": contentBounds, "namespace": namespaceBounds,
 			"tags": tagsBounds, "priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "ttl_secs": ttlBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in updateIn) (memoryOut, error) {
-			m, err := s.e.Update(ctx, in.ID, engine.Patch{Title: in.Title, Content: in.Content, Tier: in.Tier,
+			m, _, err := s.e.Update(ctx, in.ID, engine.Patch{Title: in.Title, Content: in.Content, Tier: in.Tier,
 				Namespace: in.Namespace, Tags: in.Tags, Priority: in.Priority, Confidence: in.Confidence, Source: in.Source,
 				Metadata: in.Metadata, ExpiresAt: in.ExpiresAt, TTLSecs: in.TTLSecs})
 			if m == nil {
@@ -244,7 +244,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		"Delete a memory and its links for good (not restorable; memory_forget archives instead).",
 		false, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (deleteOut, error) {
-			if err := s.e.Delete(ctx, in.ID); err != nil {
+			if _, err := s.e.Delete(ctx, in.ID); err != nil {
 				return deleteOut{}, err
 			}
 			return deleteOut{Deleted: true, ID: in.ID}, nil
@@ -254,7 +254,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		"Link two memories: source_id relation target_id (default related_to).",
 		false, map[string][]prop{"source_id": idBounds, "target_id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in linkIn) (linkOut, error) {
-			l, err := s.e.Link(ctx, in.SourceID, in.TargetID, in.Relation)
+			l, _, err := s.e.Link(ctx, in.SourceID, in.TargetID, in.Relation)
 			if l == nil {
 				return linkOut{}, err
 			}
@@ -275,7 +275,7 @@ func (s *server) addLifecycleTools(tb *toolbox) {
 		"Make a memory long-term (never expires), or with to_namespace copy it into an ancestor namespace.",
 		false, map[string][]prop{"id": idBounds, "to_namespace": namespaceBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in promoteIn) (memoryOut, error) {
-			m, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
+			m, _, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
 			if m == nil {
 				return memoryOut{}, err
 			}

@@ -17,7 +17,7 @@ var deleteCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		if err := eng.Delete(cmd.Context(), args[0]); err != nil {
+		if _, err := eng.Delete(cmd.Context(), args[0]); err != nil {
 			return err
 		}
 		return printResult(cmd, map[string]any{"deleted": true, "id": args[0]}, func(w io.Writer) {

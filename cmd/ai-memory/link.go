@@ -26,13 +26,13 @@ var linkCmd = &cobra.Command{
 		defer done()
 		rel := memory.Relation(linkFlags.relation)
 		if linkFlags.remove {
-			if err := eng.Unlink(cmd.Context(), args[0], args[1], rel); err != nil {
+			if _, err := eng.Unlink(cmd.Context(), args[0], args[1], rel); err != nil {
 				return err
 			}
 			return printResult(cmd, map[string]any{"deleted": true, "source_id": args[0], "target_id": args[1], "relation": rel},
 				func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", args[0], rel, args[1]) })
 		}
-		l, err := eng.Link(cmd.Context(), args[0], args[1], rel)
+		l, _, err := eng.Link(cmd.Context(), args[0], args[1], rel)
 		if err != nil {
 			return err
 		}

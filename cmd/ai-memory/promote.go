@@ -19,7 +19,7 @@ var promoteCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, err := eng.Promote(cmd.Context(), args[0], promoteTo)
+		m, _, err := eng.Promote(cmd.Context(), args[0], promoteTo)
 		if err != nil {
 			return err
 		}

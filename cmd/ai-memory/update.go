@@ -69,7 +69,7 @@ var updateCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, err := eng.Update(cmd.Context(), args[0], p)
+		m, _, err := eng.Update(cmd.Context(), args[0], p)
 		if err != nil {
 			return err
 		}
