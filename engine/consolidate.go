@@ -36,23 +36,27 @@ func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (Consolid
 	if len(in.IDs) < 2 || len(in.IDs) > 100 {
 		return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "consolidate needs 2..100 ids, got %d", len(in.IDs))
 	}
-	var srcs []memory.Memory
 	seen := map[string]bool{}
 	for _, id := range in.IDs {
 		if seen[id] {
 			return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "id %s given twice", id)
 		}
 		seen[id] = true
-		m, err := e.active(ctx, id)
-		if err != nil {
-			return ConsolidateResult{}, err
+	}
+	namespace := func(srcs []memory.Memory) string {
+		if in.Namespace == "" {
+			return srcs[0].Namespace
 		}
-		srcs = append(srcs, *m)
+		return in.Namespace
 	}
-	ns := in.Namespace
-	if ns == "" {
-		ns = srcs[0].Namespace
+	srcs, unlock, err := e.lockRows(ctx, in.IDs, e.active, func(srcs []memory.Memory) []string {
+		return []string{titleKey(namespace(srcs), strings.TrimSpace(in.Title))}
+	})
+	if err != nil {
+		return ConsolidateResult{}, err
 	}
+	defer unlock()
+	ns := namespace(srcs)
 	method := "provided"
 	content := in.Summary
 	if content == "" {

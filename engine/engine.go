@@ -7,8 +7,6 @@ package engine
 
 import (
 	"context"
-	"hash/fnv"
-	"sync"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -38,9 +36,7 @@ type Engine struct {
 	repl         memory.Replicator
 	promoteAfter int
 	upsert       UpsertPolicy
-	// stripes serialise read-modify-write on one title or id within this
-	// node, so two concurrent stores of one title do not both insert.
-	stripes [64]sync.Mutex
+	locks        stripes
 }
 
 // New wraps a store.
@@ -108,14 +104,6 @@ func (e *Engine) Clock() *memory.Clock { return e.clock }
 
 // Now is the engine's wall time (the clock's, so skew faults apply).
 func (e *Engine) Now() time.Time { return e.clock.NowTime() }
-
-func (e *Engine) lock(key string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	m := &e.stripes[h.Sum32()%uint32(len(e.stripes))]
-	m.Lock()
-	return m.Unlock
-}
 
 // ApplyReplicated applies a batch received from a peer and advances the
 // clock past its versions, so later local writes order after it.

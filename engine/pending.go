@@ -65,6 +65,32 @@ func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResul
 	return GovernedResult{Stored: &res}, err
 }
 
+// refuseGoverned rejects a bulk write touching a namespace whose standard
+// requires approval. Invalid namespaces are left to the item checks.
+func (e *Engine) refuseGoverned(ctx context.Context, in []NewMemory) error {
+	checked := map[string]bool{}
+	for _, m := range in {
+		ns := m.Namespace
+		if ns == "" {
+			ns = memory.DefaultNamespace
+		}
+		if checked[ns] || memory.ValidateNamespace(ns) != nil {
+			continue
+		}
+		checked[ns] = true
+		stds, err := e.ResolveStandards(ctx, ns)
+		if err != nil {
+			return err
+		}
+		for _, st := range stds {
+			if st.RequireApproval {
+				return memory.Errorf(memory.CodeForbidden, "namespace %q requires approval (standard of %q); store its memories one at a time to queue them", ns, st.Namespace)
+			}
+		}
+	}
+	return nil
+}
+
 // PendingList returns pending actions, oldest first, optionally only those
 // with status ("" for all).
 func (e *Engine) PendingList(ctx context.Context, status string, limit int) ([]Pending, error) {

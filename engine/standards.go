@@ -132,7 +132,7 @@ func (e *Engine) putRecord(ctx context.Context, op, kind, key string, v any) (ac
 	if err != nil {
 		return 0, memory.Errorf(memory.CodeInternal, "encode %s record: %v", kind, err)
 	}
-	defer e.lock(kind + "\x00" + key)()
+	defer e.lock(recordKey(kind, key))()
 	r := memory.Record{Kind: kind, Key: key, Value: raw, UpdatedAt: e.Now()}
 	if old, err := e.store.GetRecord(ctx, kind, key); err == nil {
 		r.Version = old.Version // commit stamps r above it
@@ -145,7 +145,7 @@ func (e *Engine) putRecord(ctx context.Context, op, kind, key string, v any) (ac
 
 // deleteRecord tombstones a live record, or reports notFound.
 func (e *Engine) deleteRecord(ctx context.Context, op, kind, key, notFound string, args ...any) error {
-	defer e.lock(kind + "\x00" + key)()
+	defer e.lock(recordKey(kind, key))()
 	old, err := e.store.GetRecord(ctx, kind, key)
 	if memory.IsNotFound(err) {
 		return memory.Errorf(memory.CodeNotFound, notFound, args...)

@@ -45,14 +45,33 @@ func (e *Engine) active(ctx context.Context, id string) (*memory.Memory, error) 
 	return m, err
 }
 
+// undeleted loads an active or archived memory.
+func (e *Engine) undeleted(ctx context.Context, id string) (*memory.Memory, error) {
+	m, err := e.store.GetMemory(ctx, id)
+	if memory.IsNotFound(err) || err == nil && m.State == memory.StateDeleted {
+		return nil, memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
+	}
+	return m, err
+}
+
 // Update applies p to an active memory as a new version, and says how
 // many nodes hold it (0 without federation).
 func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory, int, error) {
-	defer e.lock(id)()
-	m, err := e.active(ctx, id)
+	rows, unlock, err := e.lockRows(ctx, []string{id}, e.active, func(ms []memory.Memory) []string {
+		ns, title := ms[0].Namespace, ms[0].Title
+		if p.Namespace != nil {
+			ns = *p.Namespace
+		}
+		if p.Title != nil {
+			title = strings.TrimSpace(*p.Title)
+		}
+		return []string{titleKey(ns, title)}
+	})
 	if err != nil {
 		return nil, 0, err
 	}
+	defer unlock()
+	m := &rows[0]
 	now := e.Now()
 	if p.Title != nil {
 		m.Title = strings.TrimSpace(*p.Title)
@@ -119,15 +138,12 @@ func (e *Engine) commitMemory(ctx context.Context, op string, m *memory.Memory) 
 // Delete tombstones an active or archived memory and its links, and says
 // how many nodes hold the delete (0 without federation).
 func (e *Engine) Delete(ctx context.Context, id string) (acks int, err error) {
-	defer e.lock(id)()
-	m, err := e.store.GetMemory(ctx, id)
-	if memory.IsNotFound(err) || err == nil && m.State == memory.StateDeleted {
-		return 0, memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
-	}
+	rows, unlock, err := e.lockRows(ctx, []string{id}, e.undeleted, nil)
 	if err != nil {
 		return 0, err
 	}
-	b, err := e.tombstones(ctx, []memory.Memory{*m})
+	defer unlock()
+	b, err := e.tombstones(ctx, rows)
 	if err != nil {
 		return 0, err
 	}

@@ -52,7 +52,7 @@ func (e *Engine) store1(ctx context.Context, op string, in NewMemory) (StoreResu
 	if err != nil {
 		return StoreResult{}, err
 	}
-	defer e.lock(m.Namespace + "\x00" + m.Title)()
+	defer e.lock(titleKey(m.Namespace, m.Title))()
 	res, err := e.dedupe(ctx, m)
 	if err != nil {
 		return StoreResult{}, err
@@ -64,21 +64,32 @@ func (e *Engine) store1(ctx context.Context, op string, in NewMemory) (StoreResu
 }
 
 // StoreMany stores up to memory.MaxBatchItems memories as one batch (one
-// transaction, one replication round). Any invalid item rejects the batch.
+// transaction, one replication round). Any invalid item rejects the
+// batch, and so does any item whose namespace requires approval: approval
+// is per write, so such memories are stored one at a time (StoreGoverned)
+// and queue there.
 func (e *Engine) StoreMany(ctx context.Context, in []NewMemory) ([]StoreResult, error) {
 	if len(in) > memory.MaxBatchItems {
 		return nil, memory.Errorf(memory.CodeTooLarge, "%d items; the limit is %d per request", len(in), memory.MaxBatchItems)
 	}
-	out := make([]StoreResult, 0, len(in))
-	b := &memory.Batch{}
-	seen := map[string]int{}
+	if err := e.refuseGoverned(ctx, in); err != nil {
+		return nil, err
+	}
+	ms := make([]memory.Memory, len(in))
+	keys := make([]string, len(in))
 	for i, n := range in {
 		m, err := e.prepare(n)
 		if err != nil {
 			return nil, itemError(i, err)
 		}
-		key := m.Namespace + "\x00" + m.Title
-		if j, ok := seen[key]; ok { // same title twice in one request: the later wins
+		ms[i], keys[i] = m, titleKey(m.Namespace, m.Title)
+	}
+	defer e.lock(keys...)()
+	out := make([]StoreResult, 0, len(in))
+	b := &memory.Batch{}
+	seen := map[string]int{}
+	for i, m := range ms {
+		if j, ok := seen[keys[i]]; ok { // same title twice in one request: the later wins
 			inherit(&m, &b.Memories[j])
 			b.Memories[j] = m
 			continue
@@ -87,7 +98,7 @@ func (e *Engine) StoreMany(ctx context.Context, in []NewMemory) ([]StoreResult, 
 		if err != nil {
 			return nil, err
 		}
-		seen[key] = len(b.Memories)
+		seen[keys[i]] = len(b.Memories)
 		b.Memories = append(b.Memories, res.Memory)
 		out = append(out, res)
 	}

@@ -9,33 +9,6 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 )
 
-// refuseGoverned rejects a bulk write touching a namespace whose standard
-// requires approval: approval is per write, so such memories go through
-// POST /api/v1/memories one at a time and queue there.
-func (s *Server) refuseGoverned(r *http.Request, in []engine.NewMemory) error {
-	checked := map[string]bool{}
-	for _, m := range in {
-		ns := m.Namespace
-		if ns == "" {
-			ns = memory.DefaultNamespace
-		}
-		if checked[ns] || memory.ValidateNamespace(ns) != nil { // invalid names fail in StoreMany
-			continue
-		}
-		checked[ns] = true
-		stds, err := s.eng.ResolveStandards(r.Context(), ns)
-		if err != nil {
-			return err
-		}
-		for _, st := range stds {
-			if st.RequireApproval {
-				return memory.Errorf(memory.CodeForbidden, "namespace %q requires approval (standard of %q); store its memories one at a time to queue them", ns, st.Namespace)
-			}
-		}
-	}
-	return nil
-}
-
 // notify fires the store webhooks in the background, as the MCP face
 // does: a slow subscriber must not slow the write. Memories queue while a
 // drainer runs, so under load one subscription lookup covers many writes

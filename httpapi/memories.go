@@ -71,10 +71,6 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request) {
 	for i := range in.Memories {
 		fillNew(r, &in.Memories[i])
 	}
-	if err := s.refuseGoverned(r, in.Memories); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	res, err := s.eng.StoreMany(r.Context(), in.Memories)
 	if len(res) > 0 {
 		mems := make([]memory.Memory, len(res))
