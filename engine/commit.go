@@ -25,7 +25,9 @@ const (
 //     for every active memory, the user limits (memory.Validate);
 //  3. applies it to the local store, durable when Apply returns;
 //  4. replicates it, which returns how many nodes hold it (0 with no
-//     replicator).
+//     replicator);
+//  5. tells the observers (webhook delivery), once the local copy is
+//     durable, whether or not replication met its quorum.
 //
 // A replication failure (quorum_not_met) is returned with the receipt;
 // the local copy stays and sync repairs the peers.
@@ -50,8 +52,23 @@ func (e *Engine) commit(ctx context.Context, op string, b *memory.Batch) (receip
 	if e.repl != nil {
 		r.acks, err = e.repl.Replicate(ctx, b)
 	}
+	for _, o := range e.observers {
+		o.Committed(b)
+	}
 	return r, err
 }
+
+// Observer is told of every batch this node commits, whichever face or
+// method wrote it; batches received from peers are not committed here and
+// are not reported. Committed runs on the writer's goroutine while the
+// write holds its locks: it must not block, must not call the engine, and
+// must not change b.
+type Observer interface {
+	Committed(b *memory.Batch)
+}
+
+// Observe adds o to the observers. Call it before the engine serves.
+func (e *Engine) Observe(o Observer) { e.observers = append(e.observers, o) }
 
 // receipt is what a commit did.
 type receipt struct {

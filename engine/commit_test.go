@@ -77,3 +77,34 @@ func opsOf(bs []memory.Batch) []string {
 	}
 	return out
 }
+
+// opRecorder is an Observer keeping the op of every batch it is told of.
+type opRecorder struct{ ops []string }
+
+func (o *opRecorder) Committed(b *memory.Batch) { o.ops = append(o.ops, b.Op) }
+
+// Observers hear of every local commit, a store as OpStore and registry
+// or message writes under their own ops, and never of peers' batches.
+func TestObserversSeeLocalCommits(t *testing.T) {
+	e := openExtrasEngine(t)
+	rec := &opRecorder{}
+	e.Observe(rec)
+	m := mustStore(t, e, NewMemory{Title: "a", Content: "x"})
+	if _, err := e.StoreMany(ctx, []NewMemory{{Title: "b"}, {Title: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.RegisterAgent(ctx, Agent{AgentID: "bot"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Notify(ctx, "bot", "alice", "hi", "there", nil); err != nil {
+		t.Fatal(err)
+	}
+	peer := m
+	peer.ID, peer.Title, peer.Origin = memory.NewID(e.Now()), "from a peer", "peer"
+	if _, err := e.ApplyReplicated(ctx, &memory.Batch{Op: OpStore, Memories: []memory.Memory{peer}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{OpStore, OpStore, "agent_register", "notify"}; !slices.Equal(rec.ops, want) {
+		t.Fatalf("observed %v; want %v", rec.ops, want)
+	}
+}

@@ -37,6 +37,7 @@ type Engine struct {
 	promoteAfter int
 	upsert       UpsertPolicy
 	locks        stripes
+	observers    []Observer
 }
 
 // New wraps a store.

@@ -1,70 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
-	"time"
 
-	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
 )
-
-// notify fires the store webhooks in the background, as the MCP face
-// does: a slow subscriber must not slow the write. Memories queue while a
-// drainer runs, so under load one subscription lookup covers many writes
-// (and most stores have no subscriptions at all). Serve waits for
-// deliveries still running at shutdown.
-func (s *Server) notify(ms ...memory.Memory) {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	s.notifyQueue = append(s.notifyQueue, ms...)
-	if s.draining {
-		return
-	}
-	s.draining = true
-	s.deliveries.Add(1)
-	go s.drainNotifications()
-}
-
-func (s *Server) drainNotifications() {
-	defer s.deliveries.Done()
-	for {
-		s.notifyMu.Lock()
-		batch := s.notifyQueue
-		s.notifyQueue = nil
-		if len(batch) == 0 {
-			s.draining = false
-			s.notifyMu.Unlock()
-			return
-		}
-		s.notifyMu.Unlock()
-		s.deliver(batch)
-	}
-}
-
-func (s *Server) deliver(batch []memory.Memory) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	subs, err := s.eng.Subscriptions(ctx)
-	if err != nil || len(subs) == 0 {
-		if err != nil {
-			s.log.Warn("webhook delivery", "err", err)
-		}
-		return
-	}
-	for _, m := range batch {
-		ds, err := s.eng.NotifySubscribers(ctx, engine.EventStore, m)
-		if err != nil {
-			s.log.Warn("webhook delivery", "err", err)
-			return
-		}
-		for _, d := range ds {
-			if d.Error != "" || d.Status >= 300 {
-				s.log.Warn("webhook delivery failed", "subscription", d.SubscriptionID, "url", d.URL, "status", d.Status, "err", d.Error)
-			}
-		}
-	}
-}
 
 type agentRequest struct {
 	AgentID      string   `json:"agent_id"`

@@ -38,7 +38,6 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) {
 	stored := engine.StoreResult{}
 	if res.Stored != nil {
 		stored = *res.Stored
-		s.notify(stored.Memory)
 	}
 	// 201 also when the store de-duplicated onto the memory with this
 	// title: the client asked to create and now holds that id.
@@ -72,13 +71,6 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request) {
 		fillNew(r, &in.Memories[i])
 	}
 	res, err := s.eng.StoreMany(r.Context(), in.Memories)
-	if len(res) > 0 {
-		mems := make([]memory.Memory, len(res))
-		for i := range res {
-			mems[i] = res[i].Memory
-		}
-		s.notify(mems...)
-	}
 	out := bulkResponse{IDs: make([]string, len(res)), Count: len(res)}
 	for i, m := range res {
 		out.IDs[i] = m.Memory.ID

@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,11 +61,6 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	handler http.Handler
-	// deliveries counts webhook drainers still running (see notify).
-	deliveries  sync.WaitGroup
-	notifyMu    sync.Mutex
-	notifyQueue []memory.Memory
-	draining    bool
 }
 
 // New builds a server with every built-in route mounted.
@@ -132,18 +126,5 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
-	s.waitDeliveries(sctx)
 	return err
-}
-
-// waitDeliveries lets webhook deliveries of acknowledged writes finish
-// within the shutdown grace.
-func (s *Server) waitDeliveries(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { s.deliveries.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.log.Warn("webhook deliveries still running at shutdown were abandoned")
-	}
 }

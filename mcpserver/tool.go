@@ -20,7 +20,7 @@ type toolDef struct {
 	handler mcp.ToolHandler
 }
 
-// toolbox collects the tools in registration order; newServer adds the
+// toolbox collects the tools in registration order; New adds the
 // ones the options select.
 type toolbox []toolDef
 

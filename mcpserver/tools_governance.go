@@ -128,11 +128,6 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 			if p == nil {
 				return engine.Pending{}, err
 			}
-			if err == nil && p.MemoryID != "" {
-				if m, _, gerr := s.e.Get(ctx, p.MemoryID); gerr == nil {
-					s.notifyAsync(*m)
-				}
-			}
 			return *p, err
 		})
 

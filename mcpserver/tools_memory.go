@@ -178,7 +178,6 @@ func (s *server) addMemoryTools(tb *toolbox) {
 			if res.Stored == nil {
 				return storeOut{}, err
 			}
-			s.notifyAsync(res.Stored.Memory)
 			m := res.Stored.Memory
 			return storeOut{Status: "stored", ID: m.ID, Created: res.Stored.Created, Memory: &m}, err
 		})

@@ -51,7 +51,7 @@ func installFaults(ctx context.Context, sc *serveContext) (faults.Set, error) {
 		sc.Engine.SetUpsertPolicy(faults.CopyIdenticalRetry)
 	}
 	if fs.SkipFsync {
-		st, ok := sc.Engine.Backend().(skipSyncer)
+		st, ok := sc.Store.(skipSyncer)
 		if !ok {
 			return fs, invalidf("fault %s needs a SQLite store", faults.SkipFsync)
 		}
