@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/httpapi"
+	"github.com/aimemory/ai-memory/llm"
 	"github.com/aimemory/ai-memory/mcpserver"
 )
 
@@ -47,11 +47,15 @@ func mcpOptions(flag, tools string) (mcpserver.Options, error) {
 	if err != nil {
 		return mcpserver.Options{}, invalidf("%s: %v", flag, err)
 	}
-	llm, err := engine.LLMFromEnv()
+	opts := mcpserver.Options{Version: version, AgentID: globals.AgentID, Tools: set}
+	client, err := llm.FromEnv()
 	if err != nil {
 		return mcpserver.Options{}, err
 	}
-	return mcpserver.Options{Version: version, AgentID: globals.AgentID, LLM: llm, Tools: set}, nil
+	if client != nil { // a nil *llm.Client must not become a non-nil engine.LLM
+		opts.LLM = client
+	}
+	return opts, nil
 }
 
 func runMCP(cmd *cobra.Command, _ []string) error {
