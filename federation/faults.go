@@ -75,7 +75,7 @@ func (r *receiver) later(next applyFunc, pick func() bool) applyFunc {
 func (r *receiver) copyRetried(next applyFunc) applyFunc {
 	return func(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
 		for i, m := range b.Memories {
-			held, err := r.eng.Backend().GetMemory(ctx, m.ID)
+			held, err := r.st.GetMemory(ctx, m.ID)
 			if err == nil && held.Version == m.Version && held.Origin == m.Origin {
 				b.Memories[i].ID = memory.NewID(time.Now())
 			}

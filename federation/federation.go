@@ -39,7 +39,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/faults"
 )
 
@@ -82,9 +81,29 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Engine is what a node needs of its own engine: the node id it answers
+// peers with, and the apply of batches received from them, which moves
+// the engine's clock past their versions.
+type Engine interface {
+	NodeID() string
+	ApplyReplicated(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error)
+}
+
+// Store is what a node reads and keeps in its engine's store: the change
+// feed it serves to peers, the sync high-water marks it keeps per peer,
+// and the rows the retry-duplicates fault looks up.
+type Store interface {
+	Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error)
+	HeadSeq(ctx context.Context) (int64, error)
+	LocalGet(ctx context.Context, key string) (string, bool, error)
+	LocalSet(ctx context.Context, key, value string) error
+	GetMemory(ctx context.Context, id string) (*memory.Memory, error)
+}
+
 // Node is one member of a cluster. It implements memory.Replicator.
 type Node struct {
-	eng     *engine.Engine
+	eng     Engine
+	st      Store
 	cfg     Config
 	log     *slog.Logger
 	peers   []*peer
@@ -102,9 +121,10 @@ type Node struct {
 	fanout  sync.WaitGroup
 }
 
-// New builds a node over eng. It does not start the sync loops (Start)
-// nor install itself as the engine's replicator (the caller decides).
-func New(eng *engine.Engine, cfg Config) (*Node, error) {
+// New builds a node over eng and its store st. It does not start the sync
+// loops (Start), install itself as the engine's replicator, nor mount its
+// endpoints (Routes): the caller decides.
+func New(eng Engine, st Store, cfg Config) (*Node, error) {
 	if len(cfg.Peers) == 0 {
 		return nil, memory.Errorf(memory.CodeInvalid, "federation needs at least one peer URL")
 	}
@@ -123,7 +143,7 @@ func New(eng *engine.Engine, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{eng: eng, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer)}
+	n := &Node{eng: eng, st: st, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer)}
 	n.bg, n.stop = context.WithCancel(context.Background())
 	client := newHTTPClient(cfg.ClientTLS)
 	seen := map[string]bool{}
@@ -138,7 +158,7 @@ func New(eng *engine.Engine, cfg Config) (*Node, error) {
 		seen[p.url] = true
 		n.peers = append(n.peers, p)
 	}
-	n.recv = newReceiver(eng, cfg.Faults, n.log)
+	n.recv = newReceiver(eng, st, cfg.Faults, n.log)
 	return n, nil
 }
 
