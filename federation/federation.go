@@ -114,6 +114,12 @@ type Node struct {
 	stop  context.CancelFunc
 	loops sync.WaitGroup
 	recv  *receiver
+	// quorum and ackWeight are the write path's strategies: awaitQuorum
+	// and 1, unless a fault switch replaced them (plantQuorum).
+	quorum    fanoutFunc
+	ackWeight int
+	// syncOff is set by a fault switch that anti-entropy would hide.
+	syncOff bool
 	// mu orders fan-out starts before Close's wait: once closing is set
 	// no push starts, and sync carries what was not pushed.
 	mu      sync.Mutex
@@ -158,13 +164,14 @@ func New(eng Engine, st Store, cfg Config) (*Node, error) {
 		seen[p.url] = true
 		n.peers = append(n.peers, p)
 	}
+	n.quorum, n.ackWeight = n.awaitQuorum, 1
+	n.plantQuorum(cfg.Faults)
 	n.recv = newReceiver(eng, st, cfg.Faults, n.log)
 	return n, nil
 }
 
-// Start runs one anti-entropy loop per peer until Close. The
-// cancel-fanout-after-quorum fault keeps them off: sync would repair the
-// copies that fault drops and the release gate could not see the defect.
+// Start runs one anti-entropy loop per peer until Close, unless the sync
+// interval is negative or a fault switch turned sync off.
 func (n *Node) Start() {
 	if !n.syncEnabled() {
 		n.log.Warn("anti-entropy sync is off", "faults", n.cfg.Faults.Active())
@@ -180,7 +187,7 @@ func (n *Node) Start() {
 }
 
 func (n *Node) syncEnabled() bool {
-	return n.cfg.SyncInterval >= 0 && !n.cfg.Faults.CancelFanoutAfterQuorum
+	return n.cfg.SyncInterval >= 0 && !n.syncOff
 }
 
 // Close waits up to ctx for pushes still owed to peers, then stops them and

@@ -107,10 +107,6 @@ func (s *Server) listMemories(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if c := s.opts.ListCap; c > 0 { // fault injection: the cap that hid rows upstream
-		res.Memories = res.Memories[:min(c, len(res.Memories))]
-		res.Count, res.HasMore, res.NextCursor = len(res.Memories), false, ""
-	}
 	writeJSON(w, http.StatusOK, res)
 }
 

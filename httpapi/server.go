@@ -42,10 +42,11 @@ type Options struct {
 	Version string
 	// FederationEnabled is reported by /api/v1/health.
 	FederationEnabled bool
-	// ListCap, when positive, is the list-cap-20 fault switch (package
-	// faults): GET /api/v1/memories silently returns at most ListCap rows
-	// with has_more=false. Never set outside fault injection.
-	ListCap int
+	// Middleware, when set, wraps every route, built in or mounted, inside
+	// the chain (after panic recovery, metrics and the body limit, before
+	// routing). serve installs fault switches with it (faults.CapList);
+	// nothing else sets it.
+	Middleware func(http.Handler) http.Handler
 	// Logger receives access and error logs; nil discards them.
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics; nil
@@ -76,7 +77,11 @@ func New(opts Options) *Server {
 	}
 	s := &Server{eng: opts.Engine, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(opts.Registry)
-	s.handler = s.recoverPanics(s.observe(s.limitBody(s.mux)))
+	var routed http.Handler = s.mux
+	if opts.Middleware != nil {
+		routed = opts.Middleware(routed)
+	}
+	s.handler = s.recoverPanics(s.observe(s.limitBody(routed)))
 	s.routes()
 	return s
 }
