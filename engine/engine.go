@@ -94,8 +94,11 @@ func (e *Engine) SetUpsertPolicy(p UpsertPolicy) {
 // replicator needs the engine's node id and clock, so it is built second).
 func (e *Engine) SetReplicator(r memory.Replicator) { e.repl = r }
 
-// Backend is the underlying store (sync, backup and migration read it directly).
-func (e *Engine) Backend() memory.Store { return e.store }
+// Ping proves the store answers, with a cheap read.
+func (e *Engine) Ping(ctx context.Context) error {
+	_, _, err := e.store.LocalGet(ctx, "node_id")
+	return err
+}
 
 // NodeID is the origin stamped on local writes.
 func (e *Engine) NodeID() string { return e.node }

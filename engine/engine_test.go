@@ -66,7 +66,7 @@ func TestConcurrentStoresOfOneTitleKeepOneMemory(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	n, err := e.Backend().CountMemories(ctx, memory.ListQuery{Namespace: "r"})
+	n, err := e.store.CountMemories(ctx, memory.ListQuery{Namespace: "r"})
 	if err != nil || n != 1 {
 		t.Fatalf("%d memories (%v)", n, err)
 	}
@@ -102,7 +102,7 @@ func TestDeleteTombstonesMemoryAndLinks(t *testing.T) {
 	wantCode(t, err, memory.CodeNotFound)
 	_, err = e.Delete(ctx, a.ID)
 	wantCode(t, err, memory.CodeNotFound)
-	raw, err := e.Backend().GetMemory(ctx, a.ID)
+	raw, err := e.store.GetMemory(ctx, a.ID)
 	if err != nil || raw.State != memory.StateDeleted || raw.Content != "" {
 		t.Fatalf("tombstone: %+v %v", raw, err)
 	}
@@ -127,7 +127,7 @@ func TestLinkValidation(t *testing.T) {
 }
 
 func TestRecallRanksTouchesAndPromotes(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	e := New(st, Options{NodeID: "n1", PromoteAfter: 2})
 	low := mustStore(t, e, NewMemory{Title: "kafka retention", Content: "kafka topics keep seven days", Priority: ptr(1)})
 	high := mustStore(t, e, NewMemory{Title: "kafka brokers", Content: "kafka runs three brokers", Priority: ptr(10)})
@@ -199,7 +199,7 @@ func TestForgetArchivesWithDryRun(t *testing.T) {
 // An expired memory restored from the archive must not carry its past
 // expiry back (upstream slip: the next gc archived it again).
 func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	wall := time.Now()
 	e := New(st, Options{NodeID: "n1", Clock: &memory.Clock{Now: func() time.Time { return wall }}})
 	ttl := int64(1)
@@ -217,7 +217,7 @@ func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
 }
 
 func TestGCArchivesExpired(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	wall := time.Now()
 	clock := &memory.Clock{Now: func() time.Time { return wall }}
 	e := New(st, Options{NodeID: "n1", Clock: clock})
@@ -239,7 +239,7 @@ func TestGCArchivesExpired(t *testing.T) {
 }
 
 func TestConsolidateIsOneBatchWithProvenance(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	rec := &recordingReplicator{}
 	e := New(st, Options{NodeID: "n1", Replicator: rec})
 	a := mustStore(t, e, NewMemory{Title: "a", Content: "first", Tags: []string{"x"}})
@@ -264,7 +264,7 @@ func TestConsolidateIsOneBatchWithProvenance(t *testing.T) {
 }
 
 func TestQuorumFailureKeepsLocalCopy(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	e := New(st, Options{NodeID: "n1", Replicator: &recordingReplicator{fail: true}})
 	res, err := e.Store(ctx, NewMemory{Title: "lonely"})
 	wantCode(t, err, memory.CodeQuorumNotMet)

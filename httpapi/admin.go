@@ -10,7 +10,7 @@ import (
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	// A cheap read proves the store answers; a broken store is 503 so
 	// load balancers and the gate stop sending writes.
-	if _, _, err := s.eng.Backend().LocalGet(r.Context(), "node_id"); err != nil {
+	if err := s.eng.Ping(r.Context()); err != nil {
 		s.log.Error("health check failed", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unhealthy", "service": "ai-memory",
 			"version": s.opts.Version, "node_id": s.eng.NodeID(), "federation_enabled": s.opts.FederationEnabled})
