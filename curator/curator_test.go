@@ -346,7 +346,7 @@ func TestEmptyStoreReportsNoErrors(t *testing.T) {
 		"auto_tagged", "contradictions_found", "operations_attempted", "operations_skipped_cap", "autonomy", "clusters_formed",
 		"memories_consolidated", "memories_forgotten", "priority_adjustments", "rollback_entries_written", "errors", "dry_run"} {
 		if !bytes.Contains(b, []byte(`"`+field+`":`)) {
-			t.Errorf("report lacks upstream field %s", field)
+			t.Errorf("report lacks contract field %s", field)
 		}
 	}
 }

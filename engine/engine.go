@@ -21,11 +21,13 @@ type Options struct {
 	// Replicator carries writes to peers; nil for a single node.
 	Replicator memory.Replicator
 	// PromoteAfter is the access count at which recall promotes a mid
-	// memory to long (upstream: 5). Zero disables promotion.
+	// memory to long (commands use DefaultPromoteAfter). Zero disables
+	// promotion.
 	PromoteAfter int
 }
 
-// DefaultPromoteAfter matches upstream's auto-promotion threshold.
+// DefaultPromoteAfter is the promotion threshold of every command: 5
+// accesses, a contract kept from upstream (docs/upstream-history.md).
 const DefaultPromoteAfter = 5
 
 // Engine is safe for concurrent use.

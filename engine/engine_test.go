@@ -197,7 +197,7 @@ func TestForgetArchivesWithDryRun(t *testing.T) {
 }
 
 // An expired memory restored from the archive must not carry its past
-// expiry back (upstream slip: the next gc archived it again).
+// expiry back, or the next gc archives it again.
 func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
 	st := openExtrasEngine(t).store
 	wall := time.Now()

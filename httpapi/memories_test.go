@@ -29,7 +29,7 @@ func TestMemoryLifecycle(t *testing.T) {
 		t.Fatalf("single node reported quorum_acks: %s", r.raw)
 	}
 
-	// Same title in the same namespace updates the memory (upstream de-dup).
+	// Same title in the same namespace updates the memory.
 	again := a.must(t, 201, "POST", "/api/v1/memories", map[string]any{"title": "deploy notes", "content": "v2", "namespace": "team/ops"})
 	if again.str("id") != id || again.str("content") != "v2" {
 		t.Fatalf("de-dup: got %s", again.raw)
