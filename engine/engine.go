@@ -1,8 +1,12 @@
 // Package engine is the business logic shared by the CLI, the HTTP API and
-// the MCP server: defaults, validation, de-duplication, recall ranking,
-// archive, links. Every mutation becomes a memory.Batch that is applied to
-// the local store and then handed to the Replicator (federation), so all
-// three faces and every peer see the same writes.
+// the MCP server: defaults, validation, governance, de-duplication,
+// locking, recall ranking, archive, links. A face calls one engine method
+// per request and never hears back from the engine: every mutation
+// becomes a memory.Batch that goes through one commit path (commit.go),
+// which stamps it, checks it, applies it to the local store, hands it to
+// the Replicator (federation) and tells the observers (webhook delivery),
+// so all three faces and every peer see the same writes with the same
+// side effects.
 package engine
 
 import (

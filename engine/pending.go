@@ -58,7 +58,7 @@ func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResul
 			return GovernedResult{Pending: &p}, nil
 		}
 	}
-	res, err := e.Store(ctx, in)
+	res, err := e.put(ctx, OpStore, m)
 	if err != nil && res.Memory.ID == "" {
 		return GovernedResult{}, err
 	}

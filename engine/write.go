@@ -52,6 +52,11 @@ func (e *Engine) store1(ctx context.Context, op string, in NewMemory) (StoreResu
 	if err != nil {
 		return StoreResult{}, err
 	}
+	return e.put(ctx, op, m)
+}
+
+// put stores a prepared memory under the lock of its title.
+func (e *Engine) put(ctx context.Context, op string, m memory.Memory) (StoreResult, error) {
 	defer e.lock(titleKey(m.Namespace, m.Title))()
 	res, err := e.dedupe(ctx, m)
 	if err != nil {
