@@ -42,7 +42,7 @@ type Engine struct {
 	repl         memory.Replicator
 	promoteAfter int
 	upsert       UpsertPolicy
-	locks        stripes
+	locks        keyLocks
 	observers    []Observer
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"hash/fnv"
 	"slices"
 	"sync"
 
@@ -20,32 +19,52 @@ import (
 // cannot move a memory onto a title a store is taking. Records (standards,
 // pending actions, subscriptions) lock their (kind, key) the same way.
 
-// stripes hash lock keys onto a fixed set of mutexes.
-type stripes [64]sync.Mutex
+// keyLocks is a mutex per key, held only while some writer wants the
+// key: writers of different keys never wait on each other, so a bulk
+// store of many titles holds up only the writers of those titles.
+type keyLocks struct {
+	mu   sync.Mutex
+	keys map[string]*keyLock
+}
 
-// lock locks the stripes of keys, each once, in ascending order, so two
-// writers holding several never wait on each other in a cycle. It returns
-// the unlock.
-func (s *stripes) lock(keys ...string) func() {
-	idx := make([]int, 0, len(keys))
-	for _, k := range keys {
-		h := fnv.New32a()
-		h.Write([]byte(k))
-		idx = append(idx, int(h.Sum32()%uint32(len(s))))
-	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	for _, i := range idx {
-		s[i].Lock()
+type keyLock struct {
+	sync.Mutex
+	waiters int // writers holding or waiting for the lock; guarded by keyLocks.mu
+}
+
+// lock locks keys, each once, in ascending order, so two writers holding
+// several never wait on each other in a cycle. It returns the unlock.
+func (l *keyLocks) lock(keys ...string) func() {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	held := make([]*keyLock, len(keys))
+	for i, k := range keys {
+		l.mu.Lock()
+		if l.keys == nil {
+			l.keys = map[string]*keyLock{}
+		}
+		kl := l.keys[k]
+		if kl == nil {
+			kl = &keyLock{}
+			l.keys[k] = kl
+		}
+		kl.waiters++
+		l.mu.Unlock()
+		kl.Lock()
+		held[i] = kl
 	}
 	return func() {
-		for _, i := range slices.Backward(idx) {
-			s[i].Unlock()
+		for i, kl := range slices.Backward(held) {
+			kl.Unlock()
+			l.mu.Lock()
+			if kl.waiters--; kl.waiters == 0 {
+				delete(l.keys, keys[i])
+			}
+			l.mu.Unlock()
 		}
 	}
 }
 
-// lock locks keys (see stripes.lock).
+// lock locks keys (see keyLocks.lock).
 func (e *Engine) lock(keys ...string) func() { return e.locks.lock(keys...) }
 
 // titleKey is the lock key of the memory titled title in namespace ns.

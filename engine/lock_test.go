@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
@@ -66,5 +67,31 @@ func TestStoreManyRefusesGovernedNamespace(t *testing.T) {
 	wantCode(t, err, memory.CodeForbidden)
 	if res, _ := e.List(ctx, memory.ListQuery{Namespace: "open"}); res.Count != 0 {
 		t.Fatalf("a refused bulk store wrote %d memories", res.Count)
+	}
+}
+
+// Writers of different keys never wait on each other; a writer of a held
+// key waits for it; no entry outlives its last writer.
+func TestKeyLocks(t *testing.T) {
+	var l keyLocks
+	unlockAB := l.lock("b", "a", "b")
+	done := make(chan struct{})
+	go func() { l.lock("c", "d")(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a writer of other keys waited")
+	}
+	got := make(chan struct{})
+	go func() { l.lock("d", "a")(); close(got) }()
+	select {
+	case <-got:
+		t.Fatal("a writer of a held key did not wait")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlockAB()
+	<-got
+	if len(l.keys) != 0 {
+		t.Fatalf("%d lock entries left", len(l.keys))
 	}
 }
