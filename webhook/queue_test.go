@@ -223,3 +223,35 @@ func TestCloseAbandonsAtDeadline(t *testing.T) {
 		t.Fatalf("%d attempts; want 1 (the retry waits an hour, then is abandoned)", n)
 	}
 }
+
+// A subscription's agent filter and events select its deliveries
+// (engine.Subscription.Covers): the original's spellings of the store
+// event and "*" receive stores, an unrelated event does not, and an agent
+// filter passes only that agent's memories.
+func TestEventsAndAgentFilterSelectDeliveries(t *testing.T) {
+	rc := newReceiver(t, nil)
+	src := &fixedSource{subs: []engine.Subscription{
+		{ID: "ours", URL: rc.URL, Events: []string{engine.EventStore}},
+		{ID: "original", URL: rc.URL, Events: []string{"memory_store"}},
+		{ID: "star", URL: rc.URL, Events: []string{"*"}},
+		{ID: "other", URL: rc.URL, Events: []string{"memory.delete"}},
+		{ID: "planner", URL: rc.URL, Events: []string{"*"}, AgentFilter: "planner"},
+	}}
+	q := New(src, Options{})
+	b := stored("ns", "by planner", "by coder")
+	b.Memories[0].AgentID, b.Memories[1].AgentID = "planner", "coder"
+	q.Committed(b)
+	closeQueue(t, q)
+	got := map[string][]string{}
+	for _, ev := range rc.got() {
+		got[ev.SubscriptionID] = append(got[ev.SubscriptionID], ev.Memory.Title)
+	}
+	for id, want := range map[string]int{"ours": 2, "original": 2, "star": 2, "other": 0, "planner": 1} {
+		if len(got[id]) != want {
+			t.Errorf("subscription %s received %v; want %d deliveries", id, got[id], want)
+		}
+	}
+	if p := got["planner"]; len(p) == 1 && p[0] != "by planner" {
+		t.Errorf("agent-filtered subscription received %v; want only the planner's memory", p)
+	}
+}
