@@ -124,7 +124,7 @@ const (
 	KindCuratorRollback   = "curator_rollback"
 )
 
-// Reserved namespaces, as upstream.
+// Reserved namespaces: the agent registry, agent inboxes, and the default.
 const (
 	NamespaceAgents         = "_agents"
 	NamespaceMessagesPrefix = "_messages/"

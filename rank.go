@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// RecallScore ranks a full-text hit for recall. It keeps upstream's formula
-// so agents see the same order:
+// RecallScore ranks a full-text hit for recall; the formula is a contract
+// (docs/upstream-history.md), so agents see the same order:
 //
 //	score = relevance                       (text match; -bm25 on SQLite)
 //	      + 0.5 · priority                  (1..10)

@@ -134,6 +134,10 @@ type Store interface {
 	// Changes returns rows applied after local sequence afterSeq, in
 	// sequence order, at most limit rows.
 	Changes(ctx context.Context, afterSeq int64, limit int) (ChangeSet, error)
+	// HeadSeq is the local sequence of the newest applied row, or 0 when
+	// the store holds none: Changes(ctx, HeadSeq, n) is empty until the
+	// next row is applied.
+	HeadSeq(ctx context.Context) (int64, error)
 
 	// MaxVersion is the greatest version of any row the store holds
 	// (memories, links and records, tombstones included), or 0 when it

@@ -124,13 +124,13 @@ func seeded(t *testing.T) (dir string, res *Result) {
 		}
 		ids = append(ids, r.Memory.ID)
 	}
-	if _, err := eng.Link(ctx, ids[0], ids[1], memory.RelatedTo); err != nil {
+	if _, _, err := eng.Link(ctx, ids[0], ids[1], memory.RelatedTo); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := eng.Forget(ctx, engine.ForgetQuery{Pattern: "four", Namespace: "ns"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.Delete(ctx, ids[2]); err != nil {
+	if _, err := eng.Delete(ctx, ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	res, err := SQLite(ctx, st, Options{Dir: filepath.Join(dir, "b"), Keep: 3, NodeID: "n1"})

@@ -24,13 +24,19 @@ type PostgresOptions struct {
 	Logical bool
 }
 
+// Exporter is what a logical backup needs of the engine: its lossless
+// export.
+type Exporter interface {
+	Export(ctx context.Context, namespace string) (*engine.Export, error)
+}
+
 // Postgres backs up the PostgreSQL database at dbURL. When pg_dump is
 // installed it writes ai-memory-<stamp>.pgdump (custom format) from a
 // snapshot exported by a read-only transaction, and counts the manifest's
 // rows in that same transaction, so the counts describe exactly the rows
 // dumped. Otherwise it writes the engine's lossless JSON export as
 // ai-memory-<stamp>.json. The manifest's method says which.
-func Postgres(ctx context.Context, dbURL string, eng *engine.Engine, opts PostgresOptions) (*Result, error) {
+func Postgres(ctx context.Context, dbURL string, eng Exporter, opts PostgresOptions) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
@@ -125,7 +131,7 @@ func dumpPostgres(ctx context.Context, pgDump, dbURL, dst string) (RowCounts, in
 // exportLogical writes the engine's export and counts its rows. The export
 // walks the change feed page by page, so a row changed meanwhile can appear
 // twice; counts take each row once, as an import would keep it.
-func exportLogical(ctx context.Context, eng *engine.Engine, dst string) (RowCounts, error) {
+func exportLogical(ctx context.Context, eng Exporter, dst string) (RowCounts, error) {
 	counts := RowCounts{Memories: map[memory.State]int{memory.StateActive: 0, memory.StateArchived: 0, memory.StateDeleted: 0}}
 	x, err := eng.Export(ctx, "")
 	if err != nil {

@@ -55,10 +55,10 @@ func seedEngine(t *testing.T, eng *engine.Engine, n int) {
 		}
 		ids = append(ids, r.Memory.ID)
 	}
-	if _, err := eng.Link(ctx, ids[0], ids[1], memory.DerivedFrom); err != nil {
+	if _, _, err := eng.Link(ctx, ids[0], ids[1], memory.DerivedFrom); err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.Delete(ctx, ids[2]); err != nil {
+	if _, err := eng.Delete(ctx, ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := eng.Forget(ctx, engine.ForgetQuery{Namespace: "seed", Pattern: "seed 3"}); err != nil {

@@ -117,7 +117,7 @@ func applied(err error) bool { return err == nil || memory.ErrorCode(err) == mem
 // entry are one batch, so neither can exist without the other. The engine's
 // GC is not used because it archives every namespace at once, uncapped.
 func (c *Curator) expire(ctx context.Context, id string) (*Entry, error) {
-	prior, err := c.eng.Backend().GetMemory(ctx, id)
+	prior, err := c.st.GetMemory(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +127,10 @@ func (c *Curator) expire(ctx context.Context, id string) (*Entry, error) {
 	}
 	archived := *prior
 	archived.State, archived.ArchivedAt, archived.UpdatedAt = memory.StateArchived, &now, now
-	archived.Origin, archived.Version = c.eng.NodeID(), c.tick(prior.Version)
 	e := c.newEntry("expire")
 	e.Before = []memory.Memory{*prior}
 	e.After[id] = digest(archived)
-	err = c.commit(ctx, e, []memory.Memory{archived})
+	err = c.write(ctx, "curator_expire", e, &memory.Batch{Memories: []memory.Memory{archived}})
 	if !applied(err) {
 		return nil, err
 	}
@@ -144,7 +143,7 @@ func (c *Curator) consolidate(ctx context.Context, cp *ConsolidationPlan) (*Entr
 	e := c.newEntry("consolidate")
 	seenLink := map[string]bool{}
 	for _, id := range cp.IDs {
-		m, err := c.eng.Backend().GetMemory(ctx, id)
+		m, err := c.st.GetMemory(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +151,7 @@ func (c *Curator) consolidate(ctx context.Context, cp *ConsolidationPlan) (*Entr
 			return nil, fmt.Errorf("memory %s is no longer active", id)
 		}
 		e.Before = append(e.Before, *m)
-		links, err := c.eng.Backend().Links(ctx, id)
+		links, err := c.st.Links(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +177,7 @@ func (c *Curator) consolidate(ctx context.Context, cp *ConsolidationPlan) (*Entr
 
 // flag links a contradiction pair with a contradicts link.
 func (c *Curator) flag(ctx context.Context, cf *ContradictionFinding) (*Entry, error) {
-	l, err := c.eng.Link(ctx, cf.A, cf.B, memory.Contradicts)
+	l, _, err := c.eng.Link(ctx, cf.A, cf.B, memory.Contradicts)
 	if !applied(err) {
 		return nil, err
 	}
@@ -190,7 +189,7 @@ func (c *Curator) flag(ctx context.Context, cf *ContradictionFinding) (*Entry, e
 // update patches one memory through the engine when decide, given the
 // fresh row, still wants a change.
 func (c *Curator) update(ctx context.Context, op, id string, decide func(*memory.Memory) *engine.Patch) (*Entry, error) {
-	prior, err := c.eng.Backend().GetMemory(ctx, id)
+	prior, err := c.st.GetMemory(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +197,7 @@ func (c *Curator) update(ctx context.Context, op, id string, decide func(*memory
 	if prior.State != memory.StateActive || patch == nil {
 		return nil, nil
 	}
-	_, err = c.eng.Update(ctx, id, *patch)
+	_, _, err = c.eng.Update(ctx, id, *patch)
 	if !applied(err) {
 		return nil, err
 	}
@@ -214,7 +213,7 @@ func (c *Curator) update(ctx context.Context, op, id string, decide func(*memory
 // read back from the store.
 func (c *Curator) recordAfter(ctx context.Context, e *Entry, ids []string) error {
 	for _, id := range ids {
-		m, err := c.eng.Backend().GetMemory(ctx, id)
+		m, err := c.st.GetMemory(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -226,7 +225,7 @@ func (c *Curator) recordAfter(ctx context.Context, e *Entry, ids []string) error
 // finish writes the rollback entry of an applied operation. opErr is a
 // quorum miss the operation survived; it is still reported.
 func (c *Curator) finish(ctx context.Context, e *Entry, opErr error) (*Entry, error) {
-	if err := c.commit(ctx, e, nil); !applied(err) {
+	if err := c.write(ctx, "curator_entry", e, &memory.Batch{}); !applied(err) {
 		return nil, fmt.Errorf("applied, but its rollback entry was not written: %w", err)
 	}
 	return e, opErr

@@ -35,14 +35,36 @@ type Options struct {
 // Source is the source token on memories the curator writes.
 const Source = "curator"
 
-// Curator runs curation cycles on an engine.
+// Engine is what the curator needs of the engine: its clock and node id
+// for rollback entries, and the writes it makes, Curate among them for
+// the rows it builds itself.
+type Engine interface {
+	Now() time.Time
+	NodeID() string
+	Consolidate(ctx context.Context, in engine.ConsolidateInput) (engine.ConsolidateResult, error)
+	Link(ctx context.Context, source, target string, rel memory.Relation) (*memory.Link, int, error)
+	Update(ctx context.Context, id string, p engine.Patch) (*memory.Memory, int, error)
+	Curate(ctx context.Context, op string, b *memory.Batch) (int, error)
+}
+
+// Store is what the curator reads directly: the engine's store.
+type Store interface {
+	GetMemory(ctx context.Context, id string) (*memory.Memory, error)
+	ListMemories(ctx context.Context, q memory.ListQuery) ([]memory.Memory, bool, error)
+	Links(ctx context.Context, id string) ([]memory.Link, error)
+	GetRecord(ctx context.Context, kind, key string) (*memory.Record, error)
+	ListRecords(ctx context.Context, kind, keyPrefix string) ([]memory.Record, error)
+}
+
+// Curator runs curation cycles on an engine and its store.
 type Curator struct {
-	eng  *engine.Engine
+	eng  Engine
+	st   Store
 	opts Options
 }
 
 // New validates opts and returns a curator.
-func New(eng *engine.Engine, opts Options) (*Curator, error) {
+func New(eng Engine, st Store, opts Options) (*Curator, error) {
 	if opts.MaxOps < 0 {
 		return nil, memory.Errorf(memory.CodeInvalid, "max-ops %d: want 0 (no cap) or more", opts.MaxOps)
 	}
@@ -62,7 +84,7 @@ func New(eng *engine.Engine, opts Options) (*Curator, error) {
 			return nil, memory.Errorf(memory.CodeInvalid, "similarity threshold %v: want (0, 1]", t)
 		}
 	}
-	return &Curator{eng: eng, opts: opts}, nil
+	return &Curator{eng: eng, st: st, opts: opts}, nil
 }
 
 // Daemon runs a cycle now and then every interval until ctx ends, handing
@@ -132,7 +154,7 @@ func (c *Curator) scan(ctx context.Context) ([]memory.Memory, error) {
 	var out []memory.Memory
 	q := memory.ListQuery{Limit: engine.MaxListLimit}
 	for {
-		page, more, err := c.eng.Backend().ListMemories(ctx, q)
+		page, more, err := c.st.ListMemories(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +196,7 @@ func within(ns, filter string) bool { return ns == filter || strings.HasPrefix(n
 // in a standard record that parses as an id counts, whatever the record's
 // exact shape.
 func (c *Curator) protectedIDs(ctx context.Context) (map[string]bool, error) {
-	recs, err := c.eng.Backend().ListRecords(ctx, memory.KindNamespaceStandard, "")
+	recs, err := c.st.ListRecords(ctx, memory.KindNamespaceStandard, "")
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +280,7 @@ func (c *Curator) plan(ctx context.Context, live []memory.Memory, rep *Report) *
 
 // linked reports whether a contradicts link already joins a and b.
 func (c *Curator) linked(ctx context.Context, a, b string) (bool, error) {
-	links, err := c.eng.Backend().Links(ctx, a)
+	links, err := c.st.Links(ctx, a)
 	if err != nil {
 		return false, fmt.Errorf("links of %s: %w", a, err)
 	}

@@ -54,7 +54,7 @@ func dryRunScore(t *testing.T, seed uint64) (int, int, int, int, int, int) {
 		t.Fatalf("corpus has %d memories, want 200", len(ids))
 	}
 	before := fullExport(t, e)
-	c, err := New(e, Options{DryRun: true})
+	c, err := New(e, e.st, Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	a := store(t, e, "team", "Release checklist for vomira", "Tag the build. Run the migration dry run. Publish the notes to the wiki.", "release")
 	b := store(t, e, "team", "release checklist for VOMIRA", "Tag the build. Run the migration dry run. Publish the notes on the wiki.")
 	other := store(t, e, "team", "Linked note about vomira", "Vomira ships every Tuesday after review.")
-	if _, err := e.Link(ctx, other.ID, a.ID, memory.RelatedTo); err != nil {
+	if _, _, err := e.Link(ctx, other.ID, a.ID, memory.RelatedTo); err != nil {
 		t.Fatal(err)
 	}
 	c1 := store(t, e, "team", "Kelpstore retention policy", "Kelpstore keeps snapshots for 30 days before pruning.")
@@ -148,7 +148,7 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	untagged := store(t, e, "team", "Kelpstore pruning job", "The pruning job for kelpstore snapshots runs nightly on vomira hosts.")
 	used := store(t, e, "team", "Oncall phone tree", "Call the primary first, then the secondary.", "oncall")
 	for i := 0; i < 20; i++ {
-		if err := e.Backend().Touch(ctx, []string{used.ID}, time.Now()); err != nil {
+		if err := e.st.Touch(ctx, []string{used.ID}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +162,7 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	e.Clock().SetSkew(2 * time.Minute) // the temporary flag has now expired
 
 	before := stateDigest(t, e)
-	c, err := New(e, Options{ExcludeNamespaces: []string{"private"}})
+	c, err := New(e, e.st, Options{ExcludeNamespaces: []string{"private"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,22 +188,22 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	checkState(t, e, a.ID, memory.StateDeleted)
 	checkState(t, e, b.ID, memory.StateDeleted)
 	checkState(t, e, skip.ID, memory.StateActive)
-	if m, _ := e.Backend().GetMemory(ctx, used.ID); m.Priority != 7 {
+	if m, _ := e.st.GetMemory(ctx, used.ID); m.Priority != 7 {
 		t.Errorf("priority after 20 uses = %d, want 7", m.Priority)
 	}
-	if m, _ := e.Backend().GetMemory(ctx, untagged.ID); len(m.Tags) == 0 {
+	if m, _ := e.st.GetMemory(ctx, untagged.ID); len(m.Tags) == 0 {
 		t.Errorf("untagged memory got no tags")
 	} else {
 		t.Logf("auto tags: %v", m.Tags)
 	}
-	links, _ := e.Backend().Links(ctx, c1.ID)
+	links, _ := e.st.Links(ctx, c1.ID)
 	if !slices.ContainsFunc(links, func(l memory.Link) bool {
 		return l.Relation == memory.Contradicts && (l.TargetID == c2.ID || l.SourceID == c2.ID)
 	}) {
 		t.Errorf("contradiction not linked: %+v", links)
 	}
 	merged := rep.Proposals.Consolidations[0]
-	if m, _ := e.Backend().GetMemory(ctx, merged.ResultID); m == nil || m.Title != a.Title && m.Title != b.Title {
+	if m, _ := e.st.GetMemory(ctx, merged.ResultID); m == nil || m.Title != a.Title && m.Title != b.Title {
 		t.Errorf("merged memory %+v", m)
 	}
 	if stateDigest(t, e) == before {
@@ -246,9 +246,9 @@ func TestRunThenRollbackRestoresState(t *testing.T) {
 	}
 }
 
-func checkState(t *testing.T, e *engine.Engine, id string, want memory.State) {
+func checkState(t *testing.T, e *node, id string, want memory.State) {
 	t.Helper()
-	m, err := e.Backend().GetMemory(context.Background(), id)
+	m, err := e.st.GetMemory(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,22 +264,22 @@ func TestRollbackRefusesAfterLaterEdit(t *testing.T) {
 	e := openEngine(t)
 	m := store(t, e, "ns", "Phone tree", "Call the primary first.", "oncall")
 	for i := 0; i < 10; i++ {
-		e.Backend().Touch(ctx, []string{m.ID}, time.Now())
+		e.st.Touch(ctx, []string{m.ID}, time.Now())
 	}
-	c, _ := New(e, Options{})
+	c, _ := New(e, e.st, Options{})
 	rep, err := c.RunOnce(ctx)
 	if err != nil || rep.Autonomy.PriorityAdjustments != 1 {
 		t.Fatalf("run: %v %+v", err, rep)
 	}
 	content := "Call the secondary first."
-	if _, err := e.Update(ctx, m.ID, engine.Patch{Content: &content}); err != nil {
+	if _, _, err := e.Update(ctx, m.ID, engine.Patch{Content: &content}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Rollback(ctx, rep.RollbackIDs[0])
 	if memory.ErrorCode(err) != memory.CodeConflict {
 		t.Fatalf("rollback after a later edit: %v, want conflict", err)
 	}
-	got, _ := e.Backend().GetMemory(ctx, m.ID)
+	got, _ := e.st.GetMemory(ctx, m.ID)
 	if got.Content != content {
 		t.Fatalf("later edit lost: %q", got.Content)
 	}
@@ -297,12 +297,12 @@ func TestMaxOpsCapsAndReservedNamespaces(t *testing.T) {
 	for i, title := range []string{"alpha one", "bravo two", "charlie three"} {
 		m := store(t, e, "ns", title, "Some words about nothing in particular number "+title, "t")
 		for k := 0; k < 5*(i+1); k++ {
-			e.Backend().Touch(ctx, []string{m.ID}, time.Now())
+			e.st.Touch(ctx, []string{m.ID}, time.Now())
 		}
 	}
 	store(t, e, memory.NamespaceAgents, "agent alice", "registered agent")
 	store(t, e, memory.NamespaceAgents, "agent alice copy", "registered agent")
-	c, err := New(e, Options{MaxOps: 2})
+	c, err := New(e, e.st, Options{MaxOps: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestMaxOpsCapsAndReservedNamespaces(t *testing.T) {
 		t.Fatalf("reserved namespace curated: %+v", rep)
 	}
 	for _, bad := range []Options{{MaxOps: -1}, {DuplicateThreshold: 1.5}, {IncludeNamespaces: []string{"a b"}}} {
-		if _, err := New(e, bad); memory.ErrorCode(err) != memory.CodeInvalid {
+		if _, err := New(e, e.st, bad); memory.ErrorCode(err) != memory.CodeInvalid {
 			t.Errorf("options %+v: %v, want invalid", bad, err)
 		}
 	}
@@ -327,7 +327,7 @@ func TestMaxOpsCapsAndReservedNamespaces(t *testing.T) {
 // with arrays present rather than null.
 func TestEmptyStoreReportsNoErrors(t *testing.T) {
 	e := openEngine(t)
-	c, _ := New(e, Options{DryRun: true, MaxOps: 10})
+	c, _ := New(e, e.st, Options{DryRun: true, MaxOps: 10})
 	rep, err := c.RunOnce(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +346,7 @@ func TestEmptyStoreReportsNoErrors(t *testing.T) {
 		"auto_tagged", "contradictions_found", "operations_attempted", "operations_skipped_cap", "autonomy", "clusters_formed",
 		"memories_consolidated", "memories_forgotten", "priority_adjustments", "rollback_entries_written", "errors", "dry_run"} {
 		if !bytes.Contains(b, []byte(`"`+field+`":`)) {
-			t.Errorf("report lacks upstream field %s", field)
+			t.Errorf("report lacks contract field %s", field)
 		}
 	}
 }
@@ -354,7 +354,7 @@ func TestEmptyStoreReportsNoErrors(t *testing.T) {
 // TestDaemonRunsCyclesUntilCancelled runs the daemon for a few short intervals.
 func TestDaemonRunsCyclesUntilCancelled(t *testing.T) {
 	e := openEngine(t)
-	c, _ := New(e, Options{DryRun: true})
+	c, _ := New(e, e.st, Options{DryRun: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	n := 0

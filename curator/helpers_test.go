@@ -15,22 +15,28 @@ import (
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
+// node is an engine with its store, as a command opens them.
+type node struct {
+	*engine.Engine
+	st memory.Store
+}
+
 // openEngine returns an engine on a fresh SQLite file owned by the test.
-func openEngine(t *testing.T) *engine.Engine {
+func openEngine(t *testing.T) *node {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "curator.db"), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return engine.New(st, engine.Options{NodeID: "node-test"})
+	return &node{engine.New(st, engine.Options{NodeID: "node-test"}), st}
 }
 
 // stateDigest hashes what users see of a store: every active and archived
 // memory's fields (not versions or usage counters) and every live link.
 // Curator rollback records are left out: they are the audit trail, not
 // the state being restored.
-func stateDigest(t *testing.T, e *engine.Engine) string {
+func stateDigest(t *testing.T, e *node) string {
 	t.Helper()
 	x, err := e.Export(context.Background(), "")
 	if err != nil {
@@ -51,7 +57,7 @@ func stateDigest(t *testing.T, e *engine.Engine) string {
 
 // fullExport is the whole export, versions and records included, without
 // its timestamp: a dry run must leave it byte for byte the same.
-func fullExport(t *testing.T, e *engine.Engine) string {
+func fullExport(t *testing.T, e *node) string {
 	t.Helper()
 	x, err := e.Export(context.Background(), "")
 	if err != nil {
@@ -65,7 +71,7 @@ func fullExport(t *testing.T, e *engine.Engine) string {
 	return string(b)
 }
 
-func store(t *testing.T, e *engine.Engine, ns, title, content string, tags ...string) memory.Memory {
+func store(t *testing.T, e *node, ns, title, content string, tags ...string) memory.Memory {
 	t.Helper()
 	res, err := e.Store(context.Background(), engine.NewMemory{Namespace: ns, Title: title, Content: content, Tags: tags, Tier: memory.TierLong})
 	if err != nil {

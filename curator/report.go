@@ -3,7 +3,8 @@ package curator
 import "time"
 
 // Report is the outcome of one curator cycle. The fields up to DryRun are
-// upstream's, with the same names; arrays are never null. In a dry run the
+// a contract, names included (docs/upstream-history.md); arrays are never
+// null. In a dry run the
 // counters describe what a real run would do and nothing is written.
 type Report struct {
 	StartedAt            time.Time `json:"started_at"`

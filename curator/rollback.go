@@ -9,7 +9,6 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/engine"
 )
 
 // Entry is a rollback entry: everything needed to put back the state an
@@ -53,35 +52,22 @@ func (c *Curator) newEntry(op string) *Entry {
 		CreatedLinks: []memory.Link{}, After: map[string]string{}}
 }
 
-// tick is a fresh version from this node, above floor.
-func (c *Curator) tick(floor memory.HLC) memory.HLC {
-	c.eng.Clock().Observe(floor)
-	return c.eng.Clock().Tick()
-}
-
-// commit writes the entry, with rows that must land atomically with it,
-// through the engine's import path, which applies rows as given and
-// replicates them.
-func (c *Curator) commit(ctx context.Context, e *Entry, mems []memory.Memory) error {
+// write commits the entry's record with the rows b must land with, in one
+// batch through the engine's curator write path (Engine.Curate), which
+// stamps every row as a new version from this node.
+func (c *Curator) write(ctx context.Context, op string, e *Entry, b *memory.Batch) error {
 	val, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	rec := memory.Record{Kind: memory.KindCuratorRollback, Key: e.ID, Value: val, UpdatedAt: c.eng.Now(),
-		Origin: c.eng.NodeID(), Version: c.tick(0)}
-	res, err := c.eng.Import(ctx, &engine.Export{Memories: mems, Links: []memory.Link{}, Records: []memory.Record{rec}})
-	if err != nil {
-		return err
-	}
-	if len(res.Errors) > 0 {
-		return memory.Errorf(memory.CodeInternal, "writing rollback entry %s: %s", e.ID, res.Errors[0])
-	}
-	return nil
+	b.Records = append(b.Records, memory.Record{Kind: memory.KindCuratorRollback, Key: e.ID, Value: val, UpdatedAt: c.eng.Now()})
+	_, err = c.eng.Curate(ctx, op, b)
+	return err
 }
 
 // Entries lists the rollback entries, oldest first.
 func (c *Curator) Entries(ctx context.Context) ([]Entry, error) {
-	recs, err := c.eng.Backend().ListRecords(ctx, memory.KindCuratorRollback, "")
+	recs, err := c.st.ListRecords(ctx, memory.KindCuratorRollback, "")
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +109,7 @@ func (c *Curator) RollbackLast(ctx context.Context, n int) ([]RollbackResult, er
 
 // Rollback undoes one entry.
 func (c *Curator) Rollback(ctx context.Context, id string) (RollbackResult, error) {
-	rec, err := c.eng.Backend().GetRecord(ctx, memory.KindCuratorRollback, id)
+	rec, err := c.st.GetRecord(ctx, memory.KindCuratorRollback, id)
 	if memory.IsNotFound(err) {
 		return RollbackResult{}, memory.Errorf(memory.CodeNotFound, "rollback entry %q not found", id)
 	}
@@ -137,7 +123,7 @@ func (c *Curator) Rollback(ctx context.Context, id string) (RollbackResult, erro
 	return c.rollback(ctx, &e)
 }
 
-// rollback re-applies the prior rows with new versions, so they win over
+// rollback re-applies the prior rows as new versions, so they win over
 // the operation's rows everywhere they replicate, deletes what the
 // operation created, and marks the entry done, all in one batch. Prior
 // rows keep their own updated_at: the restored memory is the one that was
@@ -147,14 +133,13 @@ func (c *Curator) rollback(ctx context.Context, e *Entry) (RollbackResult, error
 	if e.RolledBackAt != nil {
 		return res, memory.Errorf(memory.CodeConflict, "rollback entry %s was already rolled back at %s", e.ID, e.RolledBackAt.Format(time.RFC3339))
 	}
-	store := c.eng.Backend()
 	ids := make([]string, 0, len(e.After))
 	for id := range e.After {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		cur, err := store.GetMemory(ctx, id)
+		cur, err := c.st.GetMemory(ctx, id)
 		if err != nil {
 			return res, err
 		}
@@ -163,16 +148,15 @@ func (c *Curator) rollback(ctx context.Context, e *Entry) (RollbackResult, error
 		}
 	}
 	now := c.eng.Now()
-	x := &engine.Export{Memories: []memory.Memory{}, Links: []memory.Link{}}
+	x := &memory.Batch{}
 	restored := map[string]bool{}
 	for _, m := range e.Before {
-		m.Origin, m.Version = c.eng.NodeID(), c.tick(m.Version)
 		x.Memories = append(x.Memories, m)
 		res.MemoriesRestored++
 	}
 	for _, l := range e.BeforeLinks {
 		restored[linkKey(l)] = true
-		l.Deleted, l.Origin, l.Version = false, c.eng.NodeID(), c.tick(l.Version)
+		l.Deleted = false
 		x.Links = append(x.Links, l)
 		res.LinksRestored++
 	}
@@ -181,16 +165,16 @@ func (c *Curator) rollback(ctx context.Context, e *Entry) (RollbackResult, error
 			return
 		}
 		restored[linkKey(l)] = true
-		l.Deleted, l.Origin, l.Version = true, c.eng.NodeID(), c.tick(l.Version)
+		l.Deleted = true
 		x.Links = append(x.Links, l)
 		res.LinksRemoved++
 	}
 	for _, id := range e.CreatedMemories {
-		m, err := store.GetMemory(ctx, id)
+		m, err := c.st.GetMemory(ctx, id)
 		if err != nil {
 			return res, err
 		}
-		links, err := store.Links(ctx, id)
+		links, err := c.st.Links(ctx, id)
 		if err != nil {
 			return res, err
 		}
@@ -199,7 +183,6 @@ func (c *Curator) rollback(ctx context.Context, e *Entry) (RollbackResult, error
 		}
 		if m.State != memory.StateDeleted {
 			m.State, m.Content, m.Tags, m.Metadata, m.UpdatedAt = memory.StateDeleted, "", nil, nil, now
-			m.Origin, m.Version = c.eng.NodeID(), c.tick(m.Version)
 			x.Memories = append(x.Memories, *m)
 			res.MemoriesRemoved++
 		}
@@ -209,18 +192,9 @@ func (c *Curator) rollback(ctx context.Context, e *Entry) (RollbackResult, error
 	}
 	done := *e
 	done.RolledBackAt = &now
-	val, err := json.Marshal(done)
-	if err != nil {
-		return res, err
-	}
-	x.Records = []memory.Record{{Kind: memory.KindCuratorRollback, Key: e.ID, Value: val, UpdatedAt: now,
-		Origin: c.eng.NodeID(), Version: c.tick(0)}}
-	ir, err := c.eng.Import(ctx, x)
+	err := c.write(ctx, "curator_rollback", &done, x)
 	if err != nil && memory.ErrorCode(err) != memory.CodeQuorumNotMet {
 		return res, err
-	}
-	if len(ir.Errors) > 0 {
-		return res, memory.Errorf(memory.CodeInternal, "rollback %s: %s", e.ID, ir.Errors[0])
 	}
 	return res, err
 }

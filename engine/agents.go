@@ -21,24 +21,25 @@ type Agent struct {
 	MemoryID     string    `json:"memory_id"`
 }
 
-// RegisterAgent creates or refreshes an agent's registry entry. A second
-// registration keeps the first registered_at and updates the rest.
-func (e *Engine) RegisterAgent(ctx context.Context, a Agent) (*Agent, error) {
+// RegisterAgent creates or refreshes an agent's registry entry, and says
+// how many nodes hold it (0 without federation). A second registration
+// keeps the first registered_at and updates the rest.
+func (e *Engine) RegisterAgent(ctx context.Context, a Agent) (*Agent, int, error) {
 	if a.AgentID == "" {
-		return nil, memory.Errorf(memory.CodeInvalid, "agent_id is required")
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "agent_id is required")
 	}
 	if err := memory.ValidateToken("agent_id", a.AgentID, memory.MaxAgentIDLen); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if a.AgentType == "" {
 		a.AgentType = "generic"
 	}
 	if err := memory.ValidateToken("agent_type", a.AgentType, memory.MaxSourceLen); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	caps := memory.NormalizeTags(a.Capabilities)
 	if len(caps) > memory.MaxTags {
-		return nil, memory.Errorf(memory.CodeInvalid, "%d capabilities; the limit is %d", len(caps), memory.MaxTags)
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "%d capabilities; the limit is %d", len(caps), memory.MaxTags)
 	}
 	now := e.Now()
 	a.Capabilities, a.RegisteredAt, a.LastSeenAt = caps, now, now
@@ -47,13 +48,13 @@ func (e *Engine) RegisterAgent(ctx context.Context, a Agent) (*Agent, error) {
 			a.RegisteredAt = prev.RegisteredAt
 		}
 	} else if !memory.IsNotFound(err) {
-		return nil, err
+		return nil, 0, err
 	}
 	content := a.Description
 	if content == "" {
 		content = "agent " + a.AgentID + " (" + a.AgentType + "): " + strings.Join(caps, ", ")
 	}
-	res, err := e.Store(ctx, NewMemory{
+	res, err := e.store1(ctx, "agent_register", NewMemory{
 		Title: a.AgentID, Content: content, Tier: memory.TierLong, Namespace: memory.NamespaceAgents,
 		Tags: append([]string{"agent"}, caps...)[:min(len(caps)+1, memory.MaxTags)], Source: "agent_register", AgentID: a.AgentID,
 		Metadata: map[string]any{
@@ -64,10 +65,10 @@ func (e *Engine) RegisterAgent(ctx context.Context, a Agent) (*Agent, error) {
 		},
 	})
 	if res.Memory.ID == "" {
-		return nil, err
+		return nil, 0, err
 	}
 	a.MemoryID = res.Memory.ID
-	return &a, err
+	return &a, res.Acks, err
 }
 
 // ListAgents returns every registered agent in registration order.

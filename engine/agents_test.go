@@ -10,18 +10,18 @@ import (
 func TestRegisterAgentKeepsFirstRegistration(t *testing.T) {
 	ctx := context.Background()
 	e := openExtrasEngine(t)
-	a1, err := e.RegisterAgent(ctx, Agent{AgentID: "claude-1", AgentType: "claude-code", Capabilities: []string{"code", "review"}})
+	a1, _, err := e.RegisterAgent(ctx, Agent{AgentID: "claude-1", AgentType: "claude-code", Capabilities: []string{"code", "review"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, err := e.RegisterAgent(ctx, Agent{AgentID: "claude-1", AgentType: "claude-code", Capabilities: []string{"code"}, Description: "pairs on Go"})
+	a2, _, err := e.RegisterAgent(ctx, Agent{AgentID: "claude-1", AgentType: "claude-code", Capabilities: []string{"code"}, Description: "pairs on Go"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a2.MemoryID != a1.MemoryID || !a2.RegisteredAt.Equal(a1.RegisteredAt) {
 		t.Fatalf("re-registration made a new entry or moved registered_at: %+v vs %+v", a2, a1)
 	}
-	if _, err := e.RegisterAgent(ctx, Agent{AgentID: "codex"}); err != nil {
+	if _, _, err := e.RegisterAgent(ctx, Agent{AgentID: "codex"}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.ListAgents(ctx)
@@ -44,7 +44,7 @@ func TestRegisterAgentKeepsFirstRegistration(t *testing.T) {
 func TestRegisterAgentRejectsBadIDs(t *testing.T) {
 	e := openExtrasEngine(t)
 	for _, id := range []string{"", "has space"} {
-		_, err := e.RegisterAgent(context.Background(), Agent{AgentID: id})
+		_, _, err := e.RegisterAgent(context.Background(), Agent{AgentID: id})
 		wantCode(t, err, memory.CodeInvalid)
 	}
 }

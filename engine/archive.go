@@ -29,23 +29,30 @@ func (e *Engine) ArchiveList(ctx context.Context, q memory.ListQuery) (ListResul
 	return res, nil
 }
 
-// ArchiveRestore brings an archived memory back. Its expiry is cleared for
-// long memories and renewed from now for the others: restoring with the old,
-// past expiry (an upstream slip) would let the next gc archive it again.
-func (e *Engine) ArchiveRestore(ctx context.Context, id string) (*memory.Memory, error) {
-	defer e.lock(id)()
+// ArchiveRestore brings an archived memory back, and says how many nodes
+// hold it (0 without federation). Its expiry is cleared for long memories
+// and renewed from now for the others, so the next gc does not archive it
+// again.
+func (e *Engine) ArchiveRestore(ctx context.Context, id string) (*memory.Memory, int, error) {
+	rows, unlock, err := e.lockRows(ctx, []string{id}, e.archived, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unlock()
+	m := &rows[0]
+	now := e.Now()
+	m.State, m.ArchivedAt, m.UpdatedAt = memory.StateActive, nil, now
+	m.ExpiresAt, _ = e.expiry(m.Tier, now, nil, nil)
+	return e.commitMemory(ctx, "restore", m)
+}
+
+// archived loads an archived memory.
+func (e *Engine) archived(ctx context.Context, id string) (*memory.Memory, error) {
 	m, err := e.store.GetMemory(ctx, id)
 	if memory.IsNotFound(err) || err == nil && m.State != memory.StateArchived {
 		return nil, memory.Errorf(memory.CodeNotFound, "archived memory %s not found", id)
 	}
-	if err != nil {
-		return nil, err
-	}
-	now := e.Now()
-	m.State, m.ArchivedAt, m.UpdatedAt = memory.StateActive, nil, now
-	m.ExpiresAt, _ = e.expiry(m.Tier, now, nil, nil)
-	e.restamp(m)
-	return m, e.commit(ctx, &memory.Batch{Op: "restore", Memories: []memory.Memory{*m}})
+	return m, err
 }
 
 // ArchivePurge deletes archived memories for good (tombstones), optionally
@@ -61,24 +68,10 @@ func (e *Engine) ArchivePurge(ctx context.Context, olderThanDays int, dryRun boo
 	if err != nil {
 		return BulkResult{}, err
 	}
-	res := BulkResult{Matched: len(victims), IDs: make([]string, 0, len(victims)), DryRun: dryRun}
-	for _, m := range victims {
-		res.IDs = append(res.IDs, m.ID)
-	}
-	if dryRun {
-		return res, nil
-	}
-	for start := 0; start < len(victims); start += forgetPage {
-		b, err := e.tombstones(ctx, victims[start:min(start+forgetPage, len(victims))])
-		if err != nil {
-			return res, err
-		}
-		b.Op = "purge"
-		if err := e.commit(ctx, b); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	isArchived := func(m *memory.Memory) bool { return m.State == memory.StateArchived }
+	return e.bulkWrite(ctx, "purge", victims, dryRun, isArchived, func(page []memory.Memory) (*memory.Batch, error) {
+		return e.tombstones(ctx, page)
+	})
 }
 
 // ArchiveStats counts archived memories per namespace.

@@ -15,7 +15,7 @@ const (
 	MethodConcatenation = "concatenation"
 )
 
-// Assistant runs the tools upstream delegates to an LLM: auto-tagging,
+// Assistant runs the tools that call for language understanding: auto-tagging,
 // contradiction detection, query expansion and summaries. Each has a
 // deterministic method built on the corpus's own statistics; when an LLM is
 // configured it is tried first and the deterministic method is the fallback,
@@ -136,7 +136,7 @@ func (a *Assistant) AutoTag(ctx context.Context, ref TextRef, max int, apply boo
 		if tags = memory.NormalizeTags(tags); len(tags) > memory.MaxTags {
 			tags = tags[:memory.MaxTags]
 		}
-		if _, err := a.e.Update(ctx, m.ID, Patch{Tags: &tags}); err != nil {
+		if _, _, err := a.e.Update(ctx, m.ID, Patch{Tags: &tags}); err != nil {
 			return res, err
 		}
 		res.Applied = true

@@ -24,32 +24,39 @@ type ConsolidateResult struct {
 	Memory  memory.Memory `json:"memory"`
 	Sources []string      `json:"sources"`
 	Method  string        `json:"method"`
+	// Acks counts the nodes holding the write, this one included; 0
+	// without federation.
+	Acks int `json:"-"`
 }
 
 // Consolidate writes one long memory holding the sources' content, links it
-// derived_from each source and deletes the sources, all in one batch so it
-// replicates atomically (upstream never replicated consolidations).
+// derived_from each source and deletes the sources, all in one batch, so
+// every node applies all of it or none.
 func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (ConsolidateResult, error) {
 	if len(in.IDs) < 2 || len(in.IDs) > 100 {
 		return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "consolidate needs 2..100 ids, got %d", len(in.IDs))
 	}
-	var srcs []memory.Memory
 	seen := map[string]bool{}
 	for _, id := range in.IDs {
 		if seen[id] {
 			return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "id %s given twice", id)
 		}
 		seen[id] = true
-		m, err := e.active(ctx, id)
-		if err != nil {
-			return ConsolidateResult{}, err
+	}
+	namespace := func(srcs []memory.Memory) string {
+		if in.Namespace == "" {
+			return srcs[0].Namespace
 		}
-		srcs = append(srcs, *m)
+		return in.Namespace
 	}
-	ns := in.Namespace
-	if ns == "" {
-		ns = srcs[0].Namespace
+	srcs, unlock, err := e.lockRows(ctx, in.IDs, e.active, func(srcs []memory.Memory) []string {
+		return []string{titleKey(namespace(srcs), strings.TrimSpace(in.Title))}
+	})
+	if err != nil {
+		return ConsolidateResult{}, err
 	}
+	defer unlock()
+	ns := namespace(srcs)
 	method := "provided"
 	content := in.Summary
 	if content == "" {
@@ -72,14 +79,12 @@ func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (Consolid
 	if err != nil {
 		return ConsolidateResult{}, err
 	}
-	b.Op = "consolidate"
 	b.Memories = append(b.Memories, c)
 	for _, s := range srcs {
-		b.Links = append(b.Links, memory.Link{SourceID: c.ID, TargetID: s.ID, Relation: memory.DerivedFrom,
-			CreatedAt: c.CreatedAt, Origin: e.node, Version: e.clock.Tick()})
+		b.Links = append(b.Links, memory.Link{SourceID: c.ID, TargetID: s.ID, Relation: memory.DerivedFrom, CreatedAt: c.CreatedAt})
 	}
-	res := ConsolidateResult{Memory: c, Sources: in.IDs, Method: method}
-	return res, e.commit(ctx, b)
+	r, err := e.commit(ctx, "consolidate", b)
+	return ConsolidateResult{Memory: b.Memories[len(b.Memories)-1], Sources: in.IDs, Method: method, Acks: r.acks}, err
 }
 
 // ConcatSummary joins titles and contents, trimmed to the content limit.

@@ -1,14 +1,16 @@
 // Package engine is the business logic shared by the CLI, the HTTP API and
-// the MCP server: defaults, validation, de-duplication, recall ranking,
-// archive, links. Every mutation becomes a memory.Batch that is applied to
-// the local store and then handed to the Replicator (federation), so all
-// three faces and every peer see the same writes.
+// the MCP server: defaults, validation, governance, de-duplication,
+// locking, recall ranking, archive, links. A face calls one engine method
+// per request and never hears back from the engine: every mutation
+// becomes a memory.Batch that goes through one commit path (commit.go),
+// which stamps it, checks it, applies it to the local store, hands it to
+// the Replicator (federation) and tells the observers (webhook delivery),
+// so all three faces and every peer see the same writes with the same
+// side effects.
 package engine
 
 import (
 	"context"
-	"hash/fnv"
-	"sync"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -23,13 +25,15 @@ type Options struct {
 	// Replicator carries writes to peers; nil for a single node.
 	Replicator memory.Replicator
 	// PromoteAfter is the access count at which recall promotes a mid
-	// memory to long (upstream: 5). Zero disables promotion.
+	// memory to long (commands use DefaultPromoteAfter). Zero disables
+	// promotion.
 	PromoteAfter int
 	// TTL overrides the default lifetimes of new memories per tier.
 	TTL TierTTL
 }
 
-// DefaultPromoteAfter matches upstream's auto-promotion threshold.
+// DefaultPromoteAfter is the promotion threshold of every command: 5
+// accesses, a contract kept from upstream (docs/upstream-history.md).
 const DefaultPromoteAfter = 5
 
 // Engine is safe for concurrent use.
@@ -41,9 +45,8 @@ type Engine struct {
 	promoteAfter int
 	upsert       UpsertPolicy
 	ttl          TierTTL
-	// stripes serialise read-modify-write on one title or id within this
-	// node, so two concurrent stores of one title do not both insert.
-	stripes [64]sync.Mutex
+	locks        keyLocks
+	observers    []Observer
 }
 
 // New wraps a store.
@@ -101,8 +104,11 @@ func (e *Engine) SetUpsertPolicy(p UpsertPolicy) {
 // replicator needs the engine's node id and clock, so it is built second).
 func (e *Engine) SetReplicator(r memory.Replicator) { e.repl = r }
 
-// Backend is the underlying store (sync, backup and migration read it directly).
-func (e *Engine) Backend() memory.Store { return e.store }
+// Ping proves the store answers, with a cheap read.
+func (e *Engine) Ping(ctx context.Context) error {
+	_, _, err := e.store.LocalGet(ctx, "node_id")
+	return err
+}
 
 // NodeID is the origin stamped on local writes.
 func (e *Engine) NodeID() string { return e.node }
@@ -113,39 +119,9 @@ func (e *Engine) Clock() *memory.Clock { return e.clock }
 // Now is the engine's wall time (the clock's, so skew faults apply).
 func (e *Engine) Now() time.Time { return e.clock.NowTime() }
 
-func (e *Engine) lock(key string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	m := &e.stripes[h.Sum32()%uint32(len(e.stripes))]
-	m.Lock()
-	return m.Unlock
-}
-
-// commit applies b locally, durably, then replicates it. A replication
-// failure is returned after the local copy is kept.
-func (e *Engine) commit(ctx context.Context, b *memory.Batch) error {
-	if b.Empty() {
-		return nil
-	}
-	if _, err := e.store.Apply(ctx, b); err != nil {
-		return err
-	}
-	if e.repl != nil {
-		return e.repl.Replicate(ctx, b)
-	}
-	return nil
-}
-
 // ApplyReplicated applies a batch received from a peer and advances the
 // clock past its versions, so later local writes order after it.
 func (e *Engine) ApplyReplicated(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
 	e.clock.Observe(maxVersion(b))
 	return e.store.Apply(ctx, b)
-}
-
-func maxHLC(a, b memory.HLC) memory.HLC {
-	if a > b {
-		return a
-	}
-	return b
 }

@@ -66,7 +66,7 @@ func TestConcurrentStoresOfOneTitleKeepOneMemory(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	n, err := e.Backend().CountMemories(ctx, memory.ListQuery{Namespace: "r"})
+	n, err := e.store.CountMemories(ctx, memory.ListQuery{Namespace: "r"})
 	if err != nil || n != 1 {
 		t.Fatalf("%d memories (%v)", n, err)
 	}
@@ -77,14 +77,14 @@ func TestUpdateChangesOnlyGivenFields(t *testing.T) {
 	m := mustStore(t, e, NewMemory{Title: "a", Content: "one", Tags: []string{"x"}})
 	c := "two"
 	p := 9
-	u, err := e.Update(ctx, m.ID, Patch{Content: &c, Priority: &p})
+	u, _, err := e.Update(ctx, m.ID, Patch{Content: &c, Priority: &p})
 	if err != nil || u.Content != "two" || u.Priority != 9 || u.Title != "a" || !reflect.DeepEqual(u.Tags, []string{"x"}) {
 		t.Fatalf("update: %+v %v", u, err)
 	}
 	bad := 11
-	_, err = e.Update(ctx, m.ID, Patch{Priority: &bad})
+	_, _, err = e.Update(ctx, m.ID, Patch{Priority: &bad})
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Update(ctx, memory.NewID(time.Now()), Patch{Content: &c})
+	_, _, err = e.Update(ctx, memory.NewID(time.Now()), Patch{Content: &c})
 	wantCode(t, err, memory.CodeNotFound)
 }
 
@@ -92,16 +92,17 @@ func TestDeleteTombstonesMemoryAndLinks(t *testing.T) {
 	e := openExtrasEngine(t)
 	a := mustStore(t, e, NewMemory{Title: "a", Content: "alpha words"})
 	b := mustStore(t, e, NewMemory{Title: "b"})
-	if _, err := e.Link(ctx, a.ID, b.ID, memory.Supersedes); err != nil {
+	if _, _, err := e.Link(ctx, a.ID, b.ID, memory.Supersedes); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Delete(ctx, a.ID); err != nil {
+	if _, err := e.Delete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := e.Get(ctx, a.ID)
 	wantCode(t, err, memory.CodeNotFound)
-	wantCode(t, e.Delete(ctx, a.ID), memory.CodeNotFound)
-	raw, err := e.Backend().GetMemory(ctx, a.ID)
+	_, err = e.Delete(ctx, a.ID)
+	wantCode(t, err, memory.CodeNotFound)
+	raw, err := e.store.GetMemory(ctx, a.ID)
 	if err != nil || raw.State != memory.StateDeleted || raw.Content != "" {
 		t.Fatalf("tombstone: %+v %v", raw, err)
 	}
@@ -117,16 +118,16 @@ func TestDeleteTombstonesMemoryAndLinks(t *testing.T) {
 func TestLinkValidation(t *testing.T) {
 	e := openExtrasEngine(t)
 	a := mustStore(t, e, NewMemory{Title: "a"})
-	_, err := e.Link(ctx, a.ID, a.ID, memory.RelatedTo)
+	_, _, err := e.Link(ctx, a.ID, a.ID, memory.RelatedTo)
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.Link(ctx, a.ID, memory.NewID(time.Now()), memory.RelatedTo)
+	_, _, err = e.Link(ctx, a.ID, memory.NewID(time.Now()), memory.RelatedTo)
 	wantCode(t, err, memory.CodeNotFound)
-	_, err = e.Link(ctx, a.ID, a.ID, "loves")
+	_, _, err = e.Link(ctx, a.ID, a.ID, "loves")
 	wantCode(t, err, memory.CodeInvalid)
 }
 
 func TestRecallRanksTouchesAndPromotes(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	e := New(st, Options{NodeID: "n1", PromoteAfter: 2})
 	low := mustStore(t, e, NewMemory{Title: "kafka retention", Content: "kafka topics keep seven days", Priority: ptr(1)})
 	high := mustStore(t, e, NewMemory{Title: "kafka brokers", Content: "kafka runs three brokers", Priority: ptr(10)})
@@ -196,9 +197,9 @@ func TestForgetArchivesWithDryRun(t *testing.T) {
 }
 
 // An expired memory restored from the archive must not carry its past
-// expiry back (upstream slip: the next gc archived it again).
+// expiry back, or the next gc archives it again.
 func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	wall := time.Now()
 	e := New(st, Options{NodeID: "n1", Clock: &memory.Clock{Now: func() time.Time { return wall }}})
 	ttl := int64(1)
@@ -207,7 +208,7 @@ func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
 	if res, err := e.GC(ctx, false); err != nil || res.Matched != 1 {
 		t.Fatalf("gc: %+v %v", res, err)
 	}
-	if _, err := e.ArchiveRestore(ctx, m.ID); err != nil {
+	if _, _, err := e.ArchiveRestore(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := e.GC(ctx, false); err != nil || res.Matched != 0 {
@@ -216,7 +217,7 @@ func TestRestoreOfExpiredMemorySurvivesNextGC(t *testing.T) {
 }
 
 func TestGCArchivesExpired(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	wall := time.Now()
 	clock := &memory.Clock{Now: func() time.Time { return wall }}
 	e := New(st, Options{NodeID: "n1", Clock: clock})
@@ -238,7 +239,7 @@ func TestGCArchivesExpired(t *testing.T) {
 }
 
 func TestConsolidateIsOneBatchWithProvenance(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	rec := &recordingReplicator{}
 	e := New(st, Options{NodeID: "n1", Replicator: rec})
 	a := mustStore(t, e, NewMemory{Title: "a", Content: "first", Tags: []string{"x"}})
@@ -263,7 +264,7 @@ func TestConsolidateIsOneBatchWithProvenance(t *testing.T) {
 }
 
 func TestQuorumFailureKeepsLocalCopy(t *testing.T) {
-	st := openExtrasEngine(t).Backend()
+	st := openExtrasEngine(t).store
 	e := New(st, Options{NodeID: "n1", Replicator: &recordingReplicator{fail: true}})
 	res, err := e.Store(ctx, NewMemory{Title: "lonely"})
 	wantCode(t, err, memory.CodeQuorumNotMet)
@@ -276,7 +277,7 @@ func TestExportImportIsLosslessAndIdempotent(t *testing.T) {
 	src := openExtrasEngine(t)
 	a := mustStore(t, src, NewMemory{Title: "a", Content: "x", Tags: []string{"t1", "t2"}, Metadata: map[string]any{"k": map[string]any{"n": 1.5}}})
 	b := mustStore(t, src, NewMemory{Title: "b", Namespace: "ns/sub"})
-	if _, err := src.Link(ctx, a.ID, b.ID, memory.DerivedFrom); err != nil {
+	if _, _, err := src.Link(ctx, a.ID, b.ID, memory.DerivedFrom); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := src.Forget(ctx, ForgetQuery{Namespace: "ns/sub"}); err != nil {
@@ -331,14 +332,14 @@ type recordingReplicator struct {
 	fail    bool
 }
 
-func (r *recordingReplicator) Replicate(_ context.Context, b *memory.Batch) error {
+func (r *recordingReplicator) Replicate(_ context.Context, b *memory.Batch) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, *b)
 	if r.fail {
-		return &memory.Error{Code: memory.CodeQuorumNotMet, Message: "0 of 1 peers acked"}
+		return 1, &memory.Error{Code: memory.CodeQuorumNotMet, Message: "0 of 1 peers acked"}
 	}
-	return nil
+	return 2, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -15,18 +15,18 @@ func TestUpdateRefusesTakenTitle(t *testing.T) {
 	mustStore(t, e, NewMemory{Title: "beta", Namespace: "other"})
 
 	taken := "beta"
-	_, err := e.Update(ctx, a.ID, Patch{Title: &taken})
+	_, _, err := e.Update(ctx, a.ID, Patch{Title: &taken})
 	wantCode(t, err, memory.CodeConflict)
 	other := "other"
-	_, err = e.Update(ctx, b.ID, Patch{Namespace: &other})
+	_, _, err = e.Update(ctx, b.ID, Patch{Namespace: &other})
 	wantCode(t, err, memory.CodeConflict)
 
 	same := "alpha"
-	if _, err := e.Update(ctx, a.ID, Patch{Title: &same}); err != nil {
+	if _, _, err := e.Update(ctx, a.ID, Patch{Title: &same}); err != nil {
 		t.Fatalf("re-setting its own title: %v", err)
 	}
 	free := "gamma"
-	if m, err := e.Update(ctx, a.ID, Patch{Title: &free}); err != nil || m.Title != "gamma" {
+	if m, _, err := e.Update(ctx, a.ID, Patch{Title: &free}); err != nil || m.Title != "gamma" {
 		t.Fatalf("rename to a free title: %+v %v", m, err)
 	}
 	// The refused updates changed nothing.

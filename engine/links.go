@@ -6,40 +6,42 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// Link creates (or revives) a typed link between two active memories.
-func (e *Engine) Link(ctx context.Context, source, target string, rel memory.Relation) (*memory.Link, error) {
+// Link creates (or revives) a typed link between two active memories, and
+// says how many nodes hold it (0 without federation).
+func (e *Engine) Link(ctx context.Context, source, target string, rel memory.Relation) (*memory.Link, int, error) {
 	if rel == "" {
 		rel = memory.RelatedTo
 	}
 	if !rel.Valid() {
-		return nil, memory.Errorf(memory.CodeInvalid, "relation %q: want related_to, supersedes, contradicts or derived_from", rel)
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "relation %q: want related_to, supersedes, contradicts or derived_from", rel)
 	}
 	if source == target {
-		return nil, memory.Errorf(memory.CodeInvalid, "a memory cannot link to itself")
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "a memory cannot link to itself")
 	}
 	for _, id := range []string{source, target} {
 		if _, err := e.active(ctx, id); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	l := memory.Link{SourceID: source, TargetID: target, Relation: rel, CreatedAt: e.Now(), Origin: e.node, Version: e.clock.Tick()}
-	return &l, e.commit(ctx, &memory.Batch{Op: "link", Links: []memory.Link{l}})
+	b := &memory.Batch{Links: []memory.Link{{SourceID: source, TargetID: target, Relation: rel, CreatedAt: e.Now()}}}
+	r, err := e.commit(ctx, "link", b)
+	return &b.Links[0], r.acks, err
 }
 
-// Unlink tombstones a link.
-func (e *Engine) Unlink(ctx context.Context, source, target string, rel memory.Relation) error {
+// Unlink tombstones a link, and says how many nodes hold the delete.
+func (e *Engine) Unlink(ctx context.Context, source, target string, rel memory.Relation) (acks int, err error) {
 	links, err := e.store.Links(ctx, source)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, l := range links {
 		if l.SourceID == source && l.TargetID == target && l.Relation == rel {
-			e.clock.Observe(l.Version)
-			l.Deleted, l.Origin, l.Version = true, e.node, e.clock.Tick()
-			return e.commit(ctx, &memory.Batch{Op: "unlink", Links: []memory.Link{l}})
+			l.Deleted = true
+			r, err := e.commit(ctx, "unlink", &memory.Batch{Links: []memory.Link{l}})
+			return r.acks, err
 		}
 	}
-	return memory.Errorf(memory.CodeNotFound, "no %s link from %s to %s", rel, source, target)
+	return 0, memory.Errorf(memory.CodeNotFound, "no %s link from %s to %s", rel, source, target)
 }
 
 // Links lists the live links of an active memory, both directions.

@@ -40,7 +40,7 @@ func (e *Engine) Notify(ctx context.Context, from, to, title, content string, pr
 	}
 	// The sender's id plus a fresh id in the title keeps two messages with
 	// one subject from de-duplicating into each other.
-	res, err := e.Store(ctx, NewMemory{
+	res, err := e.store1(ctx, "notify", NewMemory{
 		Title: title + " [" + memory.NewID(e.Now()) + "]", Content: content, Tier: tier, Namespace: ns,
 		Tags: []string{"message"}, Priority: priority, Source: "notify", AgentID: from,
 		Metadata: map[string]any{"from": from, "to": to, "subject": title},

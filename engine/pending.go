@@ -65,17 +65,43 @@ func (e *Engine) StoreGoverned(ctx context.Context, in NewMemory) (GovernedResul
 		if s.RequireApproval {
 			p := Pending{ID: memory.NewID(e.Now()), Action: ActionStore, Namespace: m.Namespace, Memory: in,
 				RequestedBy: in.AgentID, RequestedAt: e.Now(), Status: PendingStatus}
-			if err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
+			if _, err := e.putRecord(ctx, "pending", memory.KindPending, p.ID, p); err != nil {
 				return GovernedResult{}, err
 			}
 			return GovernedResult{Pending: &p}, nil
 		}
 	}
-	res, err := e.Store(ctx, in)
+	res, err := e.put(ctx, OpStore, m)
 	if err != nil && res.Memory.ID == "" {
 		return GovernedResult{}, err
 	}
 	return GovernedResult{Stored: &res}, err
+}
+
+// refuseGoverned rejects a bulk write touching a namespace whose standard
+// requires approval. Invalid namespaces are left to the item checks.
+func (e *Engine) refuseGoverned(ctx context.Context, in []NewMemory) error {
+	checked := map[string]bool{}
+	for _, m := range in {
+		ns := m.Namespace
+		if ns == "" {
+			ns = memory.DefaultNamespace
+		}
+		if checked[ns] || memory.ValidateNamespace(ns) != nil {
+			continue
+		}
+		checked[ns] = true
+		stds, err := e.ResolveStandards(ctx, ns)
+		if err != nil {
+			return err
+		}
+		for _, st := range stds {
+			if st.RequireApproval {
+				return memory.Errorf(memory.CodeForbidden, "namespace %q requires approval (standard of %q); store its memories one at a time to queue them", ns, st.Namespace)
+			}
+		}
+	}
+	return nil
 }
 
 // PendingList returns pending actions, oldest first, optionally only those
@@ -104,40 +130,43 @@ func (e *Engine) PendingList(ctx context.Context, status string, limit int) ([]P
 	return out, nil
 }
 
-// PendingApprove applies a pending write and records who approved it.
-func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id, decidedBy)
-	if err != nil {
-		return nil, err
+// PendingApprove applies a pending write (a store, delete or promote)
+// and records who approved it. acks counts the nodes holding both (0
+// without federation).
+func (e *Engine) PendingApprove(ctx context.Context, id, decidedBy string) (p *Pending, acks int, err error) {
+	if p, err = e.openPending(ctx, id, decidedBy); err != nil {
+		return nil, 0, err
 	}
+	var writeAcks int
 	switch p.Action {
 	case ActionStore:
 		res, err := e.Store(ctx, p.Memory)
 		if err != nil && res.Memory.ID == "" {
-			return nil, err
+			return nil, 0, err
 		}
-		p.MemoryID = res.Memory.ID
+		p.MemoryID, writeAcks = res.Memory.ID, res.Acks
 	case ActionDelete:
-		if err := e.Delete(ctx, p.MemoryID); err != nil {
-			return nil, err
+		if writeAcks, err = e.Delete(ctx, p.MemoryID); err != nil {
+			return nil, 0, err
 		}
 	case ActionPromote:
-		if _, err := e.Promote(ctx, p.MemoryID, ""); err != nil {
-			return nil, err
+		if _, writeAcks, err = e.Promote(ctx, p.MemoryID, ""); err != nil {
+			return nil, 0, err
 		}
 	default:
-		return nil, memory.Errorf(memory.CodeInvalid, "pending action %s: cannot apply action %q; reject it instead", id, p.Action)
+		return nil, 0, memory.Errorf(memory.CodeInvalid, "pending action %s: cannot apply action %q; reject it instead", id, p.Action)
 	}
-	return p, e.decide(ctx, p, ApprovedStatus, decidedBy)
+	acks, err = e.decide(ctx, p, ApprovedStatus, decidedBy)
+	return p, minAcks(writeAcks, acks), err
 }
 
 // PendingReject discards a pending write, keeping the decision on record.
-func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (*Pending, error) {
-	p, err := e.openPending(ctx, id, decidedBy)
-	if err != nil {
-		return nil, err
+func (e *Engine) PendingReject(ctx context.Context, id, decidedBy string) (p *Pending, acks int, err error) {
+	if p, err = e.openPending(ctx, id, decidedBy); err != nil {
+		return nil, 0, err
 	}
-	return p, e.decide(ctx, p, RejectedStatus, decidedBy)
+	acks, err = e.decide(ctx, p, RejectedStatus, decidedBy)
+	return p, acks, err
 }
 
 func (e *Engine) openPending(ctx context.Context, id, decidedBy string) (*Pending, error) {
@@ -158,7 +187,7 @@ func (e *Engine) openPending(ctx context.Context, id, decidedBy string) (*Pendin
 	return &p, nil
 }
 
-func (e *Engine) decide(ctx context.Context, p *Pending, status, by string) error {
+func (e *Engine) decide(ctx context.Context, p *Pending, status, by string) (acks int, err error) {
 	now := e.Now()
 	p.Status, p.DecidedBy, p.DecidedAt = status, by, &now
 	return e.putRecord(ctx, "pending_"+status, memory.KindPending, p.ID, p)

@@ -27,7 +27,7 @@ func TestGovernedStoreQueuesUntilApproved(t *testing.T) {
 		t.Fatalf("pending list = %+v, %v", list, err)
 	}
 
-	p, err := e.PendingApprove(ctx, res.Pending.ID, "alice")
+	p, _, err := e.PendingApprove(ctx, res.Pending.ID, "alice")
 	if err != nil || p.Status != ApprovedStatus || p.DecidedBy != "alice" || p.MemoryID == "" {
 		t.Fatalf("approve = %+v, %v", p, err)
 	}
@@ -36,7 +36,7 @@ func TestGovernedStoreQueuesUntilApproved(t *testing.T) {
 		t.Fatalf("approved memory = %+v, %v", m, err)
 	}
 	// A decided action cannot be decided again.
-	_, err = e.PendingReject(ctx, res.Pending.ID, "bob")
+	_, _, err = e.PendingReject(ctx, res.Pending.ID, "bob")
 	wantCode(t, err, memory.CodeConflict)
 	if left, _ := e.PendingList(ctx, PendingStatus, 0); len(left) != 0 {
 		t.Fatalf("still pending: %+v", left)
@@ -57,18 +57,18 @@ func TestPendingRejectWritesNothing(t *testing.T) {
 	if err != nil || res.Pending == nil {
 		t.Fatalf("store under global freeze = %+v, %v", res, err)
 	}
-	p, err := e.PendingReject(ctx, res.Pending.ID, "carol")
+	p, _, err := e.PendingReject(ctx, res.Pending.ID, "carol")
 	if err != nil || p.Status != RejectedStatus {
 		t.Fatalf("reject = %+v, %v", p, err)
 	}
 	if _, err := e.store.FindByTitle(ctx, "global", "Spam"); !memory.IsNotFound(err) {
 		t.Fatalf("rejected write was stored: %v", err)
 	}
-	_, err = e.PendingApprove(ctx, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "carol")
+	_, _, err = e.PendingApprove(ctx, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "carol")
 	wantCode(t, err, memory.CodeNotFound)
 	_, err = e.PendingList(ctx, "maybe", 0)
 	wantCode(t, err, memory.CodeInvalid)
-	_, err = e.PendingApprove(ctx, res.Pending.ID, "has space")
+	_, _, err = e.PendingApprove(ctx, res.Pending.ID, "has space")
 	wantCode(t, err, memory.CodeInvalid)
 }
 

@@ -100,7 +100,7 @@ func (e *Engine) touch(ctx context.Context, ms []memory.ScoredMemory) error {
 		if ms[i].Tier == memory.TierMid && ms[i].AccessCount >= int64(e.promoteAfter) {
 			// A promotion that missed the write quorum is kept locally and
 			// repaired by sync; it must not fail the read that caused it.
-			if _, err := e.Update(ctx, ms[i].ID, Patch{Tier: &long}); err != nil && memory.ErrorCode(err) != memory.CodeQuorumNotMet {
+			if _, _, err := e.Update(ctx, ms[i].ID, Patch{Tier: &long}); err != nil && memory.ErrorCode(err) != memory.CodeQuorumNotMet {
 				return err
 			}
 			ms[i].Tier, ms[i].ExpiresAt = memory.TierLong, nil

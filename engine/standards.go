@@ -55,7 +55,7 @@ func (e *Engine) SetStandard(ctx context.Context, namespace, memoryID string, re
 		return nil, err
 	}
 	v := StandardValue{MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy, Parent: old.Parent}
-	if err := e.putRecord(ctx, "set_standard", memory.KindNamespaceStandard, namespace, v); err != nil {
+	if _, err := e.putRecord(ctx, "set_standard", memory.KindNamespaceStandard, namespace, v); err != nil {
 		return nil, err
 	}
 	return &Standard{Namespace: namespace, MemoryID: memoryID, RequireApproval: requireApproval, SetBy: setBy,
@@ -80,7 +80,7 @@ func (e *Engine) SetGovernedStandard(ctx context.Context, namespace, memoryID st
 		md = map[string]any{}
 	}
 	md["governance"] = governance
-	if _, err := e.Update(ctx, memoryID, Patch{Metadata: &md}); err != nil {
+	if _, _, err := e.Update(ctx, memoryID, Patch{Metadata: &md}); err != nil {
 		return nil, err
 	}
 	return e.SetStandard(ctx, namespace, memoryID, requireApproval || governance["write"] == "approve", setBy)
@@ -216,26 +216,27 @@ func validateStandardNamespace(ns string) error {
 	return memory.ValidateNamespace(ns)
 }
 
-// putRecord writes a record of kind/key holding v as a new version.
-func (e *Engine) putRecord(ctx context.Context, op, kind, key string, v any) error {
+// putRecord writes a record of kind/key holding v as a new version, and
+// says how many nodes hold it.
+func (e *Engine) putRecord(ctx context.Context, op, kind, key string, v any) (acks int, err error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return memory.Errorf(memory.CodeInternal, "encode %s record: %v", kind, err)
+		return 0, memory.Errorf(memory.CodeInternal, "encode %s record: %v", kind, err)
 	}
-	defer e.lock(kind + "\x00" + key)()
-	r := memory.Record{Kind: kind, Key: key, Value: raw, UpdatedAt: e.Now(), Origin: e.node}
+	defer e.lock(recordKey(kind, key))()
+	r := memory.Record{Kind: kind, Key: key, Value: raw, UpdatedAt: e.Now()}
 	if old, err := e.store.GetRecord(ctx, kind, key); err == nil {
-		e.clock.Observe(old.Version)
+		r.Version = old.Version // commit stamps r above it
 	} else if !memory.IsNotFound(err) {
-		return err
+		return 0, err
 	}
-	r.Version = e.clock.Tick()
-	return e.commit(ctx, &memory.Batch{Op: op, Records: []memory.Record{r}})
+	rc, err := e.commit(ctx, op, &memory.Batch{Records: []memory.Record{r}})
+	return rc.acks, err
 }
 
 // deleteRecord tombstones a live record, or reports notFound.
 func (e *Engine) deleteRecord(ctx context.Context, op, kind, key, notFound string, args ...any) error {
-	defer e.lock(kind + "\x00" + key)()
+	defer e.lock(recordKey(kind, key))()
 	old, err := e.store.GetRecord(ctx, kind, key)
 	if memory.IsNotFound(err) {
 		return memory.Errorf(memory.CodeNotFound, notFound, args...)
@@ -243,9 +244,9 @@ func (e *Engine) deleteRecord(ctx context.Context, op, kind, key, notFound strin
 	if err != nil {
 		return err
 	}
-	e.clock.Observe(old.Version)
-	r := memory.Record{Kind: kind, Key: key, Value: old.Value, Deleted: true, UpdatedAt: e.Now(), Origin: e.node, Version: e.clock.Tick()}
-	return e.commit(ctx, &memory.Batch{Op: op, Records: []memory.Record{r}})
+	r := memory.Record{Kind: kind, Key: key, Value: old.Value, Deleted: true, UpdatedAt: e.Now(), Version: old.Version}
+	_, err = e.commit(ctx, op, &memory.Batch{Records: []memory.Record{r}})
+	return err
 }
 
 // getRecord decodes a live record into v; ok is false when there is none.

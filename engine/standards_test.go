@@ -63,7 +63,7 @@ func TestStandardsResolveGeneralFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, e.ClearStandard(ctx, "proj"), memory.CodeNotFound)
-	if err := e.Delete(ctx, leaf.ID); err != nil {
+	if _, err := e.Delete(ctx, leaf.ID); err != nil {
 		t.Fatal(err)
 	}
 	chain, _ = e.ResolveStandards(ctx, "proj/api")
@@ -105,4 +105,6 @@ func TestStandardIsAReplicatedRecord(t *testing.T) {
 
 type replicatorFunc func(context.Context, *memory.Batch) error
 
-func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch) error { return f(ctx, b) }
+func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
+	return 1, f(ctx, b)
+}

@@ -1,26 +1,20 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
 )
 
-// SignatureHeader carries the HMAC-SHA256 of a webhook body.
-const SignatureHeader = "X-Ai-Memory-Signature"
-
-// Subscription is a webhook fired when a memory is stored in a namespace.
-// Only SHA-256 of the secret is kept; deliveries are signed with that hash
-// as the HMAC key, so a receiver that knows the secret can verify them and
-// the stored record never reveals the secret itself.
+// Subscription is a webhook fired when a memory is stored in a namespace
+// (delivered by package webhook). Only SHA-256 of the secret is kept;
+// deliveries are signed with that hash as the HMAC key, so a receiver
+// that knows the secret can verify them and the stored record never
+// reveals the secret itself.
 type Subscription struct {
 	ID        string `json:"id"`
 	URL       string `json:"url"`
@@ -58,13 +52,6 @@ type PublicSubscription struct {
 	Signed      bool      `json:"signed"`
 }
 
-// EventStore is the only event fired today.
-const EventStore = "memory.store"
-
-// storeEventNames are the event names that select store deliveries: ours,
-// the original's spelling, and "*" for every event.
-var storeEventNames = map[string]bool{"*": true, EventStore: true, "memory_store": true, "store": true}
-
 // SubscribeInput creates a subscription.
 type SubscribeInput struct {
 	URL       string
@@ -76,6 +63,14 @@ type SubscribeInput struct {
 	// AgentFilter limits deliveries to memories written by that agent.
 	AgentFilter string
 }
+
+// EventStore is the one event a subscription receives: a memory stored by
+// a client (a store, a bulk store, the approval of a queued store).
+const EventStore = "memory.store"
+
+// storeEventNames are the event names that select store deliveries: ours,
+// the original's spelling, and "*" for every event.
+var storeEventNames = map[string]bool{"*": true, EventStore: true, "memory_store": true, "store": true}
 
 // Subscribe registers a webhook.
 func (e *Engine) Subscribe(ctx context.Context, in SubscribeInput) (PublicSubscription, error) {
@@ -111,7 +106,8 @@ func (e *Engine) Subscribe(ctx context.Context, in SubscribeInput) (PublicSubscr
 	if in.Secret != "" {
 		s.SecretHash = SecretKey(in.Secret)
 	}
-	return s.Public(), e.putRecord(ctx, "subscribe", memory.KindSubscription, s.ID, s)
+	_, err = e.putRecord(ctx, "subscribe", memory.KindSubscription, s.ID, s)
+	return s.Public(), err
 }
 
 // Unsubscribe removes a subscription.
@@ -136,66 +132,23 @@ func (e *Engine) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	return out, nil
 }
 
-// SecretKey is the HMAC key derived from a subscription secret: the hex
-// SHA-256 of the secret, which is also what the record stores.
+// SecretKey is the key deliveries are signed with (see package webhook):
+// the hex SHA-256 of the subscription secret, which is also all the
+// record keeps of it.
 func SecretKey(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
 }
 
-// Sign returns the signature header value for body under key.
-func Sign(key string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// WebhookEvent is the body POSTed to a subscriber.
-type WebhookEvent struct {
-	Event          string        `json:"event"`
-	SubscriptionID string        `json:"subscription_id"`
-	Memory         memory.Memory `json:"memory"`
-	SentAt         time.Time     `json:"sent_at"`
-}
-
-// Delivery is the outcome of one webhook POST.
-type Delivery struct {
-	SubscriptionID string `json:"subscription_id"`
-	URL            string `json:"url"`
-	Status         int    `json:"status,omitempty"`
-	Error          string `json:"error,omitempty"`
-}
-
-// webhookClient never follows redirects: a subscriber cannot bounce a
-// signed delivery to another host.
-var webhookClient = &http.Client{
-	Timeout:       5 * time.Second,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-// NotifySubscribers POSTs a store event for m to every subscription that
-// covers its namespace and waits for the answers. Callers that must not
-// wait run it in a goroutine; a failed delivery is reported, not retried.
-func (e *Engine) NotifySubscribers(ctx context.Context, event string, m memory.Memory) ([]Delivery, error) {
-	subs, err := e.Subscriptions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []Delivery{}
-	for _, s := range subs {
-		if !s.covers(event, m) {
-			continue
-		}
-		out = append(out, deliver(ctx, s, WebhookEvent{Event: event, SubscriptionID: s.ID, Memory: m, SentAt: e.Now()}))
-	}
-	return out, nil
-}
-
-// covers reports whether s wants event for m: its namespace and agent
-// filters match and one of its events names it.
-func (s Subscription) covers(event string, m memory.Memory) bool {
+// Covers reports whether s wants event for m: its namespace and agent
+// filters match and one of its events names it. A subscription naming no
+// events wants the store event, as Subscribe does without events.
+func (s Subscription) Covers(event string, m *memory.Memory) bool {
 	if s.Namespace != "" && s.Namespace != m.Namespace || s.AgentFilter != "" && s.AgentFilter != m.AgentID {
 		return false
+	}
+	if len(s.Events) == 0 {
+		return event == EventStore
 	}
 	for _, ev := range s.Events {
 		if ev == event || event == EventStore && storeEventNames[ev] {
@@ -203,31 +156,4 @@ func (s Subscription) covers(event string, m memory.Memory) bool {
 		}
 	}
 	return false
-}
-
-func deliver(ctx context.Context, s Subscription, ev WebhookEvent) Delivery {
-	d := Delivery{SubscriptionID: s.ID, URL: s.URL}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		d.Error = err.Error()
-		return d
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
-	if err != nil {
-		d.Error = err.Error()
-		return d
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "ai-memory-webhook")
-	if s.SecretHash != "" {
-		req.Header.Set(SignatureHeader, Sign(s.SecretHash, body))
-	}
-	resp, err := webhookClient.Do(req)
-	if err != nil {
-		d.Error = err.Error()
-		return d
-	}
-	resp.Body.Close()
-	d.Status = resp.StatusCode
-	return d
 }

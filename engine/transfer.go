@@ -105,6 +105,9 @@ type ImportResult struct {
 	Links    int      `json:"links"`
 	Records  int      `json:"records"`
 	Errors   []string `json:"errors"`
+	// Acks counts the nodes holding the import, this one included; 0
+	// without federation.
+	Acks int `json:"-"`
 }
 
 // Import applies an export: this program's, or the original ai-memory's
@@ -122,16 +125,10 @@ func (e *Engine) Import(ctx context.Context, x *Export) (ImportResult, error) {
 		return res, err
 	}
 	res.Errors = append(res.Errors, errs...)
-	b := &memory.Batch{Op: "import", Memories: x.Memories, Links: x.Links, Records: x.Records}
-	applied, err := e.ApplyReplicated(ctx, b) // imported rows keep their versions
-	res.Imported, res.Links, res.Records = applied.Memories, applied.Links, applied.Records
-	if err != nil {
-		return res, err
-	}
-	if e.repl != nil {
-		return res, e.repl.Replicate(ctx, b)
-	}
-	return res, nil
+	b := &memory.Batch{Memories: x.Memories, Links: x.Links, Records: x.Records}
+	r, err := e.commit(ctx, opImport, b) // imported rows keep their versions
+	res.Imported, res.Links, res.Records, res.Acks = r.applied.Memories, r.applied.Links, r.applied.Records, r.acks
+	return res, err
 }
 
 // NormalizeImport prepares x for Import, in place, and returns one line per
@@ -282,18 +279,4 @@ func message(err error) string {
 		return me.Message
 	}
 	return err.Error()
-}
-
-func maxVersion(b *memory.Batch) memory.HLC {
-	var v memory.HLC
-	for i := range b.Memories {
-		v = maxHLC(v, b.Memories[i].Version)
-	}
-	for i := range b.Links {
-		v = maxHLC(v, b.Links[i].Version)
-	}
-	for i := range b.Records {
-		v = maxHLC(v, b.Records[i].Version)
-	}
-	return v
 }

@@ -45,13 +45,33 @@ func (e *Engine) active(ctx context.Context, id string) (*memory.Memory, error) 
 	return m, err
 }
 
-// Update applies p to an active memory as a new version.
-func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory, error) {
-	defer e.lock(id)()
-	m, err := e.active(ctx, id)
-	if err != nil {
-		return nil, err
+// undeleted loads an active or archived memory.
+func (e *Engine) undeleted(ctx context.Context, id string) (*memory.Memory, error) {
+	m, err := e.store.GetMemory(ctx, id)
+	if memory.IsNotFound(err) || err == nil && m.State == memory.StateDeleted {
+		return nil, memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
 	}
+	return m, err
+}
+
+// Update applies p to an active memory as a new version, and says how
+// many nodes hold it (0 without federation).
+func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory, int, error) {
+	rows, unlock, err := e.lockRows(ctx, []string{id}, e.active, func(ms []memory.Memory) []string {
+		ns, title := ms[0].Namespace, ms[0].Title
+		if p.Namespace != nil {
+			ns = *p.Namespace
+		}
+		if p.Title != nil {
+			title = strings.TrimSpace(*p.Title)
+		}
+		return []string{titleKey(ns, title)}
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unlock()
+	m := &rows[0]
 	now := e.Now()
 	if p.Title != nil {
 		m.Title = strings.TrimSpace(*p.Title)
@@ -85,13 +105,12 @@ func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory
 	}
 	if p.ExpiresAt != nil || p.TTLSecs != nil {
 		if m.ExpiresAt, err = e.expiry(m.Tier, now, p.ExpiresAt, p.TTLSecs); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	m.UpdatedAt = now
-	e.restamp(m)
 	if err := memory.Validate(m); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if p.Title != nil || p.Namespace != nil {
 		// Titles are unique per namespace (store de-duplicates on them); a
@@ -99,39 +118,37 @@ func (e *Engine) Update(ctx context.Context, id string, p Patch) (*memory.Memory
 		// no longer tell apart.
 		other, err := e.store.FindByTitle(ctx, m.Namespace, m.Title)
 		if err == nil && other.ID != m.ID {
-			return nil, memory.Errorf(memory.CodeConflict, "namespace %q already has memory %s titled %q", m.Namespace, other.ID, m.Title)
+			return nil, 0, memory.Errorf(memory.CodeConflict, "namespace %q already has memory %s titled %q", m.Namespace, other.ID, m.Title)
 		}
 		if err != nil && !memory.IsNotFound(err) {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return m, e.commit(ctx, &memory.Batch{Op: "update", Memories: []memory.Memory{*m}})
+	return e.commitMemory(ctx, "update", m)
 }
 
-// restamp gives m a new version from this node, greater than its current one
-// even when that came from a peer whose clock runs ahead.
-func (e *Engine) restamp(m *memory.Memory) {
-	e.clock.Observe(m.Version)
-	m.Version = e.clock.Tick()
-	m.Origin = e.node
+// commitMemory commits one memory row and returns it as stamped.
+func (e *Engine) commitMemory(ctx context.Context, op string, m *memory.Memory) (*memory.Memory, int, error) {
+	b := &memory.Batch{Memories: []memory.Memory{*m}}
+	r, err := e.commit(ctx, op, b)
+	*m = b.Memories[0]
+	return m, r.acks, err
 }
 
-// Delete tombstones an active or archived memory and its links.
-func (e *Engine) Delete(ctx context.Context, id string) error {
-	defer e.lock(id)()
-	m, err := e.store.GetMemory(ctx, id)
-	if memory.IsNotFound(err) || err == nil && m.State == memory.StateDeleted {
-		return memory.Errorf(memory.CodeNotFound, "memory %s not found", id)
-	}
+// Delete tombstones an active or archived memory and its links, and says
+// how many nodes hold the delete (0 without federation).
+func (e *Engine) Delete(ctx context.Context, id string) (acks int, err error) {
+	rows, unlock, err := e.lockRows(ctx, []string{id}, e.undeleted, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	b, err := e.tombstones(ctx, []memory.Memory{*m})
+	defer unlock()
+	b, err := e.tombstones(ctx, rows)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	b.Op = "delete"
-	return e.commit(ctx, b)
+	r, err := e.commit(ctx, "delete", b)
+	return r.acks, err
 }
 
 // tombstones builds the batch that deletes ms and every live link touching
@@ -146,14 +163,12 @@ func (e *Engine) tombstones(ctx context.Context, ms []memory.Memory) (*memory.Ba
 			return nil, err
 		}
 		for _, l := range links {
-			e.clock.Observe(l.Version)
-			l.Deleted, l.Origin, l.Version = true, e.node, e.clock.Tick()
+			l.Deleted = true
 			b.Links = append(b.Links, l)
 		}
 		m.State = memory.StateDeleted
 		m.Content, m.Tags, m.Metadata = "", nil, nil
 		m.UpdatedAt = now
-		e.restamp(&m)
 		b.Memories = append(b.Memories, m)
 	}
 	return b, nil

@@ -27,64 +27,94 @@ type NewMemory struct {
 	TTLSecs    *int64         `json:"ttl_secs,omitempty"`
 }
 
-// StoreResult is a stored memory and whether it was new or de-duplicated
-// onto an existing memory with the same title in the namespace.
+// StoreResult is a stored memory, whether it was new or de-duplicated
+// onto an existing memory with the same title in the namespace, and how
+// many nodes hold it.
 type StoreResult struct {
 	Memory  memory.Memory
 	Created bool
+	// Acks counts the nodes holding the write, this one included; 0 on a
+	// node without federation.
+	Acks int
 }
 
 // Store creates a memory, or updates the active memory with the same title
-// in the same namespace (upstream's de-duplication). The result is durable
-// locally; with federation err may be a quorum_not_met *memory.Error while
-// the memory is kept.
+// in the same namespace. The result is durable locally; with federation
+// err may be a quorum_not_met *memory.Error while the memory is kept.
 func (e *Engine) Store(ctx context.Context, in NewMemory) (StoreResult, error) {
+	return e.store1(ctx, OpStore, in)
+}
+
+// store1 is Store committing as op: registry and message writes are
+// stores too, but not the ones observers of OpStore are told about.
+func (e *Engine) store1(ctx context.Context, op string, in NewMemory) (StoreResult, error) {
 	m, err := e.prepare(in)
 	if err != nil {
 		return StoreResult{}, err
 	}
-	defer e.lock(m.Namespace + "\x00" + m.Title)()
+	return e.put(ctx, op, m)
+}
+
+// put stores a prepared memory under the lock of its title.
+func (e *Engine) put(ctx context.Context, op string, m memory.Memory) (StoreResult, error) {
+	defer e.lock(titleKey(m.Namespace, m.Title))()
 	res, err := e.dedupe(ctx, m)
 	if err != nil {
 		return StoreResult{}, err
 	}
-	err = e.commit(ctx, &memory.Batch{Op: "create", Memories: []memory.Memory{res.Memory}})
+	b := &memory.Batch{Memories: []memory.Memory{res.Memory}}
+	r, err := e.commit(ctx, op, b)
+	res.Memory, res.Acks = b.Memories[0], r.acks
 	return res, err
 }
 
 // StoreMany stores up to memory.MaxBatchItems memories as one batch (one
-// transaction, one replication round). Any invalid item rejects the batch.
+// transaction, one replication round). Any invalid item rejects the
+// batch, and so does any item whose namespace requires approval: approval
+// is per write, so such memories are stored one at a time (StoreGoverned)
+// and queue there.
 func (e *Engine) StoreMany(ctx context.Context, in []NewMemory) ([]StoreResult, error) {
 	if len(in) > memory.MaxBatchItems {
 		return nil, memory.Errorf(memory.CodeTooLarge, "%d items; the limit is %d per request", len(in), memory.MaxBatchItems)
 	}
-	out := make([]StoreResult, 0, len(in))
-	b := &memory.Batch{Op: "create"}
-	seen := map[string]int{}
+	if err := e.refuseGoverned(ctx, in); err != nil {
+		return nil, err
+	}
+	ms := make([]memory.Memory, len(in))
+	keys := make([]string, len(in))
 	for i, n := range in {
 		m, err := e.prepare(n)
 		if err != nil {
 			return nil, itemError(i, err)
 		}
-		key := m.Namespace + "\x00" + m.Title
-		if j, ok := seen[key]; ok { // same title twice in one request: the later wins
-			m.ID, m.CreatedAt = b.Memories[j].ID, b.Memories[j].CreatedAt
+		ms[i], keys[i] = m, titleKey(m.Namespace, m.Title)
+	}
+	defer e.lock(keys...)()
+	out := make([]StoreResult, 0, len(in))
+	b := &memory.Batch{}
+	seen := map[string]int{}
+	for i, m := range ms {
+		if j, ok := seen[keys[i]]; ok { // same title twice in one request: the later wins
+			inherit(&m, &b.Memories[j])
 			b.Memories[j] = m
-			out[j] = StoreResult{Memory: m, Created: out[j].Created}
 			continue
 		}
 		res, err := e.dedupe(ctx, m)
 		if err != nil {
 			return nil, err
 		}
-		seen[key] = len(b.Memories)
+		seen[keys[i]] = len(b.Memories)
 		b.Memories = append(b.Memories, res.Memory)
 		out = append(out, res)
 	}
-	return out, e.commit(ctx, b)
+	r, err := e.commit(ctx, OpStore, b)
+	for i := range out {
+		out[i].Memory, out[i].Acks = b.Memories[i], r.acks
+	}
+	return out, err
 }
 
-// prepare fills defaults, stamps id and version, and validates.
+// prepare fills defaults and a new id, and validates.
 func (e *Engine) prepare(in NewMemory) (memory.Memory, error) {
 	now := e.Now()
 	m := memory.Memory{
@@ -101,8 +131,6 @@ func (e *Engine) prepare(in NewMemory) (memory.Memory, error) {
 		CreatedAt:  now,
 		UpdatedAt:  now,
 		State:      memory.StateActive,
-		Origin:     e.node,
-		Version:    e.clock.Tick(),
 	}
 	if m.Tier == "" {
 		m.Tier = memory.TierMid
@@ -168,15 +196,15 @@ func (e *Engine) dedupe(ctx context.Context, m memory.Memory) (StoreResult, erro
 	if !e.upsert(old, &m) {
 		return StoreResult{Memory: m, Created: true}, nil
 	}
-	m.ID = old.ID
-	m.CreatedAt = old.CreatedAt
-	m.AccessCount = old.AccessCount
-	m.LastAccessedAt = old.LastAccessedAt
-	if m.Version <= old.Version { // a peer wrote it with a clock ahead of ours
-		e.clock.Observe(old.Version)
-		m.Version = e.clock.Tick()
-	}
+	inherit(&m, old)
 	return StoreResult{Memory: m, Created: false}, nil
+}
+
+// inherit makes m the next version of old: its id, creation time and
+// usage statistics, and its version, which commit stamps m above.
+func inherit(m, old *memory.Memory) {
+	m.ID, m.CreatedAt, m.Version = old.ID, old.CreatedAt, old.Version
+	m.AccessCount, m.LastAccessedAt = old.AccessCount, old.LastAccessedAt
 }
 
 // itemError prefixes a validation error with the index of the bad item.

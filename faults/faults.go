@@ -4,6 +4,7 @@
 // prove it turns red. They are off unless `serve --unsafe-fault-injection`
 // is also given, and are installed at startup as strategies and wrappers
 // (see where each constant says), never as branches in the normal path.
+// docs/upstream-history.md names the upstream defect each one replays.
 package faults
 
 import (
@@ -16,25 +17,25 @@ import (
 // Switch names, as given to `serve --fault`.
 const (
 	// CancelFanoutAfterQuorum drops the pushes still owed to peers once the
-	// write quorum is met (upstream #309: acknowledged writes missing on
-	// peers). Pushes go to one peer after another so the drop is certain
-	// even on loopback. The anti-entropy loop is off too, or it would heal
+	// write quorum is met, so acknowledged writes go missing on peers.
+	// Pushes go to one peer after another so the drop is certain even on
+	// loopback. The anti-entropy loop is off too, or it would heal
 	// the loss within a second and hide the defect.
 	CancelFanoutAfterQuorum = "cancel-fanout-after-quorum"
 	// DoubleCountAck counts every acknowledgement twice, the coordinator's
 	// own durable commit included, so W copies are reported after about W/2
-	// real ones (upstream #341: W=2 met with one real copy).
+	// real ones (W=2 is met with one real copy).
 	DoubleCountAck = "double-count-ack"
 	// SkipReplicateConsolidate makes a receiving node answer 2xx to a pushed
-	// consolidation without applying it, and skip those rows in sync too
-	// (upstream #2856: silent divergence).
+	// consolidation without applying it, and skip those rows in sync too:
+	// the nodes diverge silently.
 	SkipReplicateConsolidate = "skip-replicate-consolidate"
 	// AckBeforeDurable makes a receiving node acknowledge a push before the
 	// batch is durable: it is applied later from memory, so a crash soon
 	// after the ack loses an acknowledged copy.
 	AckBeforeDurable = "ack-before-durable"
 	// ListCap20 silently caps GET /api/v1/memories at 20 rows with
-	// has_more=false (the cap that hid data from the upstream gate).
+	// has_more=false, so a client paging to the end misses the rest.
 	ListCap20 = "list-cap-20"
 	// ClockSkew shifts this node's clock source by a duration
 	// ("clock-skew=-90s"); hybrid logical clocks must tolerate it. With

@@ -77,14 +77,14 @@ func (n *testNode) start(t *testing.T, cfg Config) {
 	}
 	n.st = st
 	n.eng = engine.New(st, engine.Options{NodeID: "node-" + n.name})
-	fed, err := New(n.eng, cfg)
+	fed, err := New(n.eng, st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n.fed = fed
 	n.eng.SetReplicator(fed)
 	api := httpapi.New(httpapi.Options{Engine: n.eng, FederationEnabled: true, APIKey: n.apiKey})
-	fed.Mount(api)
+	mount(api, fed)
 	var h http.Handler = api
 	if n.wrap != nil {
 		h = n.wrap(h)
@@ -94,6 +94,18 @@ func (n *testNode) start(t *testing.T, cfg Config) {
 	fed.Start()
 	n.down = false
 	t.Cleanup(func() { n.stop() })
+}
+
+// mount mounts fed's routes on api as serve does: peer routes behind
+// PeerAuth, the others behind the API key.
+func mount(api *httpapi.Server, fed *Node) {
+	for _, rt := range fed.Routes() {
+		if rt.Peer {
+			api.HandleUnauthenticated(rt.Pattern, fed.PeerAuth(api.RequireAPIKey)(rt.Handler))
+		} else {
+			api.Handle(rt.Pattern, rt.Handler)
+		}
+	}
 }
 
 // unplug closes the reserved listener of a node not started yet, so

@@ -11,6 +11,20 @@ import (
 	"github.com/aimemory/ai-memory/faults"
 )
 
+// plantQuorum replaces the write path's strategies with the fault
+// switches of f that act on it. double-count-ack counts every copy, the
+// local commit's included, twice. cancel-fanout-after-quorum pushes until
+// W copies and drops the rest, and turns anti-entropy off, which would
+// repair those copies within a second and hide the defect.
+func (n *Node) plantQuorum(f faults.Set) {
+	if f.DoubleCountAck {
+		n.ackWeight = 2
+	}
+	if f.CancelFanoutAfterQuorum {
+		n.quorum, n.syncOff = n.pushUntilQuorum, true
+	}
+}
+
 // plant wraps the receiver's push and pull paths with the fault switches
 // of f that act on received batches. Innermost first: what reaches the
 // store is decided before when it reaches it.
@@ -75,7 +89,7 @@ func (r *receiver) later(next applyFunc, pick func() bool) applyFunc {
 func (r *receiver) copyRetried(next applyFunc) applyFunc {
 	return func(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error) {
 		for i, m := range b.Memories {
-			held, err := r.eng.Backend().GetMemory(ctx, m.ID)
+			held, err := r.st.GetMemory(ctx, m.ID)
 			if err == nil && held.Version == m.Version && held.Origin == m.Origin {
 				b.Memories[i].ID = memory.NewID(time.Now())
 			}
@@ -95,7 +109,7 @@ func dropTombstones(next applyFunc) applyFunc {
 	}
 }
 
-// consolidationSkipper (skip-replicate-consolidate, upstream #2856)
+// consolidationSkipper (skip-replicate-consolidate)
 // answers a pushed consolidation 2xx without applying it, and drops its
 // rows from pulled pages too, so the divergence stays silent. The skipped
 // ids are kept in memory only.

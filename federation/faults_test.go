@@ -79,7 +79,7 @@ func TestFaultTombstoneSkipOnSyncKeepsDeletedRows(t *testing.T) {
 			}
 			return ""
 		})
-		if err := nodes[0].eng.Delete(ctxT(t), id); err != nil && memory.ErrorCode(err) != memory.CodeQuorumNotMet {
+		if _, err := nodes[0].eng.Delete(ctxT(t), id); err != nil && memory.ErrorCode(err) != memory.CodeQuorumNotMet {
 			t.Fatal(err)
 		}
 		if !on {

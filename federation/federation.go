@@ -39,7 +39,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/faults"
 )
 
@@ -82,9 +81,29 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Engine is what a node needs of its own engine: the node id it answers
+// peers with, and the apply of batches received from them, which moves
+// the engine's clock past their versions.
+type Engine interface {
+	NodeID() string
+	ApplyReplicated(ctx context.Context, b *memory.Batch) (memory.ApplyResult, error)
+}
+
+// Store is what a node reads and keeps in its engine's store: the change
+// feed it serves to peers, the sync high-water marks it keeps per peer,
+// and the rows the retry-duplicates fault looks up.
+type Store interface {
+	Changes(ctx context.Context, afterSeq int64, limit int) (memory.ChangeSet, error)
+	HeadSeq(ctx context.Context) (int64, error)
+	LocalGet(ctx context.Context, key string) (string, bool, error)
+	LocalSet(ctx context.Context, key, value string) error
+	GetMemory(ctx context.Context, id string) (*memory.Memory, error)
+}
+
 // Node is one member of a cluster. It implements memory.Replicator.
 type Node struct {
-	eng     *engine.Engine
+	eng     Engine
+	st      Store
 	cfg     Config
 	log     *slog.Logger
 	peers   []*peer
@@ -95,6 +114,12 @@ type Node struct {
 	stop  context.CancelFunc
 	loops sync.WaitGroup
 	recv  *receiver
+	// quorum and ackWeight are the write path's strategies: awaitQuorum
+	// and 1, unless a fault switch replaced them (plantQuorum).
+	quorum    fanoutFunc
+	ackWeight int
+	// syncOff is set by a fault switch that anti-entropy would hide.
+	syncOff bool
 	// mu orders fan-out starts before Close's wait: once closing is set
 	// no push starts, and sync carries what was not pushed.
 	mu      sync.Mutex
@@ -102,9 +127,10 @@ type Node struct {
 	fanout  sync.WaitGroup
 }
 
-// New builds a node over eng. It does not start the sync loops (Start)
-// nor install itself as the engine's replicator (the caller decides).
-func New(eng *engine.Engine, cfg Config) (*Node, error) {
+// New builds a node over eng and its store st. It does not start the sync
+// loops (Start), install itself as the engine's replicator, nor mount its
+// endpoints (Routes): the caller decides.
+func New(eng Engine, st Store, cfg Config) (*Node, error) {
 	if len(cfg.Peers) == 0 {
 		return nil, memory.Errorf(memory.CodeInvalid, "federation needs at least one peer URL")
 	}
@@ -123,7 +149,7 @@ func New(eng *engine.Engine, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{eng: eng, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer)}
+	n := &Node{eng: eng, st: st, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registerer)}
 	n.bg, n.stop = context.WithCancel(context.Background())
 	client := newHTTPClient(cfg.ClientTLS)
 	seen := map[string]bool{}
@@ -138,13 +164,14 @@ func New(eng *engine.Engine, cfg Config) (*Node, error) {
 		seen[p.url] = true
 		n.peers = append(n.peers, p)
 	}
-	n.recv = newReceiver(eng, cfg.Faults, n.log)
+	n.quorum, n.ackWeight = n.awaitQuorum, 1
+	n.plantQuorum(cfg.Faults)
+	n.recv = newReceiver(eng, st, cfg.Faults, n.log)
 	return n, nil
 }
 
-// Start runs one anti-entropy loop per peer until Close. The
-// cancel-fanout-after-quorum fault keeps them off: sync would repair the
-// copies that fault drops and the release gate could not see the defect.
+// Start runs one anti-entropy loop per peer until Close, unless the sync
+// interval is negative or a fault switch turned sync off.
 func (n *Node) Start() {
 	if !n.syncEnabled() {
 		n.log.Warn("anti-entropy sync is off", "faults", n.cfg.Faults.Active())
@@ -160,7 +187,7 @@ func (n *Node) Start() {
 }
 
 func (n *Node) syncEnabled() bool {
-	return n.cfg.SyncInterval >= 0 && !n.cfg.Faults.CancelFanoutAfterQuorum
+	return n.cfg.SyncInterval >= 0 && !n.syncOff
 }
 
 // Close waits up to ctx for pushes still owed to peers, then stops them and

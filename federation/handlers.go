@@ -8,21 +8,37 @@ import (
 	"strconv"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/httpapi"
+	"github.com/aimemory/ai-memory/httperror"
 )
 
-// Mount adds the sync endpoints to srv. Push and since are for peers:
-// with RequirePeerCert only callers with a verified client certificate get
-// through, otherwise the API key guards them. Status is for operators and
-// always sits behind the API key.
-func (n *Node) Mount(srv *httpapi.Server) {
-	peerOnly := srv.RequireAPIKey
-	if n.cfg.RequirePeerCert {
-		peerOnly = requireClientCert
+// Route is one endpoint of a node, for the caller to mount on its HTTP
+// server under Pattern (ServeMux syntax). Peer routes are for other nodes
+// only: mount them behind PeerAuth. The others are for operators, behind
+// the API key like every other route.
+type Route struct {
+	Pattern string
+	Handler http.Handler
+	Peer    bool
+}
+
+// Routes are the node's endpoints: push and since for peers, status for
+// operators.
+func (n *Node) Routes() []Route {
+	return []Route{
+		{Pattern: "POST " + PathPush, Handler: http.HandlerFunc(n.handlePush), Peer: true},
+		{Pattern: "GET " + PathSince, Handler: http.HandlerFunc(n.handleSince), Peer: true},
+		{Pattern: "GET " + PathStatus, Handler: http.HandlerFunc(n.handleStatus)},
 	}
-	srv.HandleUnauthenticated("POST "+PathPush, peerOnly(http.HandlerFunc(n.handlePush)))
-	srv.HandleUnauthenticated("GET "+PathSince, peerOnly(http.HandlerFunc(n.handleSince)))
-	srv.Handle("GET "+PathStatus, http.HandlerFunc(n.handleStatus))
+}
+
+// PeerAuth is the guard of the peer routes: with RequirePeerCert only
+// callers with a verified client certificate get through, otherwise
+// apiKey (the server's API-key check) guards them.
+func (n *Node) PeerAuth(apiKey func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	if n.cfg.RequirePeerCert {
+		return requireClientCert
+	}
+	return apiKey
 }
 
 // handlePush applies a pushed batch and acknowledges it with this node's
@@ -34,20 +50,20 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&b); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			httpapi.WriteError(w, memory.Errorf(memory.CodeTooLarge, "push exceeds %d bytes; split the batch", tooBig.Limit))
+			httperror.Write(w, memory.Errorf(memory.CodeTooLarge, "push exceeds %d bytes; split the batch", tooBig.Limit))
 			return
 		}
-		httpapi.WriteError(w, memory.Errorf(memory.CodeInvalid, "push body is not a batch: %v", err))
+		httperror.Write(w, memory.Errorf(memory.CodeInvalid, "push body is not a batch: %v", err))
 		return
 	}
 	if len(b.Memories)+len(b.Links)+len(b.Records) > memory.MaxBatchItems*10 {
-		httpapi.WriteError(w, memory.Errorf(memory.CodeTooLarge, "push holds more than %d rows", memory.MaxBatchItems*10))
+		httperror.Write(w, memory.Errorf(memory.CodeTooLarge, "push holds more than %d rows", memory.MaxBatchItems*10))
 		return
 	}
 	res, err := n.recv.push(context.Background(), &b)
 	if err != nil {
 		n.log.Warn("push from peer refused", "peer", r.Header.Get(headerNodeID), "op", b.Op, "err", err)
-		httpapi.WriteError(w, err)
+		httperror.Write(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, pushAnswer{NodeID: n.eng.NodeID(), Applied: res})
@@ -55,67 +71,41 @@ func (n *Node) handlePush(w http.ResponseWriter, r *http.Request) {
 
 // handleSince serves a page of this node's change feed:
 // GET /api/v1/sync/since?seq=N&limit=L, rows applied after local sequence
-// N in sequence order. It carries every row this node holds, written here
-// or received from anyone, which is what lets survivors converge without
-// the node that wrote a row.
+// N in sequence order, and head_seq, the newest sequence this node holds.
+// It carries every row this node holds, written here or received from
+// anyone, which is what lets survivors converge without the node that
+// wrote a row.
 func (n *Node) handleSince(w http.ResponseWriter, r *http.Request) {
 	seq, err := queryInt(r, "seq", 0, 0, 1<<62)
 	if err != nil {
-		httpapi.WriteError(w, err)
+		httperror.Write(w, err)
 		return
 	}
 	limit, err := queryInt(r, "limit", DefaultPageSize, 1, MaxPageSize)
 	if err != nil {
-		httpapi.WriteError(w, err)
+		httperror.Write(w, err)
 		return
 	}
-	cs, err := n.eng.Backend().Changes(r.Context(), seq, int(limit))
+	cs, err := n.st.Changes(r.Context(), seq, int(limit))
 	if err != nil {
-		httpapi.WriteError(w, err)
+		n.fail(w, err)
 		return
 	}
 	head := cs.NextSeq
 	if cs.More {
-		if head, err = headSeq(r.Context(), n.eng.Backend(), cs.NextSeq); err != nil {
-			httpapi.WriteError(w, err)
+		if head, err = n.st.HeadSeq(r.Context()); err != nil {
+			n.fail(w, err)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, sinceAnswer{ChangeSet: cs, NodeID: n.eng.NodeID(), HeadSeq: head})
 }
 
-// headSeq finds the newest local sequence, knowing one at or after from
-// exists, by galloping then bisecting over one-row reads of the feed: the
-// store contract has no "newest sequence" call, and a puller catching up
-// wants to report how far behind it is. About 2·log2(rows) indexed reads,
-// and only for pages that are not the last.
-func headSeq(ctx context.Context, st memory.Store, from int64) (int64, error) {
-	lo, step := from, int64(1024) // lo is known to exist
-	hi := int64(-1)               // a point known to have no row after it
-	for hi < 0 {
-		cs, err := st.Changes(ctx, lo+step, 1)
-		if err != nil {
-			return 0, err
-		}
-		if cs.Empty() {
-			hi = lo + step
-		} else {
-			lo, step = cs.NextSeq, step*2
-		}
-	}
-	for lo < hi { // the head is in [lo, hi]
-		mid := lo + (hi-lo)/2
-		cs, err := st.Changes(ctx, mid, 1)
-		if err != nil {
-			return 0, err
-		}
-		if cs.Empty() {
-			hi = mid
-		} else {
-			lo = cs.NextSeq
-		}
-	}
-	return lo, nil
+// fail logs a store error before answering it: a client learns nothing
+// of an internal one.
+func (n *Node) fail(w http.ResponseWriter, err error) {
+	n.log.Warn("change feed read failed", "err", err)
+	httperror.Write(w, err)
 }
 
 func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {

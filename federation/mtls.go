@@ -7,7 +7,7 @@ import (
 	"os"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/httpapi"
+	"github.com/aimemory/ai-memory/httperror"
 )
 
 // PeerTLS is the mutual-TLS material of a node: the CA that signs every
@@ -67,7 +67,7 @@ func ServerTLS(base *tls.Config, peerCA *x509.CertPool) *tls.Config {
 func requireClientCert(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
-			httpapi.WriteError(w, memory.Errorf(memory.CodeForbidden, "sync endpoints need a client certificate signed by the peer CA"))
+			httperror.Write(w, memory.Errorf(memory.CodeForbidden, "sync endpoints need a client certificate signed by the peer CA"))
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/httpapi"
 )
 
 // Push timing: each attempt is bounded by the quorum timeout; a failed
@@ -31,39 +30,28 @@ type ack struct {
 	err  error
 }
 
-// Replicate pushes a locally committed batch to every peer and returns nil
-// once W copies are held (this node's counts as the first), or a
-// quorum_not_met *memory.Error with details got, needed and reason. The
+// Replicate pushes a locally committed batch to every peer and returns the
+// copies counted (this node's is the first) and nil once they reach W, or
+// a quorum_not_met *memory.Error with details got, needed and reason. The
 // pushes outlive the call: they run on the node's context, bounded by
 // their own timeout and one retry, and show as pending fan-out in
 // /sync/status until they end.
-func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
+func (n *Node) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
 	if b.Empty() {
-		return nil
+		return 0, nil
 	}
 	start := time.Now()
 	chunks, err := encodeChunks(b)
 	if err != nil {
-		return err
+		return 1, err
 	}
-	weight := 1
-	if n.cfg.Faults.DoubleCountAck {
-		weight = 2 // fault: every ack, the local commit's included, counts twice
-	}
-	copies := weight // the local commit
-	var reason string
-	if n.cfg.Faults.CancelFanoutAfterQuorum {
-		copies, reason = n.pushUntilQuorum(ctx, chunks, copies, weight)
-	} else {
-		copies, reason = n.awaitQuorum(ctx, chunks, copies, weight)
-	}
+	copies, reason := n.quorum(ctx, chunks)
 	met := copies >= n.cfg.W
 	n.metrics.quorum(met, reason, time.Since(start))
-	httpapi.ReportQuorumAcks(ctx, copies)
 	if met {
-		return nil
+		return copies, nil
 	}
-	return &memory.Error{
+	return copies, &memory.Error{
 		Code: memory.CodeQuorumNotMet,
 		Message: "write kept on this node but not confirmed by enough peers; sync will carry it to them " +
 			"(not rolled back: treat as not guaranteed and retry)",
@@ -71,10 +59,15 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 	}
 }
 
-// awaitQuorum starts one push per peer on the node's context and waits
-// for enough distinct acknowledgements, the timeout, or every push to
-// fail. It returns the copies counted and, when short, why.
-func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
+// fanoutFunc pushes one batch's chunks to the peers and counts the copies
+// held, the local commit's included; when short of W it says why.
+type fanoutFunc func(ctx context.Context, chunks [][]byte) (copies int, reason string)
+
+// awaitQuorum is the fan-out: one push per peer on the node's context,
+// waiting for enough distinct acknowledgements, the timeout, or every
+// push to fail. Each copy counts n.ackWeight (1 but under a fault).
+func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte) (int, string) {
+	copies, weight := n.ackWeight, n.ackWeight // the local commit
 	results := make(chan ack, len(n.peers))
 	n.mu.Lock()
 	if n.closing {
@@ -109,12 +102,13 @@ func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight 
 	return copies, reasonUnreachable
 }
 
-// pushUntilQuorum is the write path under cancel-fanout-after-quorum
-// (upstream #309): pushes stop as soon as quorum is met and the peers not
-// yet served never get the batch. It pushes one peer after another so the
-// defect shows on loopback too, where parallel pushes would all land
-// within a millisecond of the first acknowledgement.
-func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
+// pushUntilQuorum is the fan-out under cancel-fanout-after-quorum:
+// pushes stop as soon as quorum is met and the peers not yet served never
+// get the batch. It pushes one peer after another so the defect shows on
+// loopback too, where parallel pushes would all land within a millisecond
+// of the first acknowledgement.
+func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte) (int, string) {
+	copies, weight := n.ackWeight, n.ackWeight // the local commit
 	wctx, cancel := context.WithTimeout(ctx, n.cfg.QuorumTimeout)
 	defer cancel()
 	seen := map[string]bool{}

@@ -128,7 +128,7 @@ func TestAckCountedOncePerNode(t *testing.T) {
 }
 
 // The push outlives the write's context: a caller that goes away right
-// after the answer must not take the slow peer's copy with it (#309).
+// after the answer must not take the slow peer's copy with it.
 func TestFanoutSurvivesCallerCancel(t *testing.T) {
 	nodes := newTestNodes(t, 3)
 	nodes[2].wrap = delayPush(300 * time.Millisecond)

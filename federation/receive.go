@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	memory "github.com/aimemory/ai-memory"
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/faults"
 )
 
@@ -18,7 +17,8 @@ type applyFunc func(ctx context.Context, b *memory.Batch) (memory.ApplyResult, e
 // when they return, which is what a push acknowledgement and a moved sync
 // mark promise. The switches that break that promise wrap them (faults.go).
 type receiver struct {
-	eng  *engine.Engine
+	eng  Engine
+	st   Store
 	log  *slog.Logger
 	push applyFunc // a batch pushed by a coordinator
 	pull applyFunc // a page of a peer's change feed
@@ -29,8 +29,8 @@ type receiver struct {
 	closed  bool
 }
 
-func newReceiver(eng *engine.Engine, f faults.Set, log *slog.Logger) *receiver {
-	r := &receiver{eng: eng, log: log}
+func newReceiver(eng Engine, st Store, f faults.Set, log *slog.Logger) *receiver {
+	r := &receiver{eng: eng, st: st, log: log}
 	r.push, r.pull = r.apply, r.apply
 	r.plant(f)
 	return r

@@ -71,7 +71,7 @@ func (n *Node) pull(ctx context.Context, p *peer) error {
 			return err
 		}
 		if a.NextSeq > hwm {
-			if err := n.eng.Backend().LocalSet(ctx, hwmKeyPrefix+node, strconv.FormatInt(a.NextSeq, 10)); err != nil {
+			if err := n.st.LocalSet(ctx, hwmKeyPrefix+node, strconv.FormatInt(a.NextSeq, 10)); err != nil {
 				return err
 			}
 			hwm = a.NextSeq
@@ -121,7 +121,7 @@ func (n *Node) page(ctx context.Context, p *peer, seq int64, limit int) (sinceAn
 
 // adopt records which node answers at p's URL and loads its mark.
 func (n *Node) adopt(ctx context.Context, p *peer, node string) (int64, error) {
-	raw, ok, err := n.eng.Backend().LocalGet(ctx, hwmKeyPrefix+node)
+	raw, ok, err := n.st.LocalGet(ctx, hwmKeyPrefix+node)
 	if err != nil {
 		return 0, err
 	}

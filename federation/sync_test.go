@@ -3,6 +3,7 @@ package federation
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -79,13 +80,13 @@ func TestDeletesAndUpdatesConverge(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, converged(t, nodes, append(append([]string{}, keep...), gone...)))
 	for i, id := range gone {
-		if err := nodes[(i+1)%3].eng.Delete(ctx, id); err != nil {
+		if _, err := nodes[(i+1)%3].eng.Delete(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, id := range keep {
 		c := "updated on " + nodes[(i+2)%3].name
-		if _, err := nodes[(i+2)%3].eng.Update(ctx, id, engine.Patch{Content: &c}); err != nil {
+		if _, _, err := nodes[(i+2)%3].eng.Update(ctx, id, engine.Patch{Content: &c}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,7 +147,8 @@ func TestFaultAckBeforeDurableLosesOnCrash(t *testing.T) {
 	}
 }
 
-func TestHeadSeq(t *testing.T) {
+// The change feed reports the node's newest sequence on every page.
+func TestSinceReportsHeadSeq(t *testing.T) {
 	nodes := newTestNodes(t, 1)
 	nodes[0].start(t, Config{Peers: []string{blackhole(t)}, W: 1, SyncInterval: -1})
 	b := &memory.Batch{}
@@ -167,10 +169,14 @@ func TestHeadSeq(t *testing.T) {
 		}
 		head, more = cs.NextSeq, cs.More
 	}
-	for _, from := range []int64{1, 17, 1024, head - 1, head} {
-		got, err := headSeq(ctxT(t), nodes[0].st, from)
-		if err != nil || got != head {
-			t.Errorf("headSeq(from %d) = %d, %v; want %d", from, got, err, head)
+	p, err := newPeer(nodes[0].url, http.DefaultClient, "node-reader", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []int64{0, 17, 1024, head - 1, head} {
+		a, err := p.since(ctxT(t), from, 10)
+		if err != nil || a.HeadSeq != head {
+			t.Errorf("since(seq=%d) head_seq = %d, %v; want %d", from, a.HeadSeq, err, head)
 		}
 	}
 }

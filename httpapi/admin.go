@@ -10,7 +10,7 @@ import (
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	// A cheap read proves the store answers; a broken store is 503 so
 	// load balancers and the gate stop sending writes.
-	if _, _, err := s.eng.Backend().LocalGet(r.Context(), "node_id"); err != nil {
+	if err := s.eng.Ping(r.Context()); err != nil {
 		s.log.Error("health check failed", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unhealthy", "service": "ai-memory",
 			"version": s.opts.Version, "node_id": s.eng.NodeID(), "federation_enabled": s.opts.FederationEnabled})
@@ -44,9 +44,8 @@ func (s *Server) forget(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.Forget(ctx, q)
-	s.writeBulk(w, r, res, acks.Load(), err)
+	res, err := s.eng.Forget(r.Context(), q)
+	s.writeBulk(w, r, res, err)
 }
 
 type gcRequest struct {
@@ -59,21 +58,20 @@ func (s *Server) gc(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.GC(ctx, in.DryRun)
-	s.writeBulk(w, r, res, acks.Load(), err)
+	res, err := s.eng.GC(r.Context(), in.DryRun)
+	s.writeBulk(w, r, res, err)
 }
 
 // writeBulk answers a bulk archive; a missed quorum keeps the local result.
-func (s *Server) writeBulk(w http.ResponseWriter, r *http.Request, res engine.BulkResult, acks int64, err error) {
+func (s *Server) writeBulk(w http.ResponseWriter, r *http.Request, res engine.BulkResult, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
 		engine.BulkResult
-		QuorumAcks int64 `json:"quorum_acks,omitempty"`
-	}{res, acks})
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{res, res.Acks})
 }
 
 func (s *Server) consolidate(w http.ResponseWriter, r *http.Request) {
@@ -88,14 +86,11 @@ func (s *Server) consolidate(w http.ResponseWriter, r *http.Request) {
 	if in.Source == "" {
 		in.Source = defaultSource
 	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.Consolidate(ctx, in)
-	s.writeStored(w, r, http.StatusCreated, res.Memory.ID, acks, err, func(acks int64) any {
-		return struct {
-			engine.ConsolidateResult
-			QuorumAcks int64 `json:"quorum_acks,omitempty"`
-		}{res, acks}
-	})
+	res, err := s.eng.Consolidate(r.Context(), in)
+	s.writeStored(w, r, http.StatusCreated, res.Memory.ID, err, struct {
+		engine.ConsolidateResult
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{res, res.Acks})
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
@@ -127,12 +122,9 @@ func (s *Server) importData(w http.ResponseWriter, r *http.Request) {
 			len(x.Memories), len(x.Links), memory.MaxBatchItems, memory.MaxBatchItems*10))
 		return
 	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.Import(ctx, &x)
-	s.writeStored(w, r, http.StatusOK, "", acks, err, func(acks int64) any {
-		return struct {
-			engine.ImportResult
-			QuorumAcks int64 `json:"quorum_acks,omitempty"`
-		}{res, acks}
-	})
+	res, err := s.eng.Import(r.Context(), &x)
+	s.writeStored(w, r, http.StatusOK, "", err, struct {
+		engine.ImportResult
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{res, res.Acks})
 }

@@ -29,13 +29,12 @@ func (s *Server) archiveStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) archiveRestore(w http.ResponseWriter, r *http.Request) {
-	ctx, acks := withAcks(r)
-	m, err := s.eng.ArchiveRestore(ctx, r.PathValue("id"))
+	m, acks, err := s.eng.ArchiveRestore(r.Context(), r.PathValue("id"))
 	id := ""
 	if m != nil {
 		id = m.ID
 	}
-	s.writeStored(w, r, http.StatusOK, id, acks, err, memoryBody(m))
+	s.writeStored(w, r, http.StatusOK, id, err, storedMemory{m, acks})
 }
 
 type purgeRequest struct {
@@ -49,7 +48,6 @@ func (s *Server) archivePurge(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.ArchivePurge(ctx, in.OlderThanDays, in.DryRun)
-	s.writeBulk(w, r, res, acks.Load(), err)
+	res, err := s.eng.ArchivePurge(r.Context(), in.OlderThanDays, in.DryRun)
+	s.writeBulk(w, r, res, err)
 }

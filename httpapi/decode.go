@@ -12,6 +12,7 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/httperror"
 )
 
 // decodeJSON reads exactly one JSON value into v. Unknown fields are
@@ -67,7 +68,7 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return memory.Errorf(codeUnprocessable, "%s: expected %s, got JSON %s", field, typeErr.Type, typeErr.Value)
+		return memory.Errorf(httperror.CodeUnprocessable, "%s: expected %s, got JSON %s", field, typeErr.Type, typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return memory.Errorf(memory.CodeInvalid, "invalid JSON at byte %d: %v", syntaxErr.Offset, err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -76,7 +77,7 @@ func jsonError(err error) error {
 		return memory.Errorf(memory.CodeInvalid, "%s (unknown fields are rejected)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	// HLC and time values report their own parse errors.
-	return memory.Errorf(codeUnprocessable, "invalid value: %v", err)
+	return memory.Errorf(httperror.CodeUnprocessable, "invalid value: %v", err)
 }
 
 // params reads typed query parameters, remembering the first error.

@@ -11,6 +11,7 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/fulldisk"
+	"github.com/aimemory/ai-memory/httperror"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -51,7 +52,7 @@ func TestStorageErrorStatuses(t *testing.T) {
 		{memory.CodeUnavailable, http.StatusServiceUnavailable, "2"},
 	} {
 		rec := httptest.NewRecorder()
-		WriteError(rec, &memory.Error{Code: c.code, Message: "m", Cause: errors.New("hidden cause")})
+		httperror.Write(rec, &memory.Error{Code: c.code, Message: "m", Cause: errors.New("hidden cause")})
 		var body struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}

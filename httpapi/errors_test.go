@@ -152,8 +152,8 @@ func TestStoreFailure(t *testing.T) {
 // contract describes.
 type unreachablePeers struct{}
 
-func (unreachablePeers) Replicate(context.Context, *memory.Batch) error {
-	return &memory.Error{Code: memory.CodeQuorumNotMet, Message: "1 of 2 copies durable",
+func (unreachablePeers) Replicate(context.Context, *memory.Batch) (int, error) {
+	return 1, &memory.Error{Code: memory.CodeQuorumNotMet, Message: "1 of 2 copies durable",
 		Details: map[string]any{"got": 1, "needed": 2, "reason": "unreachable"}}
 }
 
@@ -180,10 +180,7 @@ func TestQuorumNotMet(t *testing.T) {
 // ackingPeers reports that every write reached three nodes.
 type ackingPeers struct{}
 
-func (ackingPeers) Replicate(ctx context.Context, _ *memory.Batch) error {
-	ReportQuorumAcks(ctx, 3)
-	return nil
-}
+func (ackingPeers) Replicate(context.Context, *memory.Batch) (int, error) { return 3, nil }
 
 func TestQuorumAcksReported(t *testing.T) {
 	a := newTestAPI(t, Options{FederationEnabled: true}, sqlite.Options{})

@@ -9,6 +9,7 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/httperror"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -39,7 +40,7 @@ func FuzzDecodeBody(f *testing.F) {
 			if !errors.As(err, &me) {
 				t.Fatalf("uncoded error %T: %v", err, err)
 			}
-			if s := statusOf(me.Code); s != 400 && s != 422 {
+			if s := httperror.Status(me.Code); s != 400 && s != 422 {
 				t.Fatalf("decode error with status %d: %v", s, err)
 			}
 		}

@@ -1,97 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
-	"time"
 
-	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
 )
-
-// refuseGoverned rejects a bulk write touching a namespace whose standard
-// requires approval: approval is per write, so such memories go through
-// POST /api/v1/memories one at a time and queue there.
-func (s *Server) refuseGoverned(r *http.Request, in []engine.NewMemory) error {
-	checked := map[string]bool{}
-	for _, m := range in {
-		ns := m.Namespace
-		if ns == "" {
-			ns = memory.DefaultNamespace
-		}
-		if checked[ns] || memory.ValidateNamespace(ns) != nil { // invalid names fail in StoreMany
-			continue
-		}
-		checked[ns] = true
-		stds, err := s.eng.ResolveStandards(r.Context(), ns)
-		if err != nil {
-			return err
-		}
-		for _, st := range stds {
-			if st.RequireApproval {
-				return memory.Errorf(memory.CodeForbidden, "namespace %q requires approval (standard of %q); store its memories one at a time to queue them", ns, st.Namespace)
-			}
-		}
-	}
-	return nil
-}
-
-// notify fires the store webhooks in the background, as the MCP face
-// does: a slow subscriber must not slow the write. Memories queue while a
-// drainer runs, so under load one subscription lookup covers many writes
-// (and most stores have no subscriptions at all). Serve waits for
-// deliveries still running at shutdown.
-func (s *Server) notify(ms ...memory.Memory) {
-	s.notifyMu.Lock()
-	defer s.notifyMu.Unlock()
-	s.notifyQueue = append(s.notifyQueue, ms...)
-	if s.draining {
-		return
-	}
-	s.draining = true
-	s.deliveries.Add(1)
-	go s.drainNotifications()
-}
-
-func (s *Server) drainNotifications() {
-	defer s.deliveries.Done()
-	for {
-		s.notifyMu.Lock()
-		batch := s.notifyQueue
-		s.notifyQueue = nil
-		if len(batch) == 0 {
-			s.draining = false
-			s.notifyMu.Unlock()
-			return
-		}
-		s.notifyMu.Unlock()
-		s.deliver(batch)
-	}
-}
-
-func (s *Server) deliver(batch []memory.Memory) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	subs, err := s.eng.Subscriptions(ctx)
-	if err != nil || len(subs) == 0 {
-		if err != nil {
-			s.log.Warn("webhook delivery", "err", err)
-		}
-		return
-	}
-	for _, m := range batch {
-		ds, err := s.eng.NotifySubscribers(ctx, engine.EventStore, m)
-		if err != nil {
-			s.log.Warn("webhook delivery", "err", err)
-			return
-		}
-		for _, d := range ds {
-			if d.Error != "" || d.Status >= 300 {
-				s.log.Warn("webhook delivery failed", "subscription", d.SubscriptionID, "url", d.URL, "status", d.Status, "err", d.Error)
-			}
-		}
-	}
-}
 
 type agentRequest struct {
 	AgentID      string   `json:"agent_id"`
@@ -109,18 +22,15 @@ func (s *Server) registerAgent(w http.ResponseWriter, r *http.Request) {
 	if in.AgentID == "" {
 		in.AgentID = r.Header.Get("X-Agent-Id")
 	}
-	ctx, acks := withAcks(r)
-	a, err := s.eng.RegisterAgent(ctx, engine.Agent{AgentID: in.AgentID, AgentType: in.AgentType, Capabilities: in.Capabilities, Description: in.Description})
+	a, acks, err := s.eng.RegisterAgent(r.Context(), engine.Agent{AgentID: in.AgentID, AgentType: in.AgentType, Capabilities: in.Capabilities, Description: in.Description})
 	id := ""
 	if a != nil {
 		id = a.MemoryID
 	}
-	s.writeStored(w, r, http.StatusCreated, id, acks, err, func(acks int64) any {
-		return struct {
-			*engine.Agent
-			QuorumAcks int64 `json:"quorum_acks,omitempty"`
-		}{a, acks}
-	})
+	s.writeStored(w, r, http.StatusCreated, id, err, struct {
+		*engine.Agent
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{a, acks})
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
@@ -163,21 +73,18 @@ func (s *Server) decidePending(approve bool) http.HandlerFunc {
 		if in.DecidedBy == "" {
 			in.DecidedBy = r.Header.Get("X-Agent-Id")
 		}
-		ctx, acks := withAcks(r)
 		decide := s.eng.PendingReject
 		if approve {
 			decide = s.eng.PendingApprove
 		}
-		p, err := decide(ctx, r.PathValue("id"), in.DecidedBy)
+		p, acks, err := decide(r.Context(), r.PathValue("id"), in.DecidedBy)
 		id := ""
 		if p != nil {
 			id = p.MemoryID
 		}
-		s.writeStored(w, r, http.StatusOK, id, acks, err, func(acks int64) any {
-			return struct {
-				*engine.Pending
-				QuorumAcks int64 `json:"quorum_acks,omitempty"`
-			}{p, acks}
-		})
+		s.writeStored(w, r, http.StatusOK, id, err, struct {
+			*engine.Pending
+			QuorumAcks int `json:"quorum_acks,omitempty"`
+		}{p, acks})
 	}
 }

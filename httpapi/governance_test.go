@@ -2,14 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
-	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -60,37 +54,5 @@ func TestAgents(t *testing.T) {
 	l := a.must(t, 200, "GET", "/api/v1/agents", nil)
 	if l.body["count"] != 1.0 {
 		t.Fatalf("agents: %s", l.raw)
-	}
-}
-
-// A store over HTTP fires the store webhook, as over MCP.
-func TestStoreWebhook(t *testing.T) {
-	got := make(chan map[string]any, 4)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev map[string]any
-		b, _ := io.ReadAll(r.Body)
-		json.Unmarshal(b, &ev)
-		got <- ev
-	}))
-	t.Cleanup(hook.Close)
-	a := newTestAPI(t, Options{}, sqlite.Options{})
-	if _, err := a.eng.Subscribe(context.Background(), engine.SubscribeInput{URL: hook.URL, Namespace: "watched"}); err != nil {
-		t.Fatal(err)
-	}
-	a.create(t, map[string]any{"title": "ignored", "namespace": "elsewhere"})
-	id := a.create(t, map[string]any{"title": "seen", "namespace": "watched"})
-	select {
-	case ev := <-got:
-		m, _ := ev["memory"].(map[string]any)
-		if ev["event"] != engine.EventStore || m["id"] != id {
-			t.Fatalf("webhook event: %v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook delivery within 10s")
-	}
-	select {
-	case ev := <-got:
-		t.Fatalf("delivery for an unwatched namespace: %v", ev)
-	case <-time.After(200 * time.Millisecond):
 	}
 }

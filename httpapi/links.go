@@ -18,18 +18,15 @@ func (s *Server) createLink(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	l, err := s.eng.Link(ctx, in.SourceID, in.TargetID, in.Relation)
+	l, acks, err := s.eng.Link(r.Context(), in.SourceID, in.TargetID, in.Relation)
 	id := ""
 	if l != nil {
 		id = l.SourceID
 	}
-	s.writeStored(w, r, http.StatusCreated, id, acks, err, func(acks int64) any {
-		return struct {
-			*memory.Link
-			QuorumAcks int64 `json:"quorum_acks,omitempty"`
-		}{l, acks}
-	})
+	s.writeStored(w, r, http.StatusCreated, id, err, struct {
+		*memory.Link
+		QuorumAcks int `json:"quorum_acks,omitempty"`
+	}{l, acks})
 }
 
 // deleteLink removes the link named in the body (relation defaults to
@@ -43,11 +40,9 @@ func (s *Server) deleteLink(w http.ResponseWriter, r *http.Request) {
 	if in.Relation == "" {
 		in.Relation = memory.RelatedTo
 	}
-	ctx, acks := withAcks(r)
-	err := s.eng.Unlink(ctx, in.SourceID, in.TargetID, in.Relation)
-	s.writeStored(w, r, http.StatusOK, in.SourceID, acks, err, func(acks int64) any {
-		return map[string]any{"deleted": true, "source_id": in.SourceID, "target_id": in.TargetID, "relation": in.Relation}
-	})
+	_, err := s.eng.Unlink(r.Context(), in.SourceID, in.TargetID, in.Relation)
+	s.writeStored(w, r, http.StatusOK, in.SourceID, err,
+		map[string]any{"deleted": true, "source_id": in.SourceID, "target_id": in.TargetID, "relation": in.Relation})
 }
 
 func (s *Server) getLinks(w http.ResponseWriter, r *http.Request) {

@@ -29,8 +29,7 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fillNew(r, &in)
-	ctx, acks := withAcks(r)
-	res, err := s.eng.StoreGoverned(ctx, in)
+	res, err := s.eng.StoreGoverned(r.Context(), in)
 	if res.Pending != nil {
 		// A namespace standard requires approval: nothing is stored yet.
 		writeJSON(w, http.StatusAccepted, map[string]any{"status": engine.PendingStatus, "pending_id": res.Pending.ID, "pending": res.Pending})
@@ -39,11 +38,10 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) {
 	stored := engine.StoreResult{}
 	if res.Stored != nil {
 		stored = *res.Stored
-		s.notify(stored.Memory)
 	}
 	// 201 also when the store de-duplicated onto the memory with this
 	// title: the client asked to create and now holds that id.
-	s.writeStored(w, r, http.StatusCreated, stored.Memory.ID, acks, err, memoryBody(&stored.Memory))
+	s.writeStored(w, r, http.StatusCreated, stored.Memory.ID, err, storedMemory{&stored.Memory, stored.Acks})
 }
 
 // bulkRequest accepts {"memories":[...]}; a bare JSON array is accepted too.
@@ -72,34 +70,21 @@ func (s *Server) bulkCreate(w http.ResponseWriter, r *http.Request) {
 	for i := range in.Memories {
 		fillNew(r, &in.Memories[i])
 	}
-	if err := s.refuseGoverned(r, in.Memories); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ctx, acks := withAcks(r)
-	res, err := s.eng.StoreMany(ctx, in.Memories)
-	if len(res) > 0 {
-		mems := make([]memory.Memory, len(res))
-		for i := range res {
-			mems[i] = res[i].Memory
-		}
-		s.notify(mems...)
-	}
-	ids := make([]string, len(res))
-	created := 0
+	res, err := s.eng.StoreMany(r.Context(), in.Memories)
+	out := bulkResponse{IDs: make([]string, len(res)), Count: len(res)}
 	for i, m := range res {
-		ids[i] = m.Memory.ID
+		out.IDs[i] = m.Memory.ID
 		if m.Created {
-			created++
+			out.Created++
 		}
+		out.QuorumAcks = m.Acks
 	}
+	out.Updated = out.Count - out.Created
 	firstID := ""
-	if len(ids) > 0 {
-		firstID = ids[0]
+	if len(res) > 0 {
+		firstID = out.IDs[0]
 	}
-	s.writeStored(w, r, http.StatusCreated, firstID, acks, err, func(acks int64) any {
-		return bulkResponse{IDs: ids, Count: len(ids), Created: created, Updated: len(ids) - created, QuorumAcks: acks}
-	})
+	s.writeStored(w, r, http.StatusCreated, firstID, err, out)
 }
 
 type bulkResponse struct {
@@ -107,7 +92,7 @@ type bulkResponse struct {
 	Count      int      `json:"count"`
 	Created    int      `json:"created"`
 	Updated    int      `json:"updated"`
-	QuorumAcks int64    `json:"quorum_acks,omitempty"`
+	QuorumAcks int      `json:"quorum_acks,omitempty"`
 }
 
 func (s *Server) listMemories(w http.ResponseWriter, r *http.Request) {
@@ -121,10 +106,6 @@ func (s *Server) listMemories(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if c := s.opts.ListCap; c > 0 { // fault injection: the cap that hid rows upstream
-		res.Memories = res.Memories[:min(c, len(res.Memories))]
-		res.Count, res.HasMore, res.NextCursor = len(res.Memories), false, ""
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -147,30 +128,26 @@ func (s *Server) updateMemory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	m, err := s.eng.Update(ctx, r.PathValue("id"), p)
+	m, acks, err := s.eng.Update(r.Context(), r.PathValue("id"), p)
 	if m == nil {
 		m = &memory.Memory{}
 	}
-	s.writeStored(w, r, http.StatusOK, m.ID, acks, err, memoryBody(m))
+	s.writeStored(w, r, http.StatusOK, m.ID, err, storedMemory{m, acks})
 }
 
 func (s *Server) deleteMemory(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ctx, acks := withAcks(r)
-	err := s.eng.Delete(ctx, id)
+	acks, err := s.eng.Delete(r.Context(), id)
 	if memory.ErrorCode(err) != memory.CodeQuorumNotMet && err != nil {
 		id = ""
 	}
-	s.writeStored(w, r, http.StatusOK, id, acks, err, func(acks int64) any {
-		return deleteResponse{Deleted: true, ID: id, QuorumAcks: acks}
-	})
+	s.writeStored(w, r, http.StatusOK, id, err, deleteResponse{Deleted: true, ID: id, QuorumAcks: acks})
 }
 
 type deleteResponse struct {
 	Deleted    bool   `json:"deleted"`
 	ID         string `json:"id"`
-	QuorumAcks int64  `json:"quorum_acks,omitempty"`
+	QuorumAcks int    `json:"quorum_acks,omitempty"`
 }
 
 type promoteRequest struct {
@@ -183,10 +160,9 @@ func (s *Server) promoteMemory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ctx, acks := withAcks(r)
-	m, err := s.eng.Promote(ctx, r.PathValue("id"), in.Namespace)
+	m, acks, err := s.eng.Promote(r.Context(), r.PathValue("id"), in.Namespace)
 	if m == nil {
 		m = &memory.Memory{}
 	}
-	s.writeStored(w, r, http.StatusOK, m.ID, acks, err, memoryBody(m))
+	s.writeStored(w, r, http.StatusOK, m.ID, err, storedMemory{m, acks})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aimemory/ai-memory/faults"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -28,7 +29,7 @@ func TestMemoryLifecycle(t *testing.T) {
 		t.Fatalf("single node reported quorum_acks: %s", r.raw)
 	}
 
-	// Same title in the same namespace updates the memory (upstream de-dup).
+	// Same title in the same namespace updates the memory.
 	again := a.must(t, 201, "POST", "/api/v1/memories", map[string]any{"title": "deploy notes", "content": "v2", "namespace": "team/ops"})
 	if again.str("id") != id || again.str("content") != "v2" {
 		t.Fatalf("de-dup: got %s", again.raw)
@@ -184,16 +185,21 @@ func TestListFilters(t *testing.T) {
 	}
 }
 
-// The list-cap-20 fault reproduces the upstream defect the gate must catch.
+// The list-cap-20 fault, installed as middleware, hides rows from a
+// client paging until has_more is false; other routes are untouched.
 func TestListRowCapFault(t *testing.T) {
-	a := newTestAPI(t, Options{ListCap: 20}, sqlite.Options{})
+	a := newTestAPI(t, Options{Middleware: faults.CapList(faults.ListCap)}, sqlite.Options{})
 	items := make([]map[string]any, 50)
 	for i := range items {
 		items[i] = map[string]any{"title": fmt.Sprint(i)}
 	}
 	a.must(t, 201, "POST", "/api/v1/memories/bulk", items)
 	r := a.must(t, 200, "GET", "/api/v1/memories?limit=1000", nil)
-	if r.body["count"] != 20.0 || r.body["has_more"] != false || r.str("next_cursor") != "" {
+	if r.body["count"] != 20.0 || r.body["has_more"] != false || r.str("next_cursor") != "" || len(r.body["memories"].([]any)) != 20 {
 		t.Fatalf("capped list: count %v has_more %v", r.body["count"], r.body["has_more"])
 	}
+	if s := a.must(t, 200, "GET", "/api/v1/stats", nil); s.body["total"] != 50.0 {
+		t.Fatalf("stats under the list cap: %s", s.raw)
+	}
+	a.must(t, 400, "GET", "/api/v1/memories?limit=-1", nil)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/httperror"
 )
 
 // RequireAPIKey rejects requests without the configured key with 401. It is
@@ -25,7 +26,7 @@ func (s *Server) RequireAPIKey(h http.Handler) http.Handler {
 		got := sha256.Sum256([]byte(presentedKey(r)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ai-memory"`)
-			WriteError(w, memory.Errorf(memory.CodeUnauthorized, "missing or wrong API key (X-API-Key or Authorization: Bearer)"))
+			httperror.Write(w, memory.Errorf(memory.CodeUnauthorized, "missing or wrong API key (X-API-Key or Authorization: Bearer)"))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -46,7 +47,7 @@ func presentedKey(r *http.Request) string {
 func (s *Server) limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > memory.MaxBodyBytes {
-			WriteError(w, tooLarge())
+			httperror.Write(w, tooLarge())
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, memory.MaxBodyBytes)
@@ -122,7 +123,7 @@ func (s *Server) recoverPanics(h http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				WriteError(w, memory.Errorf(memory.CodeInternal, "internal error"))
+				httperror.Write(w, memory.Errorf(memory.CodeInternal, "internal error"))
 			}
 		}()
 		h.ServeHTTP(w, r)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aimemory/ai-memory/httperror"
 	"github.com/aimemory/ai-memory/sqlite"
 )
 
@@ -224,7 +225,7 @@ func TestMountedHandlers(t *testing.T) {
 	a.srv.Handle("POST /mcp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"mcp":true}`)) }))
 	a.srv.HandleUnauthenticated("POST /api/v1/sync/push", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Peer") != "p1" {
-			WriteError(w, &memoryErrorForbidden)
+			httperror.Write(w, &memoryErrorForbidden)
 			return
 		}
 		w.Write([]byte(`{"ok":true}`))

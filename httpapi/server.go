@@ -13,8 +13,8 @@
 // recovery, Prometheus metrics by route pattern and status, a structured
 // access log, and the 2 MiB body limit. Handle adds the API-key check;
 // RequireAPIKey exposes that check for handlers mounted unauthenticated that
-// want it back on some paths. Federation reports quorum acks of a write
-// with ReportQuorumAcks on the request context (see write.go).
+// want it back on some paths. A write answers quorum_acks, the nodes
+// holding it, when the engine's result counts them (see write.go).
 package httpapi
 
 import (
@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,10 +42,11 @@ type Options struct {
 	Version string
 	// FederationEnabled is reported by /api/v1/health.
 	FederationEnabled bool
-	// ListCap, when positive, is the list-cap-20 fault switch (package
-	// faults): GET /api/v1/memories silently returns at most ListCap rows
-	// with has_more=false. Never set outside fault injection.
-	ListCap int
+	// Middleware, when set, wraps every route, built in or mounted, inside
+	// the chain (after panic recovery, metrics and the body limit, before
+	// routing). serve installs fault switches with it (faults.CapList);
+	// nothing else sets it.
+	Middleware func(http.Handler) http.Handler
 	// Logger receives access and error logs; nil discards them.
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics; nil
@@ -62,11 +62,6 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	handler http.Handler
-	// deliveries counts webhook drainers still running (see notify).
-	deliveries  sync.WaitGroup
-	notifyMu    sync.Mutex
-	notifyQueue []memory.Memory
-	draining    bool
 }
 
 // New builds a server with every built-in route mounted.
@@ -82,7 +77,11 @@ func New(opts Options) *Server {
 	}
 	s := &Server{eng: opts.Engine, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(opts.Registry)
-	s.handler = s.recoverPanics(s.observe(s.limitBody(s.mux)))
+	var routed http.Handler = s.mux
+	if opts.Middleware != nil {
+		routed = opts.Middleware(routed)
+	}
+	s.handler = s.recoverPanics(s.observe(s.limitBody(routed)))
 	s.routes()
 	return s
 }
@@ -132,18 +131,5 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
-	s.waitDeliveries(sctx)
 	return err
-}
-
-// waitDeliveries lets webhook deliveries of acknowledged writes finish
-// within the shutdown grace.
-func (s *Server) waitDeliveries(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { s.deliveries.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.log.Warn("webhook deliveries still running at shutdown were abandoned")
-	}
 }

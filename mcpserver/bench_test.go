@@ -93,7 +93,7 @@ func TestInitializeLatencyAt100k(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := newServer(engine.New(st, engine.Options{NodeID: "bench"}), Options{})
+	ms := New(engine.New(st, engine.Options{NodeID: "bench"}), Options{})
 	var inproc []time.Duration
 	for range 200 {
 		sst, ct := mcp.NewInMemoryTransports()

@@ -69,7 +69,7 @@ func (c *recordingConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 func toolsListWire(t testing.TB, opts Options) []json.RawMessage {
 	t.Helper()
 	ctx := context.Background()
-	ms, _ := newServer(openEngine(t), opts)
+	ms := New(openEngine(t), opts)
 	st, ct := mcp.NewInMemoryTransports()
 	ss, err := ms.Connect(ctx, st, nil)
 	if err != nil {

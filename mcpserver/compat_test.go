@@ -17,7 +17,7 @@ import (
 func connectAs(t *testing.T, e *engine.Engine, client string) *mcp.ClientSession {
 	t.Helper()
 	ctx := context.Background()
-	ms, srv := newServer(e, Options{})
+	ms := New(e, Options{})
 	st, ct := mcp.NewInMemoryTransports()
 	ss, err := ms.Connect(ctx, st, nil)
 	if err != nil {
@@ -27,7 +27,7 @@ func connectAs(t *testing.T, e *engine.Engine, client string) *mcp.ClientSession
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cs.Close(); ss.Wait(); srv.deliveries.Wait() })
+	t.Cleanup(func() { cs.Close(); ss.Wait() })
 	return cs
 }
 

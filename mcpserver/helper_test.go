@@ -28,7 +28,7 @@ func openEngine(t testing.TB) *engine.Engine {
 func connect(t testing.TB, e *engine.Engine, opts Options) *mcp.ClientSession {
 	t.Helper()
 	ctx := context.Background()
-	ms, srv := newServer(e, opts)
+	ms := New(e, opts)
 	st, ct := mcp.NewInMemoryTransports()
 	ss, err := ms.Connect(ctx, st, nil)
 	if err != nil {
@@ -41,7 +41,6 @@ func connect(t testing.TB, e *engine.Engine, opts Options) *mcp.ClientSession {
 	t.Cleanup(func() {
 		cs.Close()
 		ss.Wait()
-		srv.deliveries.Wait()
 	})
 	return cs
 }

@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/llm"
 )
 
 func TestConfiguredLLMIsUsedAndReported(t *testing.T) {
@@ -19,11 +19,11 @@ func TestConfiguredLLMIsUsedAndReported(t *testing.T) {
 			"message": map[string]any{"role": "assistant", "content": "one merged note"}}}})
 	}))
 	t.Cleanup(chat.Close)
-	llm, err := engine.NewHTTPLLM("openai", chat.URL+"/v1", "m1", "")
+	client, err := llm.New("openai", chat.URL+"/v1", "m1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := connect(t, openEngine(t), Options{LLM: llm})
+	cs := connect(t, openEngine(t), Options{LLM: client})
 	a := ok(t, cs, "memory_store", map[string]any{"title": "a", "content": "first"})
 	b := ok(t, cs, "memory_store", map[string]any{"title": "b", "content": "second"})
 	con := ok(t, cs, "memory_consolidate", map[string]any{"ids": []string{str(a, "id"), str(b, "id")}, "title": "merged"})

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/httperror"
 )
 
 // checkOrigin refuses browser requests from foreign pages. Non-browser MCP
@@ -14,7 +17,7 @@ import (
 func checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && !loopbackOrigin(o) {
-			http.Error(w, "Forbidden: origin "+o+" is not allowed", http.StatusForbidden)
+			httperror.Write(w, memory.Errorf(memory.CodeForbidden, "origin %s is not allowed", o))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,11 +4,9 @@
 package mcpserver
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -36,11 +34,8 @@ type Options struct {
 	AgentID string
 	// LLM backs the assist tools when set; nil means deterministic methods.
 	LLM engine.LLM
-	// Logger receives SDK and delivery diagnostics; nil discards them.
+	// Logger receives SDK diagnostics; nil discards them.
 	Logger *slog.Logger
-	// OnDelivery, when set, receives the outcome of webhook deliveries
-	// fired by a store (they run in the background).
-	OnDelivery func([]engine.Delivery)
 	// Tools selects the tools offered; the zero value offers all of them.
 	Tools ToolSet
 }
@@ -50,8 +45,6 @@ type server struct {
 	e      *engine.Engine
 	assist *engine.Assistant
 	opts   Options
-	// deliveries tracks background webhook posts so Wait can drain them.
-	deliveries sync.WaitGroup
 }
 
 // New builds an MCP server over e with the tools opts selects, the memory
@@ -60,18 +53,6 @@ type server struct {
 // subscriptions, no list-changed notifications since the lists never
 // change).
 func New(e *engine.Engine, opts Options) *mcp.Server {
-	s, _ := newServer(e, opts)
-	return s
-}
-
-// NewWithWait is New plus a function that waits for webhook deliveries
-// still running in the background (call it before exiting).
-func NewWithWait(e *engine.Engine, opts Options) (*mcp.Server, func()) {
-	s, srv := newServer(e, opts)
-	return s, srv.deliveries.Wait
-}
-
-func newServer(e *engine.Engine, opts Options) (*mcp.Server, *server) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
@@ -104,7 +85,7 @@ func newServer(e *engine.Engine, opts Options) (*mcp.Server, *server) {
 	}
 	srv.addResources(ms)
 	srv.addPrompts(ms)
-	return ms, srv
+	return ms
 }
 
 // tools are every tool of the server, in registration order.
@@ -155,24 +136,6 @@ func clientAgentID(ci *mcp.Implementation) string {
 		id = id[:memory.MaxAgentIDLen]
 	}
 	return id
-}
-
-// notifyAsync fires the store webhooks for m in the background: a slow
-// subscriber must not slow the agent's write.
-func (s *server) notifyAsync(m memory.Memory) {
-	s.deliveries.Add(1)
-	go func() {
-		defer s.deliveries.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		ds, err := s.e.NotifySubscribers(ctx, engine.EventStore, m)
-		if err != nil && s.opts.Logger != nil {
-			s.opts.Logger.Warn("webhook delivery", "err", err)
-		}
-		if len(ds) > 0 && s.opts.OnDelivery != nil {
-			s.opts.OnDelivery(ds)
-		}
-	}()
 }
 
 // Handler serves MCP over Streamable HTTP (mount it at /mcp behind the API

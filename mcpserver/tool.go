@@ -20,7 +20,7 @@ type toolDef struct {
 	handler mcp.ToolHandler
 }
 
-// toolbox collects the tools in registration order; newServer adds the
+// toolbox collects the tools in registration order; New adds the
 // ones the options select.
 type toolbox []toolDef
 
@@ -108,11 +108,13 @@ func errorResult(err error) *mcp.CallToolResult {
 	return &res
 }
 
-// actionable rewrites an engine error into a message that says what to do.
+// actionable rewrites an engine error into a message that says what to
+// do. An internal error says only that: what failed inside is not the
+// agent's business.
 func actionable(err error) error {
 	var me *memory.Error
-	if !errors.As(err, &me) {
-		return errors.New("internal error: " + err.Error())
+	if !errors.As(err, &me) || me.Code == memory.CodeInternal {
+		return errors.New(memory.CodeInternal + ": internal error")
 	}
 	msg := me.Code + ": " + me.Message
 	switch me.Code {

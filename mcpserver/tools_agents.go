@@ -125,7 +125,7 @@ func (s *server) addAgentTools(tb *toolbox) {
 		false, map[string][]prop{"agent_id": agentBounds, "agent_type": sourceBounds, "capabilities": tagsBounds,
 			"description": contentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in agentRegisterIn) (engine.Agent, error) {
-			a, err := s.e.RegisterAgent(ctx, engine.Agent{AgentID: s.agentID(req, in.AgentID), AgentType: in.AgentType,
+			a, _, err := s.e.RegisterAgent(ctx, engine.Agent{AgentID: s.agentID(req, in.AgentID), AgentType: in.AgentType,
 				Capabilities: in.Capabilities, Description: in.Description})
 			if a == nil {
 				return engine.Agent{}, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/webhook"
 )
 
 func TestGovernanceTools(t *testing.T) {
@@ -73,10 +74,12 @@ func TestAgentMessageAndWebhookTools(t *testing.T) {
 	got := make(chan delivery, 4)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got <- delivery{r.Header.Get(engine.SignatureHeader), string(b)}
+		got <- delivery{r.Header.Get(webhook.SignatureHeader), string(b)}
 	}))
 	t.Cleanup(hook.Close)
-	cs := connect(t, openEngine(t), Options{AgentID: "alice"})
+	e := openEngine(t)
+	e.Observe(webhook.New(e, webhook.Options{}))
+	cs := connect(t, e, Options{AgentID: "alice"})
 
 	reg := ok(t, cs, "memory_agent_register", map[string]any{"agent_type": "claude-code", "capabilities": []string{"go"}})
 	if str(reg, "agent_id") != "alice" || str(reg, "agent_type") != "claude-code" {
@@ -115,7 +118,7 @@ func TestAgentMessageAndWebhookTools(t *testing.T) {
 	m := ok(t, cs, "memory_store", map[string]any{"title": "Watched", "content": "y", "namespace": "watched"})
 	select {
 	case d := <-got:
-		if d.sig != engine.Sign(engine.SecretKey("topsecret"), []byte(d.body)) || !strings.Contains(d.body, str(m, "id")) {
+		if d.sig != webhook.Sign(engine.SecretKey("topsecret"), []byte(d.body)) || !strings.Contains(d.body, str(m, "id")) {
 			t.Fatalf("delivery %+v; want the watched memory, signed", d)
 		}
 	case <-time.After(10 * time.Second):

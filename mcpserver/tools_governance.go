@@ -135,14 +135,9 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 		"Apply a queued write.",
 		false, map[string][]prop{"id": idBounds, "decided_by": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in decideIn) (engine.Pending, error) {
-			p, err := s.e.PendingApprove(ctx, in.ID, s.agentID(req, in.DecidedBy))
+			p, _, err := s.e.PendingApprove(ctx, in.ID, s.agentID(req, in.DecidedBy))
 			if p == nil {
 				return engine.Pending{}, err
-			}
-			if err == nil && p.MemoryID != "" {
-				if m, _, gerr := s.e.Get(ctx, p.MemoryID); gerr == nil {
-					s.notifyAsync(*m)
-				}
 			}
 			return *p, err
 		})
@@ -151,7 +146,7 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 		"Discard a queued write.",
 		false, map[string][]prop{"id": idBounds, "decided_by": agentBounds},
 		func(ctx context.Context, req *mcp.CallToolRequest, in decideIn) (engine.Pending, error) {
-			p, err := s.e.PendingReject(ctx, in.ID, s.agentID(req, in.DecidedBy))
+			p, _, err := s.e.PendingReject(ctx, in.ID, s.agentID(req, in.DecidedBy))
 			if p == nil {
 				return engine.Pending{}, err
 			}
@@ -169,7 +164,7 @@ func (s *server) addGovernanceTools(tb *toolbox) {
 		"Bring an archived memory back.",
 		false, map[string][]prop{"id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in idIn) (memoryOut, error) {
-			m, err := s.e.ArchiveRestore(ctx, in.ID)
+			m, _, err := s.e.ArchiveRestore(ctx, in.ID)
 			if m == nil {
 				return memoryOut{}, err
 			}

@@ -250,7 +250,6 @@ func (s *server) addMemoryTools(tb *toolbox) {
 			if res.Stored == nil {
 				return storeOut{}, err
 			}
-			s.notifyAsync(res.Stored.Memory)
 			m := res.Stored.Memory
 			return storeOut{Status: "stored", ID: m.ID, Created: res.Stored.Created, Memory: &m}, err
 		})
@@ -311,7 +310,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		false, map[string][]prop{"id": idBounds, "title": titleBounds, "content": contentBounds, "namespace": namespaceBounds,
 			"tags": tagsBounds, "priority": priorityBounds, "confidence": confBounds, "source": sourceBounds, "ttl_secs": ttlBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in updateIn) (memoryOut, error) {
-			m, err := s.e.Update(ctx, in.ID, engine.Patch{Title: in.Title, Content: in.Content, Tier: in.Tier,
+			m, _, err := s.e.Update(ctx, in.ID, engine.Patch{Title: in.Title, Content: in.Content, Tier: in.Tier,
 				Namespace: in.Namespace, Tags: in.Tags, Priority: in.Priority, Confidence: in.Confidence, Source: in.Source,
 				Metadata: in.Metadata, ExpiresAt: in.ExpiresAt, TTLSecs: in.TTLSecs})
 			if m == nil {
@@ -324,7 +323,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		"Delete a memory and its links for good (not restorable; memory_forget archives instead).",
 		false, map[string][]prop{"id": idBounds, "agent_id": {unlisted}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in actorIDIn) (deleteOut, error) {
-			if err := s.e.Delete(ctx, in.ID); err != nil {
+			if _, err := s.e.Delete(ctx, in.ID); err != nil {
 				return deleteOut{}, err
 			}
 			return deleteOut{Deleted: true, ID: in.ID}, nil
@@ -334,7 +333,7 @@ func (s *server) addMemoryTools(tb *toolbox) {
 		"Link two memories: source_id relation target_id (default related_to).",
 		false, map[string][]prop{"source_id": idBounds, "target_id": idBounds},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in linkIn) (linkOut, error) {
-			l, err := s.e.Link(ctx, in.SourceID, in.TargetID, in.Relation)
+			l, _, err := s.e.Link(ctx, in.SourceID, in.TargetID, in.Relation)
 			if l == nil {
 				return linkOut{}, err
 			}
@@ -355,7 +354,7 @@ func (s *server) addLifecycleTools(tb *toolbox) {
 		"Make a memory long-term (never expires), or with to_namespace copy it into an ancestor namespace.",
 		false, map[string][]prop{"id": idBounds, "to_namespace": namespaceBounds, "agent_id": {unlisted}},
 		func(ctx context.Context, _ *mcp.CallToolRequest, in promoteIn) (memoryOut, error) {
-			m, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
+			m, _, err := s.e.Promote(ctx, in.ID, in.ToNamespace)
 			if m == nil {
 				return memoryOut{}, err
 			}

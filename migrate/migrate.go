@@ -45,9 +45,9 @@ type Options struct {
 	OnBatch func(Report)
 }
 
-// Report is the outcome of a run, in the JSON shape of upstream's
-// `migrate --json` plus counts of links, records and archived memories and
-// a content digest of both sides.
+// Report is the outcome of a run: the fields of the `migrate --json`
+// contract (docs/upstream-history.md) plus counts of links, records and
+// archived memories and a content digest of both sides.
 type Report struct {
 	Batches  int      `json:"batches"`
 	DryRun   bool     `json:"dry_run"`

@@ -96,7 +96,7 @@ func TestRoundTripSQLitePostgresSQLite(t *testing.T) {
 			t.Fatalf("%s digest %s, source %s", name, d, srcDigest)
 		}
 	}
-	// The JSON report has upstream's fields, errors as an array.
+	// The JSON report keeps its contract field names, errors as an array.
 	js, _ := json.Marshal(fwd)
 	for _, field := range []string{`"batches":`, `"dry_run":false`, `"errors":[]`, `"from_url":"sqlite://`,
 		`"to_url":"postgres://`, `"memories_read":1000`, `"memories_written":1000`, `"content_digest":{"source":`} {

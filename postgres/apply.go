@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -139,40 +138,26 @@ func (s *Store) applyOnce(ctx context.Context, mems, links, recs []any, res *mem
 	})
 }
 
-// checkBatch rejects rows no store could key or interpret, before anything
-// is written, so a bad row fails the whole batch with a clear error.
+// checkBatch is Batch.Check plus the one thing PostgreSQL cannot store
+// that SQLite can: a NUL character in text or in a JSON string.
 func checkBatch(b *memory.Batch) error {
+	if err := b.Check(); err != nil {
+		return err
+	}
 	bad := func(format string, args ...any) error { return memory.Errorf(memory.CodeInvalid, format, args...) }
-	for i, m := range b.Memories {
-		switch {
-		case m.ID == "":
-			return bad("memory %d: id is empty", i)
-		case !m.Tier.Valid():
-			return bad("memory %s: tier %q: want short, mid or long", m.ID, m.Tier)
-		case m.State != memory.StateActive && m.State != memory.StateArchived && m.State != memory.StateDeleted:
-			return bad("memory %s: state %q: want active, archived or deleted", m.ID, m.State)
-		case hasNUL(m.ID, m.Namespace, m.Title, m.Content, m.Source, m.AgentID, m.Origin) ||
-			hasNUL(m.Tags...) || jsonHasNUL(m.Metadata):
+	for _, m := range b.Memories {
+		if hasNUL(m.ID, m.Namespace, m.Title, m.Content, m.Source, m.AgentID, m.Origin) ||
+			hasNUL(m.Tags...) || jsonHasNUL(m.Metadata) {
 			return bad("memory %s: %s", m.ID, nulMessage)
 		}
 	}
 	for i, l := range b.Links {
-		switch {
-		case l.SourceID == "" || l.TargetID == "":
-			return bad("link %d: source_id and target_id are required", i)
-		case !l.Relation.Valid():
-			return bad("link %s->%s: relation %q: want related_to, supersedes, contradicts or derived_from", l.SourceID, l.TargetID, l.Relation)
-		case hasNUL(l.SourceID, l.TargetID, l.Origin):
+		if hasNUL(l.SourceID, l.TargetID, l.Origin) {
 			return bad("link %d: %s", i, nulMessage)
 		}
 	}
 	for i, r := range b.Records {
-		switch {
-		case r.Kind == "" || r.Key == "":
-			return bad("record %d: kind and key are required", i)
-		case len(r.Value) > 0 && !json.Valid(r.Value):
-			return bad("record %s/%s: value is not valid JSON", r.Kind, r.Key)
-		case hasNUL(r.Kind, r.Key):
+		if hasNUL(r.Kind, r.Key) {
 			return bad("record %d: %s", i, nulMessage)
 		}
 	}

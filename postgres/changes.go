@@ -21,6 +21,17 @@ func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
 	return memory.HLC(v), s.wrap(ctx, "max version", err)
 }
 
+// HeadSeq is the sequence of the newest applied row over the three
+// tables, each read off its seq index.
+func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.pool.QueryRow(ctx, `SELECT greatest(
+		coalesce((SELECT max(seq) FROM memories), 0),
+		coalesce((SELECT max(seq) FROM links), 0),
+		coalesce((SELECT max(seq) FROM records), 0))`).Scan(&seq)
+	return seq, wrap("head seq", err)
+}
+
 // Changes returns up to limit rows (at most MaxLimit) applied after
 // afterSeq, in seq order.
 // It first finds the page's seq window over all three tables (index-only

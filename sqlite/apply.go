@@ -100,8 +100,11 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 	if b == nil || b.Empty() {
 		return memory.ApplyResult{}, nil
 	}
-	// Encode and check everything before queueing: bad input costs the
+	// Check and encode everything before queueing: bad input costs the
 	// writer nothing and never reaches the transaction.
+	if err := b.Check(); err != nil {
+		return memory.ApplyResult{}, err
+	}
 	rows, err := encodeBatch(b)
 	if err != nil {
 		return memory.ApplyResult{}, err
@@ -193,6 +196,7 @@ func invalidf(format string, args ...any) error {
 	return memory.Errorf(memory.CodeInvalid, format, args...)
 }
 
+// encodeBatch turns a checked batch (Batch.Check) into statement arguments.
 func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 	e := &encodedBatch{
 		memories: make([][]any, 0, len(b.Memories)),
@@ -207,24 +211,13 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 		e.memories = append(e.memories, args)
 	}
 	for _, l := range b.Links {
-		if l.SourceID == "" || l.TargetID == "" {
-			return nil, invalidf("link %q>%q: source and target ids are required", l.SourceID, l.TargetID)
-		}
-		if !l.Relation.Valid() {
-			return nil, invalidf("link %s>%s: unknown relation %q", l.SourceID, l.TargetID, l.Relation)
-		}
 		e.links = append(e.links, []any{l.SourceID, l.TargetID, string(l.Relation), l.CreatedAt.UnixMilli(),
 			l.Deleted, l.Origin, int64(l.Version), nil})
 	}
 	for _, r := range b.Records {
-		if r.Kind == "" || r.Key == "" {
-			return nil, invalidf("record %q/%q: kind and key are required", r.Kind, r.Key)
-		}
 		value := string(r.Value)
 		if len(r.Value) == 0 {
 			value = "null"
-		} else if !json.Valid(r.Value) {
-			return nil, invalidf("record %s/%s: value is not valid JSON", r.Kind, r.Key)
 		}
 		e.records = append(e.records, []any{r.Kind, r.Key, value, r.Deleted, r.UpdatedAt.UnixMilli(),
 			r.Origin, int64(r.Version), nil})
@@ -233,17 +226,6 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 }
 
 func memoryArgs(m *memory.Memory) ([]any, error) {
-	if m.ID == "" {
-		return nil, invalidf("memory %q: id is required", m.Title)
-	}
-	if !m.Tier.Valid() {
-		return nil, invalidf("memory %s: tier %q: want short, mid or long", m.ID, m.Tier)
-	}
-	switch m.State {
-	case memory.StateActive, memory.StateArchived, memory.StateDeleted:
-	default:
-		return nil, invalidf("memory %s: state %q: want active, archived or deleted", m.ID, m.State)
-	}
 	tags := m.Tags
 	if tags == nil {
 		tags = []string{}

@@ -27,6 +27,21 @@ func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
 	return memory.HLC(v), nil
 }
 
+// headSeqSQL reads the greatest sequence of each table off its seq index.
+const headSeqSQL = `SELECT max(
+	coalesce((SELECT max(seq) FROM memories), 0),
+	coalesce((SELECT max(seq) FROM links), 0),
+	coalesce((SELECT max(seq) FROM records), 0))`
+
+// HeadSeq is the sequence of the newest applied row over the three tables.
+func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.queryRow(ctx, headSeqSQL).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("head seq: %w", err)
+	}
+	return seq, nil
+}
+
 // Changes returns the rows applied after afterSeq in sequence order, at most
 // limit of them. The three tables are read in one read transaction, so the
 // page is a consistent snapshot; each is read by its seq index and the

@@ -12,6 +12,54 @@ var changeCases = []suiteCase{
 	{"Changes/PagingExactlyOnce", testChangesPaging},
 	{"Changes/ReapplyMovesRowSkipDoesNot", testChangesReapply},
 	{"MaxVersion/EveryTableAndTombstones", testMaxVersion},
+	{"HeadSeq/NewestRowOfAnyTable", testHeadSeq},
+}
+
+// testHeadSeq checks that HeadSeq is the sequence of the newest applied
+// row whatever its table, moves when a row is re-applied, stays when a
+// write is skipped, and that nothing follows it in the change feed.
+func testHeadSeq(t *testing.T, s memory.Store) {
+	want := func(what string) int64 {
+		t.Helper()
+		head, err := s.HeadSeq(ctx(t))
+		if err != nil {
+			t.Fatalf("%s: HeadSeq: %v", what, err)
+		}
+		if all := changes(t, s, 0, memory.MaxPageLimit); head != all.NextSeq {
+			t.Fatalf("%s: HeadSeq = %d; the feed ends at %d", what, head, all.NextSeq)
+		}
+		if tail := changes(t, s, head, 10); !tail.Empty() {
+			t.Fatalf("%s: rows after HeadSeq %d: %v", what, head, rowKeys(tail))
+		}
+		return head
+	}
+	if head := want("empty store"); head != 0 {
+		t.Fatalf("empty store: HeadSeq = %d; want 0", head)
+	}
+	ii := ids(2)
+	a := mem(ii[0], "a", "x")
+	a.Version = ver(5)
+	applyMems(t, s, a, mem(ii[1], "b", "x"))
+	h1 := want("memories")
+	apply(t, s, memory.Batch{Links: []memory.Link{link(ii[0], ii[1], memory.RelatedTo)}})
+	h2 := want("link")
+	apply(t, s, memory.Batch{Records: []memory.Record{record("k", "r", `1`)}})
+	h3 := want("record")
+	if !(h1 < h2 && h2 < h3) {
+		t.Fatalf("HeadSeq does not advance: %d, %d, %d", h1, h2, h3)
+	}
+	older := a
+	older.Content, older.Version = "older", ver(1)
+	applyMems(t, s, older)
+	if h := want("skipped write"); h != h3 {
+		t.Fatalf("a skipped write moved HeadSeq from %d to %d", h3, h)
+	}
+	newer := a
+	newer.Content, newer.Version = "newer", ver(9)
+	applyMems(t, s, newer)
+	if h := want("re-applied memory"); h <= h3 {
+		t.Fatalf("re-applying a memory left HeadSeq at %d (was %d)", h, h3)
+	}
 }
 
 // testMaxVersion checks that the greatest version counts every table,

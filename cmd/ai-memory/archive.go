@@ -58,7 +58,7 @@ var archiveRestoreCmd = &cobra.Command{
 			return err
 		}
 		defer done()
-		m, err := eng.ArchiveRestore(cmd.Context(), args[0])
+		m, _, err := eng.ArchiveRestore(cmd.Context(), args[0])
 		if err != nil {
 			return err
 		}

@@ -60,12 +60,12 @@ func runBackup(cmd *cobra.Command, _ []string) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return memory.Errorf(memory.CodeNotFound, "database %s does not exist", path)
 	}
-	eng, done, err := openEngine(cmd)
+	eng, st, done, err := openNode(cmd, "", warnLogger())
 	if err != nil {
 		return err
 	}
 	defer done()
-	snap, ok := eng.Backend().(backup.Snapshotter)
+	snap, ok := st.(backup.Snapshotter)
 	if !ok {
 		return memory.Errorf(memory.CodeInvalid, "the store behind --db %s cannot take snapshots", globals.DB)
 	}

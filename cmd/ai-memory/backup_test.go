@@ -187,7 +187,7 @@ func TestBackupKeepOneAndCorruptRestore(t *testing.T) {
 	}
 }
 
-// TestCuratorCommand: the gate's dry run reports upstream's fields with no
+// TestCuratorCommand: the gate's dry run reports the contract fields with no
 // errors; a real run merges the duplicates and --rollback-last restores
 // every user-visible field.
 func TestCuratorCommand(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
+	"github.com/aimemory/ai-memory/llm"
 )
 
 // fileConfig is config.toml: the original ai-memory's keys where they mean
@@ -237,14 +238,14 @@ func flagChanged(fs *pflag.FlagSet, name string) bool {
 // resolveLLM: the AI_MEMORY_LLM_* environment, else the file's llm_model
 // served by Ollama at ollama_url (default http://localhost:11434), else none.
 func resolveLLM(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) (engine.LLM, error) {
-	if os.Getenv(engine.EnvLLMURL) != "" {
-		llm, err := engine.LLMFromEnv()
+	if os.Getenv(llm.EnvLLMURL) != "" {
+		client, err := llm.FromEnv()
 		if err != nil {
 			return nil, err
 		}
-		c.Settings = append(c.Settings, configSetting{Key: "llm", Value: llm.Name() + " at " + os.Getenv(engine.EnvLLMURL),
-			Source: "env " + engine.EnvLLMURL})
-		return llm, nil
+		c.Settings = append(c.Settings, configSetting{Key: "llm", Value: client.Name() + " at " + os.Getenv(llm.EnvLLMURL),
+			Source: "env " + llm.EnvLLMURL})
+		return client, nil
 	}
 	if fc.LLMModel == nil {
 		c.Settings = append(c.Settings, configSetting{Key: "llm", Value: "none (deterministic assist methods)", Source: "default"})
@@ -254,12 +255,12 @@ func resolveLLM(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) 
 	if fc.OllamaURL != nil {
 		url = *fc.OllamaURL
 	}
-	llm, err := engine.NewHTTPLLM("ollama", url, *fc.LLMModel, "")
+	client, err := llm.New("ollama", url, *fc.LLMModel, "")
 	if err != nil {
 		return nil, invalidf("config file: llm_model/ollama_url: %v", err)
 	}
-	c.Settings = append(c.Settings, configSetting{Key: "llm", Value: llm.Name() + " at " + url, Source: fileSrc("llm_model, ollama_url")})
-	return llm, nil
+	c.Settings = append(c.Settings, configSetting{Key: "llm", Value: client.Name() + " at " + url, Source: fileSrc("llm_model, ollama_url")})
+	return client, nil
 }
 
 // maxTTL caps a configured lifetime, as the original does.

@@ -78,12 +78,12 @@ func runCurator(cmd *cobra.Command, _ []string) error {
 	if curatorFlags.daemon && curatorFlags.intervalSecs < 1 {
 		return invalidf("--interval-secs %d: want 1 or more", curatorFlags.intervalSecs)
 	}
-	eng, done, err := openEngine(cmd)
+	eng, st, done, err := openNode(cmd, "", warnLogger())
 	if err != nil {
 		return err
 	}
 	defer done()
-	c, err := curator.New(eng, curator.Options{MaxOps: curatorFlags.maxOps, DryRun: curatorFlags.dryRun,
+	c, err := curator.New(eng, st, curator.Options{MaxOps: curatorFlags.maxOps, DryRun: curatorFlags.dryRun,
 		IncludeNamespaces: curatorFlags.include, ExcludeNamespaces: curatorFlags.exclude})
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ var deleteCmd = &cobra.Command{
 		if err != nil {
 			return err
 		}
-		if err := eng.Delete(cmd.Context(), id); err != nil {
+		if _, err := eng.Delete(cmd.Context(), id); err != nil {
 			return err
 		}
 		return printResult(cmd, map[string]any{"deleted": true, "id": id}, func(w io.Writer) {

@@ -34,13 +34,13 @@ var linkCmd = &cobra.Command{
 		}
 		rel := memory.Relation(linkFlags.relation)
 		if linkFlags.remove {
-			if err := eng.Unlink(cmd.Context(), src, dst, rel); err != nil {
+			if _, err := eng.Unlink(cmd.Context(), src, dst, rel); err != nil {
 				return err
 			}
 			return printResult(cmd, map[string]any{"deleted": true, "source_id": src, "target_id": dst, "relation": rel},
 				func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", src, rel, dst) })
 		}
-		l, err := eng.Link(cmd.Context(), src, dst, rel)
+		l, _, err := eng.Link(cmd.Context(), src, dst, rel)
 		if err != nil {
 			return err
 		}

@@ -68,8 +68,7 @@ func runMCP(cmd *cobra.Command, _ []string) error {
 	if opts.Logger, err = newLogger("warn"); err != nil {
 		return err
 	}
-	srv, wait := mcpserver.NewWithWait(eng, opts)
-	defer wait()
+	srv := mcpserver.New(eng, opts)
 	// Run returns nil when the client closes stdin, the normal end.
 	err = srv.Run(cmd.Context(), &mcpserver.LineTransport{In: os.Stdin, Out: os.Stdout})
 	if errors.Is(err, context.Canceled) {

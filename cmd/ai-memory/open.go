@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/storeurl"
+	"github.com/aimemory/ai-memory/webhook"
 )
 
 // openStore opens the store named by --db: a file path, sqlite:///path or
@@ -22,4 +28,48 @@ func openStoreFor(ctx context.Context, dsn, flag string) (memory.Store, error) {
 		return nil, err
 	}
 	return storeurl.Open(ctx, dsn)
+}
+
+// webhookDrain is how long a command waits, when it ends, for webhook
+// deliveries of its writes still under way (retries included).
+const webhookDrain = 10 * time.Second
+
+// openNode opens the --db store and an engine on it with node id nodeID
+// ("" keeps the persisted one, or generates and persists one on first
+// use), with webhook delivery installed, so a store from any command or
+// face reaches the subscribers. The store is returned for the commands
+// that read it directly (serve's federation and faults, backup, curator).
+// done drains the deliveries, then closes the store.
+func openNode(cmd *cobra.Command, nodeID string, log *slog.Logger) (*engine.Engine, memory.Store, func(), error) {
+	st, err := openStore(cmd.Context(), globals.DB)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := resolveNodeID(cmd.Context(), st, nodeID)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter, TTL: cfg.ttl})
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	hooks := webhook.New(eng, webhook.Options{Logger: log})
+	eng.Observe(hooks)
+	done := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), webhookDrain)
+		defer cancel()
+		if err := hooks.Close(ctx); err != nil {
+			log.Warn("webhook deliveries left undone", "err", err)
+		}
+		st.Close()
+	}
+	return eng, st, done, nil
+}
+
+// warnLogger reports problems of background work (webhook deliveries) on
+// stderr as text.
+func warnLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

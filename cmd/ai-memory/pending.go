@@ -57,7 +57,7 @@ func decideCmd(use, short string, approve bool) *cobra.Command {
 			if approve {
 				decide = eng.PendingApprove
 			}
-			p, err := decide(cmd.Context(), args[0], globals.AgentID)
+			p, _, err := decide(cmd.Context(), args[0], globals.AgentID)
 			if err != nil {
 				return err
 			}

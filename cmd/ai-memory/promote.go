@@ -23,7 +23,7 @@ var promoteCmd = &cobra.Command{
 		if err != nil {
 			return err
 		}
-		m, err := eng.Promote(cmd.Context(), id, promoteTo)
+		m, _, err := eng.Promote(cmd.Context(), id, promoteTo)
 		if err != nil {
 			return err
 		}

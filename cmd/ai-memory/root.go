@@ -97,30 +97,11 @@ func defaultDBPath() string {
 // nodeIDKey is the LocalGet/LocalSet key holding this store's node id.
 const nodeIDKey = "node_id"
 
-// openEngine opens the --db store and an engine on it with the node id
-// persisted in the store. The returned func closes the store.
+// openEngine opens the --db store and an engine on it (see openNode).
+// The returned func drains webhook deliveries and closes the store.
 func openEngine(cmd *cobra.Command) (*engine.Engine, func(), error) {
-	return openEngineAs(cmd, "")
-}
-
-// openEngineAs is openEngine with an explicit node id ("" keeps the
-// persisted one, or generates and persists one on first use).
-func openEngineAs(cmd *cobra.Command, nodeID string) (*engine.Engine, func(), error) {
-	st, err := openStore(cmd.Context(), globals.DB)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := resolveNodeID(cmd.Context(), st, nodeID)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter, TTL: cfg.ttl})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return eng, func() { st.Close() }, nil
+	eng, _, done, err := openNode(cmd, "", warnLogger())
+	return eng, done, err
 }
 
 // resolveNodeID returns want (persisting it) or the stored node id,

@@ -59,6 +59,9 @@ func registerServeHook(h serveHook) { serveHooks = append(serveHooks, h) }
 // after the engine is open and before the HTTP server is built.
 type serveContext struct {
 	Engine *engine.Engine
+	// Store is the engine's store, for hooks that read it directly
+	// (federation's change feed) or tune it (fault switches).
+	Store  memory.Store
 	Logger *slog.Logger
 	// HTTP are the server options; a hook may set FederationEnabled, wrap
 	// nothing else.
@@ -107,12 +110,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	eng, closeStore, err := openEngineAs(cmd, f.nodeID)
+	eng, st, closeStore, err := openNode(cmd, f.nodeID, log)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	sc := &serveContext{Engine: eng, Logger: log, TLS: tlsCfg, HTTP: &httpapi.Options{
+	sc := &serveContext{Engine: eng, Store: st, Logger: log, TLS: tlsCfg, HTTP: &httpapi.Options{
 		Engine: eng, APIKey: cfg.apiKey, Version: version, Logger: log,
 	}}
 	defer func() {

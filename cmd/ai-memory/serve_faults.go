@@ -42,7 +42,7 @@ func installFaults(ctx context.Context, sc *serveContext) (faults.Set, error) {
 	clock.SetSkew(fs.ClockSkew)
 	sc.Mount(func(srv *httpapi.Server) { srv.MountClockControl(clock) })
 	if fs.ListCap20 {
-		sc.HTTP.ListCap = faults.ListCap
+		sc.HTTP.Middleware = faults.CapList(faults.ListCap)
 	}
 	if fs.HLCIgnoreRemote {
 		clock.SetObservePolicy(faults.IgnoreRemote)
@@ -51,7 +51,7 @@ func installFaults(ctx context.Context, sc *serveContext) (faults.Set, error) {
 		sc.Engine.SetUpsertPolicy(faults.CopyIdenticalRetry)
 	}
 	if fs.SkipFsync {
-		st, ok := sc.Engine.Backend().(skipSyncer)
+		st, ok := sc.Store.(skipSyncer)
 		if !ok {
 			return fs, invalidf("fault %s needs a SQLite store", faults.SkipFsync)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/aimemory/ai-memory/federation"
+	"github.com/aimemory/ai-memory/httpapi"
 )
 
 // fedFlags are serve's federation flags. A node with peers replicates
@@ -75,7 +76,7 @@ func serveFederation(ctx context.Context, sc *serveContext) error {
 		sc.HTTP.Registry = prometheus.NewRegistry()
 		sc.HTTP.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	node, err := federation.New(sc.Engine, federation.Config{
+	node, err := federation.New(sc.Engine, sc.Store, federation.Config{
 		Peers:           peers,
 		W:               w,
 		QuorumTimeout:   time.Duration(f.quorumTimeoutMs) * time.Millisecond,
@@ -92,7 +93,7 @@ func serveFederation(ctx context.Context, sc *serveContext) error {
 	}
 	sc.Engine.SetReplicator(node)
 	sc.HTTP.FederationEnabled = true
-	sc.Mount(node.Mount)
+	sc.Mount(func(srv *httpapi.Server) { mountFederation(srv, node) })
 	node.Start()
 	sc.OnStop(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), fanoutDrain)
@@ -103,4 +104,18 @@ func serveFederation(ctx context.Context, sc *serveContext) error {
 	})
 	sc.Logger.Info("federation on", "peers", peers, "quorum_writes", w, "mtls", peerCA != nil)
 	return nil
+}
+
+// mountFederation mounts the node's endpoints: peer routes behind the
+// node's peer authentication (mTLS or the API key), the others behind the
+// API key.
+func mountFederation(srv *httpapi.Server, node *federation.Node) {
+	peerAuth := node.PeerAuth(srv.RequireAPIKey)
+	for _, rt := range node.Routes() {
+		if rt.Peer {
+			srv.HandleUnauthenticated(rt.Pattern, peerAuth(rt.Handler))
+		} else {
+			srv.Handle(rt.Pattern, rt.Handler)
+		}
+	}
 }

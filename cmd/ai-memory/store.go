@@ -13,7 +13,8 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 )
 
-// memoryFlags are the fields store and update share, with upstream's names.
+// memoryFlags are the fields store and update share; their names are a
+// contract (docs/upstream-history.md).
 type memoryFlags struct {
 	title, content, tier, namespace, source, metadata, expiresAt string
 	tags                                                         []string

@@ -73,7 +73,7 @@ var updateCmd = &cobra.Command{
 		if err != nil {
 			return err
 		}
-		m, err := eng.Update(cmd.Context(), id, p)
+		m, _, err := eng.Update(cmd.Context(), id, p)
 		if err != nil {
 			return err
 		}
