@@ -49,7 +49,11 @@ result must reach every node and the sources leave every listing.
 Crash after ack: with node c down, %d writes to node a (8 at a time) are each
 acknowledged by W=2 (a and b); both are SIGKILLed at once and b restarts
 alone: every one of them must be there (so an early acknowledgement of one
-batch in many is caught too).
+batch in many is caught too). Crash during catch-up: c, which missed those
+writes, restarts and is SIGKILLed as soon as /sync/status shows it pulled
+rows from both peers, then restarts again; the rejoin below must find every
+write on it (a node that records how far it pulled before the rows are
+durable never pulls them again).
 Probes: SIGKILL node b, then a write to node a must get 201 (reporting no
 more quorum acks than live nodes); SIGKILL node c, then a write to node a
 must get 503 quorum_not_met within %s + %s.

@@ -105,7 +105,10 @@ func Phase2(ctx context.Context, e *Env) *report.Phase2 {
 	r.Consolidation = consolidation(ctx, e, cl, c.Namespace, res.AckedIDs)
 	e.Progress.Set("phase", "2 federation: crash after ack")
 	r.Durability = crashAfterAck(ctx, e, cl, c.Namespace+"-durability")
-	e.Progress.Logf("phase 2: consolidation converged=%v, crash-after-ack survived=%v", r.Consolidation.Converged, r.Durability.Survived)
+	e.Progress.Set("phase", "2 federation: a crash during catch-up")
+	r.CatchUp = catchUpCrash(ctx, e, cl.Nodes[2])
+	e.Progress.Logf("phase 2: consolidation converged=%v, crash-after-ack survived=%v, catch-up crash after %.0f ms (pulled %v)",
+		r.Consolidation.Converged, r.Durability.Survived, r.CatchUp.PulledMS, r.CatchUp.Pulled)
 
 	e.Progress.Set("phase", "2 federation: probes")
 	probe := func(ns string) report.Probe {
@@ -205,7 +208,7 @@ func consolidation(ctx context.Context, e *Env, cl *cluster.Cluster, ns string, 
 // SIGKILLs a and b together and restarts b alone: an acknowledged copy
 // must be durable, not waiting in memory. Many writes, several at a time,
 // so a node that acknowledges one batch in many early is caught too. Then
-// a and c come back.
+// a comes back; c, which missed every write, is left to catchUpCrash.
 func crashAfterAck(ctx context.Context, e *Env, cl *cluster.Cluster, ns string) report.Durability {
 	a, b, c := cl.Nodes[0], cl.Nodes[1], cl.Nodes[2]
 	d := report.Durability{Survivor: b.Name, Writes: e.Cfg.Phase2.CrashWrites, Acked: []string{}, Missing: []string{}}
@@ -219,7 +222,8 @@ func crashAfterAck(ctx context.Context, e *Env, cl *cluster.Cluster, ns string) 
 			}
 		}
 	}
-	defer restart(a, b, c)
+	// c stays down: catchUpCrash restarts it.
+	defer restart(a, b)
 	c.Kill()
 	probes := make([]report.Probe, d.Writes)
 	var next atomic.Int64

@@ -100,6 +100,16 @@ type Durability struct {
 	Error    string   `json:"error,omitempty"`
 }
 
+// CatchUp is a node killed while catching up: restarted after missing
+// writes, SIGKILLed once it had pulled rows from both peers, restarted.
+type CatchUp struct {
+	Node     string  `json:"node"`
+	Pulled   []int64 `json:"rows_pulled"` // per peer, when it was killed
+	PulledMS float64 `json:"pulled_ms"`   // restart to the kill
+	Killed   bool    `json:"killed"`
+	Error    string  `json:"error,omitempty"`
+}
+
 // Rejoin is the catch-up of restarted nodes after the probes.
 type Rejoin struct {
 	Complete   bool                `json:"complete"`
@@ -150,6 +160,7 @@ type Phase2 struct {
 	ConvergenceSeries []validate.Sample   `json:"convergence_series"`
 	Consolidation     Consolidation       `json:"consolidation"`
 	Durability        Durability          `json:"durability"`
+	CatchUp           CatchUp             `json:"catch_up_crash"`
 	Probe1Detail      Probe               `json:"probe1"`
 	Probe2Detail      Probe               `json:"probe2"`
 	Rejoin            Rejoin              `json:"rejoin"`

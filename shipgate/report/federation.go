@@ -65,6 +65,8 @@ func Federation(p *Phase2, c config.Phase2Config) []Check {
 		holds("federation.consolidation", "a consolidation reaches every node and its sources leave every listing", k.Converged,
 			fmt.Sprintf("%s on node-%s not replicated in %.0f ms: nodes lacking it %v, sources still listed %v %s", k.ID, k.Node, k.ConvergeMS, k.Lacking, k.StillListed, k.Error)),
 		holds("federation.crash_after_ack", "acknowledged writes survive SIGKILL of both nodes holding them", d.Survived && len(d.Acked) == c.CrashWrites, crash),
+		holds("federation.catch_up_crash", "a node is SIGKILLed while catching up (after pulling from both peers) and restarted", p.CatchUp.Killed && p.CatchUp.Error == "",
+			orNone(p.CatchUp.Error)),
 		atMost("federation.probe1_acks", "quorum acks reported with one peer down (2 nodes alive)", p.Probe1Detail.QuorumAcks, 2),
 		Check{ID: "federation.probe1", Name: "one peer down: a write is accepted", Pass: p.Probe1 == "201",
 			Measured: strings.TrimSpace(p.Probe1 + " " + p.Probe1Detail.Code), Threshold: fmt.Sprintf("201 (W=%d with one peer)", c.QuorumWrites)},

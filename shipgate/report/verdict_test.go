@@ -67,7 +67,8 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 		Counts: map[string]int{"a": 200, "b": 200, "c": 200}, MissingIDs: map[string][]string{}, Converged: true,
 		Probe1: "201", Probe2: "503", Probe2Detail: Probe{Status: 503, Code: "quorum_not_met", MS: float64(cfg2.QuorumTimeout.D().Milliseconds())},
 		Rejoin: Rejoin{Complete: true}, History: "history-phase2.jsonl", Timing: tm,
-		Consolidation: Consolidation{ID: "C1", Converged: true}, Durability: durable})
+		Consolidation: Consolidation{ID: "C1", Converged: true}, Durability: durable,
+		CatchUp: CatchUp{Node: "c", Pulled: []int64{100, 100}, PulledMS: 240, Killed: true}})
 	rep := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":1000,"content_digest":{"source":"d1","destination":"d1"}}`)
 	idem := json.RawMessage(`{"batches":2,"dry_run":false,"errors":[],"memories_read":1000,"memories_written":0,"content_digest":{"source":"d1","destination":"d1"}}`)
 	sql := SQLView{Memories: 1000, Tombstones: 50, Links: 249, Records: 3, Digest: "s"}
