@@ -17,9 +17,10 @@ type Check struct {
 	Pass      bool   `json:"pass"`
 }
 
-// Reason is how a failing check reads in a list of failure reasons.
+// Reason is how a failing check reads in a list of failure reasons: its
+// ID first, so a reason can be traced to its rule.
 func (c Check) Reason() string {
-	return fmt.Sprintf("%s: %s (want %s)", c.Name, c.Measured, c.Threshold)
+	return fmt.Sprintf("%s: %s: %s (want %s)", c.ID, c.Name, c.Measured, c.Threshold)
 }
 
 // Reasons are the failure reasons of a verdict: one per failing check, so
