@@ -26,7 +26,10 @@ type Canary struct {
 	// speed (nil: every class). Such a phase 4 fails its every-class
 	// check; that check alone does not count as red.
 	Faults []string
-	Why    string
+	// MinCycles is the fewest phase-4 cycles per class that can show the
+	// bug (a canary run with fewer uses this many).
+	MinCycles int
+	Why       string
 }
 
 // Catch is one phase that must go red and the checks that may show it.
@@ -58,7 +61,9 @@ var All = []Canary{
 	{Fault: faults.ListCap20, Faults: []string{config.KillNode},
 		Catch: []Catch{{2, []string{"federation.list_complete"}}},
 		Why:   "the list endpoint silently stops at 20 rows: the gate must see the cap, not report a bogus 0.2"},
-	{Fault: faults.SkipFsync, Faults: []string{config.PowerLoss}, Quiet: chaosOnly,
+	// power_loss cuts one node, then two, then all three in turn: only a
+	// cut of a majority can lose what no node fsynced.
+	{Fault: faults.SkipFsync, Faults: []string{config.PowerLoss}, Quiet: chaosOnly, MinCycles: 3,
 		Catch: []Catch{{4, []string{"chaos.power_loss.lost"}}},
 		Why:   "SQLite commits without fsync: a process kill keeps the page cache, a power cut loses acknowledged writes"},
 	{Fault: faults.HLCIgnoreRemote, Faults: []string{config.ClockSkew}, Quiet: chaosOnly,
@@ -67,7 +72,8 @@ var All = []Canary{
 	{Fault: faults.RetryDuplicates, Faults: []string{config.DropAcks}, Quiet: chaosOnly,
 		Catch: []Catch{{4, []string{"chaos.drop_acks.duplicates"}}},
 		Why:   "a retried write (after a lost answer) is stored as a second copy under a new id"},
-	{Fault: faults.TombstoneSkipOnSync, Faults: []string{config.PartitionMinority, config.PartitionAsymmetric}, Quiet: chaosOnly,
+	// A delete must meet the cut node in the fault window.
+	{Fault: faults.TombstoneSkipOnSync, Faults: []string{config.PartitionMinority, config.PartitionAsymmetric}, Quiet: chaosOnly, MinCycles: 3,
 		Catch: []Catch{{4, []string{
 			"chaos.partition_minority.resurrected", "chaos.partition_minority.delete_not_propagated",
 			"chaos.partition_asymmetric.resurrected", "chaos.partition_asymmetric.delete_not_propagated"}}},

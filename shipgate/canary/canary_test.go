@@ -2,6 +2,7 @@ package canary
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -98,7 +99,7 @@ func fakeCampaign(plan string, args []string) int {
 	return 1
 }
 
-func runCanaries(t *testing.T, plan string, repeat int, only ...string) *Summary {
+func runCanaries(t *testing.T, plan string, repeat int, only ...string) (*Summary, string) {
 	t.Helper()
 	t.Setenv("CANARY_FAKE", plan)
 	exe, _ := os.Executable()
@@ -110,11 +111,11 @@ func runCanaries(t *testing.T, plan string, repeat int, only ...string) *Summary
 	if _, err := os.Stat(filepath.Join(out, SummaryFile)); err != nil {
 		t.Fatal("no canary-summary.json")
 	}
-	return s
+	return s, out
 }
 
 func TestCaughtInDeclaredPhases(t *testing.T) {
-	s := runCanaries(t, "list-cap-20=list\nskip-fsync=power-loss-lost", 1, "list-cap-20", "skip-fsync")
+	s, out := runCanaries(t, "list-cap-20=list\nskip-fsync=power-loss-lost", 1, "list-cap-20", "skip-fsync")
 	if !s.Pass || s.Caught != 2 || s.Total != 2 || s.Commit == "" || len(s.TooWeak) != 0 {
 		t.Fatalf("summary %+v", s)
 	}
@@ -125,6 +126,14 @@ func TestCaughtInDeclaredPhases(t *testing.T) {
 	// Restricted to power_loss: the every-class check alone is not red.
 	if fsync.Reason != "phase 4: chaos.power_loss.lost" || !fsync.Phases[3].Red || strings.Contains(strings.Join(fsync.Phases[3].Failed, ","), "all_classes") {
 		t.Fatalf("skip-fsync %+v", fsync)
+	}
+	// Asked for 2 cycles, skip-fsync runs the 3 it needs; list-cap-20 the 2.
+	for id, want := range map[string]int{fsync.CampaignID: 3, list.CampaignID: 2} {
+		var cfg config.Campaign
+		b, _ := os.ReadFile(filepath.Join(out, id, report.ConfigFile))
+		if json.Unmarshal(b, &cfg) != nil || cfg.Phase4.Cycles != want {
+			t.Fatalf("%s ran %d cycles, want %d", id, cfg.Phase4.Cycles, want)
+		}
 	}
 }
 
@@ -140,7 +149,7 @@ func TestGateTooWeak(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := runCanaries(t, c.fault+"="+c.plan, 1, c.fault)
+			s, _ := runCanaries(t, c.fault+"="+c.plan, 1, c.fault)
 			a := s.Canaries[0].Attempts[0]
 			if s.Pass || s.Caught != 0 || a.Caught || s.TooWeak[0] != c.fault {
 				t.Fatalf("counted as caught: %+v", s)
@@ -155,8 +164,7 @@ func TestGateTooWeak(t *testing.T) {
 // TestCatchRate: a canary caught in some of its campaigns only is too weak,
 // and the summary says so.
 func TestCatchRate(t *testing.T) {
-	t.Setenv("CANARY_FAKE", "double-count-ack=probe2")
-	s := runCanaries(t, "double-count-ack=probe2", 2, "double-count-ack")
+	s, _ := runCanaries(t, "double-count-ack=probe2", 2, "double-count-ack")
 	if !s.Pass || s.Canaries[0].Caught != 2 || s.Canaries[0].CatchRate != 1 || s.Repeat != 2 {
 		t.Fatalf("2 of 2: %+v", s.Canaries[0])
 	}

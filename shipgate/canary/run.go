@@ -50,7 +50,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	s := &Summary{Total: len(selected), Repeat: o.Repeat, Cycles: o.Cycles, StartedAt: time.Now().UTC(), Canaries: []Result{}}
 	for _, c := range selected {
-		s.Canaries = append(s.Canaries, Result{Name: c.Fault, Why: c.Why, Catch: c.Catch, Quiet: nz(c.Quiet), Faults: c.Faults, Attempts: []Attempt{}})
+		s.Canaries = append(s.Canaries, Result{Name: c.Fault, Why: c.Why, Catch: c.Catch, Quiet: nz(c.Quiet), Faults: c.Faults,
+			MinCycles: c.MinCycles, Attempts: []Attempt{}})
 	}
 	stamp := s.StartedAt.Format("20060102T150405Z")
 	for round := 1; round <= o.Repeat; round++ {
@@ -106,7 +107,7 @@ func runOne(ctx context.Context, o Options, c Canary, id string) (Attempt, error
 		args = append(args, "--faults", strings.Join(c.Faults, ","))
 	}
 	if o.Cycles > 0 {
-		args = append(args, "--cycles", strconv.Itoa(o.Cycles))
+		args = append(args, "--cycles", strconv.Itoa(max(o.Cycles, c.MinCycles)))
 	}
 	cmd := exec.CommandContext(ctx, o.Command[0], args...)
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log

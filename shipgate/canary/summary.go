@@ -39,6 +39,7 @@ type Result struct {
 	Catch     []Catch   `json:"catch"`
 	Quiet     []int     `json:"quiet_phases"`
 	Faults    []string  `json:"faults,omitempty"` // phase-4 classes, when restricted
+	MinCycles int       `json:"min_cycles,omitempty"`
 	Attempts  []Attempt `json:"attempts"`
 	Caught    int       `json:"caught_runs"`
 	CatchRate float64   `json:"catch_rate"`
