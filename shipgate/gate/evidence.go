@@ -84,7 +84,7 @@ func loadRun(dir string, header bool) (*Run, error) {
 	r := &Run{Dir: dir, ID: filepath.Base(filepath.Clean(dir)), Config: config.Default()}
 	r.loadSummary(header)
 	if b, err := os.ReadFile(filepath.Join(dir, report.ConfigFile)); err == nil {
-		var c config.Campaign
+		c := config.Default() // the file over the defaults, as the aggregator reads it
 		if json.Unmarshal(b, &c) == nil {
 			r.Config = c
 		}

@@ -94,17 +94,31 @@ func covers[T comparable](field string, of func(config.Campaign) []T) rule {
 // arguments, which can switch faults on).
 func within(field string, of func(config.Campaign) map[string][]string) rule {
 	return rule{field, func(c, f config.Campaign) (string, string, bool) {
+		allowed := flatten(of(f))
 		var extra []string
-		for k, args := range of(c) {
-			for _, a := range args {
-				if !slices.Contains(of(f)[k], a) {
-					extra = append(extra, strings.TrimPrefix(k+":", ":")+a)
-				}
+		for _, a := range flatten(of(c)) {
+			if !slices.Contains(allowed, a) {
+				extra = append(extra, a)
 			}
 		}
-		slices.Sort(extra)
-		return fmt.Sprintf("%q", extra), fmt.Sprintf("only %v", of(f)), len(extra) == 0
+		want := "none"
+		if len(allowed) > 0 {
+			want = fmt.Sprintf("only %q", allowed)
+		}
+		return fmt.Sprintf("%q", extra), want, len(extra) == 0
 	}}
+}
+
+// flatten lists serve arguments as "arg", or "N:arg" for phase N's own.
+func flatten(m map[string][]string) []string {
+	var out []string
+	for k, args := range m {
+		for _, a := range args {
+			out = append(out, strings.TrimPrefix(k+":", ":")+a)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func d(x config.Duration) time.Duration { return x.D() }
