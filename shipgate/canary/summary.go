@@ -87,19 +87,6 @@ func (r Result) Cell(n int) string {
 	return fmt.Sprintf("red %d/%d", red, len(r.Attempts))
 }
 
-// Load reads a canary summary.
-func Load(path string) (*Summary, []byte, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	var s Summary
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, raw, err
-	}
-	return &s, raw, nil
-}
-
 func (s *Summary) write(dir string) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
