@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Reduced canary matrix for CI: every planted bug, one campaign each, must
-# turn the campaign red in the expected phase (ship-gate canary exits 1 if
-# one is missed). Reduced: 1 chaos cycle per class and a 10 s settle bound
-# (the planted bugs never converge, so a longer wait only costs time);
-# --fail-fast (set by canary) stops each campaign at its first red phase.
+# Reduced canary matrix for CI: every planted bug, one campaign each, every
+# phase run, each phase scored red or green; `ship-gate canary` exits 1 if
+# a bug is not caught in the phases it declares (or turns a phase it must
+# leave green red). Reduced so the step stays near two minutes: 1 chaos
+# cycle per class of the classes each canary declares, 200 migrated
+# memories, and 5 s settle and rejoin limits (the planted bugs never
+# converge, so a longer wait only costs time; a healthy trio converges in
+# well under a second).
 #
 #   scripts/canary-ci.sh            # from the repository root
 set -euo pipefail
@@ -12,5 +15,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/ship-gate" ./cmd/ship-gate
 go build -o "$work/ai-memory" ./cmd/ai-memory
+cat > "$work/reduced.json" <<'JSON'
+{"phase2": {"settle_max": "5s", "rejoin_max": "5s"},
+ "phase3": {"memories": 200},
+ "phase4": {"settle_max": "5s"}}
+JSON
 "$work/ship-gate" canary --cycles 1 --out "$work/runs/canary" -- \
-	--binary "$work/ai-memory" --source . --settle-max 10s --state-dir "$work/state"
+	--binary "$work/ai-memory" --source . --config "$work/reduced.json" --state-dir "$work/state"

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aimemory/ai-memory/shipgate/phases"
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
@@ -15,7 +16,7 @@ func init() {
 		Short: "Recompute campaign-summary.json from the artifacts in a run directory, fail-closed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := report.Aggregate(args[0])
+			s, err := phases.Aggregate(args[0])
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aimemory/ai-memory/shipgate/phases"
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
@@ -24,7 +25,7 @@ func init() {
 					return err
 				}
 			}
-			s, err := report.Aggregate(run)
+			s, err := phases.Aggregate(run)
 			if err != nil {
 				return err
 			}

@@ -264,7 +264,7 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	if err := report.WriteJSON(filepath.Join(runDir, report.MetaFile), meta); err != nil {
 		return err
 	}
-	s, err := report.Aggregate(runDir)
+	s, err := phases.Aggregate(runDir)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
-	"github.com/aimemory/ai-memory/shipgate/report"
+	"github.com/aimemory/ai-memory/shipgate/phases"
 )
 
 // buildBinaries compiles ship-gate and ai-memory from this checkout.
@@ -54,7 +54,7 @@ func TestSIGTERMTearsDownAndFailsClosed(t *testing.T) {
 		t.Fatalf("interrupted run exited with %v, want status 1", err)
 	}
 	requireNothingLeft(t, out, statePath, snap)
-	s, err := report.Aggregate(filepath.Join(out, "interrupted"))
+	s, err := phases.Aggregate(filepath.Join(out, "interrupted"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 )
 
 func init() {
-	var keyPath string
+	var keyPath, canaries string
 	cmd := &cobra.Command{
-		Use:   "sign runs/<id> --key KEY",
+		Use:   "sign runs/<id> --key KEY [--canary runs/canary/canary-summary.json]",
 		Short: "Sign a run's verdict: writes verdict.dsse.json (in-toto test-result over every artifact)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -20,7 +20,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			st, err := gate.Sign(args[0], priv, nil)
+			st, err := gate.Sign(args[0], priv, gate.SignOptions{Canaries: canaries})
 			if err != nil {
 				return err
 			}
@@ -32,6 +32,7 @@ func init() {
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "ed25519 private key (PEM, from keygen)")
+	cmd.Flags().StringVar(&canaries, "canary", "", "canary-summary.json of the same commit, signed alongside (the gate requires it)")
 	cmd.MarkFlagRequired("key")
 	rootCmd.AddCommand(cmd)
 }

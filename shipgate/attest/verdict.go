@@ -21,10 +21,12 @@ var (
 
 // Verdict is what the caller derived from the campaign summary.
 type Verdict struct {
-	Subject ResourceDescriptor // the tested ai-memory binary
-	Pass    bool               // the campaign's overall_pass
-	Passed  []string           // check names, e.g. "phase2/convergence"
-	Failed  []string
+	Subject  ResourceDescriptor // the tested ai-memory binary
+	Pass     bool               // the campaign's overall_pass
+	Passed   []string           // check names, e.g. "phase2/convergence"
+	Failed   []string
+	Campaign []byte // campaign-config.json verbatim
+	Canaries []byte // the canary summary of the same commit, verbatim
 }
 
 // NewStatement builds the Statement for a run whose artifacts are given.
@@ -38,15 +40,20 @@ func NewStatement(v Verdict, artifacts []ResourceDescriptor) (Statement, error) 
 	if v.Pass && len(v.Failed) == 0 && len(v.Passed) > 0 {
 		result = ResultPassed
 	}
+	campaign, canaries := Embed(v.Campaign), Embed(v.Canaries)
 	return Statement{
 		Type:          StatementType,
 		Subject:       []ResourceDescriptor{v.Subject},
 		PredicateType: TestResultPredType,
 		Predicate: TestResult{
-			Result:        result,
-			PassedTests:   nonNil(v.Passed),
-			FailedTests:   nonNil(v.Failed),
-			Configuration: artifacts,
+			Result:         result,
+			PassedTests:    nonNil(v.Passed),
+			FailedTests:    nonNil(v.Failed),
+			Configuration:  artifacts,
+			Campaign:       campaign.Raw,
+			CampaignDigest: campaign.Digest,
+			Canaries:       canaries.Raw,
+			CanariesDigest: canaries.Digest,
 		},
 	}, nil
 }

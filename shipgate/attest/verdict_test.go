@@ -209,3 +209,34 @@ func TestVerifyRunEveryByte(t *testing.T) {
 		t.Fatalf("restored run: %v", err)
 	}
 }
+
+// TestEmbeddedDocumentsKeepTheirDigest: the campaign and the canary
+// summary ride in the signed predicate with a digest that still matches
+// once the statement has been encoded, signed and read back.
+func TestEmbeddedDocumentsKeepTheirDigest(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "campaign-config.json"), []byte("{\n  \"phases\": [1, 2],\n  \"note\": \"<&>\"\n}\n"), 0o644)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	campaign, _ := os.ReadFile(filepath.Join(dir, "campaign-config.json"))
+	v := Verdict{Subject: ResourceDescriptor{Name: "ai-memory", Digest: map[string]string{"sha256": strings.Repeat("ab", 32)}},
+		Pass: true, Passed: []string{"x"}, Campaign: campaign, Canaries: []byte(`{"pass": true}`)}
+	if _, err := SignRun(dir, v, priv); err != nil {
+		t.Fatal(err)
+	}
+	st, err := VerifyRun(dir, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := st.Predicate
+	for what, e := range map[string]Embedded{"campaign": {p.Campaign, p.CampaignDigest}, "canaries": {p.Canaries, p.CanariesDigest}} {
+		if err := e.Verify(what); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := (Embedded{Raw: []byte(`{"pass":false}`), Digest: p.CanariesDigest}).Verify("canaries"); err == nil {
+		t.Fatal("an altered canary summary verified against the signed digest")
+	}
+	if err := (Embedded{}).Verify("campaign"); err == nil {
+		t.Fatal("a missing campaign verified")
+	}
+}

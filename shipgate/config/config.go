@@ -65,6 +65,7 @@ type Phase2Config struct {
 	RejoinSyncInterval Duration `json:"rejoin_sync_interval" doc:"anti-entropy interval of the restarted nodes, which must catch up by pulling"`
 	SettleMax          Duration `json:"settle_max" doc:"every acknowledged id must be on every node within this (upstream SETTLE_SECS)"`
 	SettlePoll         Duration `json:"settle_poll" doc:"convergence poll interval; polling stops as soon as every id is everywhere"`
+	CrashWrites        int      `json:"crash_writes" doc:"crash after ack: writes acknowledged by a and b (c down) before both are SIGKILLed; every one must survive b's restart alone (many, so an early acknowledgement of one batch in 50 is caught)"`
 	ProbeSettle        Duration `json:"probe_settle" doc:"pause after a probe kill is reaped, before the probe write (upstream slept 2 s after an asynchronous pkill)"`
 	ProbeSlack         Duration `json:"probe_slack" doc:"probe 2 must answer 503 within quorum_timeout plus this"`
 	RejoinMax          Duration `json:"rejoin_max" doc:"restarted nodes must hold every acknowledged id within this"`
@@ -152,6 +153,7 @@ func Default() Campaign {
 			RejoinSyncInterval: Duration(200 * time.Millisecond),
 			SettleMax:          Duration(90 * time.Second),
 			SettlePoll:         Duration(25 * time.Millisecond),
+			CrashWrites:        100,
 			ProbeSettle:        Duration(100 * time.Millisecond),
 			ProbeSlack:         Duration(time.Second),
 			RejoinMax:          Duration(30 * time.Second),
@@ -236,8 +238,8 @@ func (c *Campaign) Validate() error {
 			bad("phase_node_args key %q: want 1..4", k)
 		}
 	}
-	if len(c.Phase2.Agents) < 1 || c.Phase2.WritesPerAgent < 1 || c.Phase2.InFlightPerAgent < 1 {
-		bad("phase2 needs agents, writes and in-flight >= 1")
+	if len(c.Phase2.Agents) < 1 || c.Phase2.WritesPerAgent < 1 || c.Phase2.InFlightPerAgent < 1 || c.Phase2.CrashWrites < 1 {
+		bad("phase2 needs agents, writes, in-flight and crash_writes >= 1")
 	}
 	if c.Phase2.QuorumWrites < 1 || c.Phase2.QuorumWrites > 3 || c.Phase4.QuorumWrites < 1 || c.Phase4.QuorumWrites > 3 {
 		bad("quorum_writes must be 1..3")

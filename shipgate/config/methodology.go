@@ -37,7 +37,8 @@ HTTP survives SIGKILL of the node and a restart.
 ## Phase 2: federation, W=%d of N=3
 
 %d agents (%s) write %d memories each (%d in total), %d in flight per agent,
-spread round-robin over all three nodes. Anti-entropy runs every %s during the
+spread round-robin over all three nodes. Nothing is injected during the burst,
+so every write must be acknowledged. Anti-entropy runs every %s during the
 burst, so convergence must come from quorum fan-out. Every acknowledged (201)
 id must be present on every node, checked id by id (paged listing plus a direct
 GET for any id the listing lacks), within %s, polled every %s; the time to
@@ -45,26 +46,42 @@ converge is recorded. A listing that omits ids a node holds is a failure of its
 own (this is what made upstream's partition class score 0.2).
 Consolidation: three acknowledged memories are consolidated on node b; the
 result must reach every node and the sources leave every listing.
-Crash after ack: with node c down, a write to node a is acknowledged by W=2
-(a and b); both are SIGKILLed and b restarts alone: the write must be there.
+Crash after ack: with node c down, %d writes to node a (8 at a time) are each
+acknowledged by W=2 (a and b); both are SIGKILLed at once and b restarts
+alone: every one of them must be there (so an early acknowledgement of one
+batch in many is caught too). Crash during catch-up: c, which missed those
+writes, restarts and is SIGKILLed as soon as /sync/status shows it pulled
+rows from both peers, then restarts again; the rejoin below must find every
+write on it (a node that records how far it pulled before the rows are
+durable never pulls them again).
 Probes: SIGKILL node b, then a write to node a must get 201 (reporting no
 more quorum acks than live nodes); SIGKILL node c, then a write to node a
 must get 503 quorum_not_met within %s + %s.
 Rejoin: b and c restart (anti-entropy every %s) and every node must hold
-every acknowledged id (burst, consolidation, crash probe, probe 1) within %s.
-Pass: 100%% of acknowledged ids on every node (min_present_fraction %.3f),
-consolidation replicated, the crash-after-ack write survived, both probes as
-expected, rejoin complete.
+every acknowledged id (burst, consolidation, crash-after-ack writes, probe 1)
+within %s. The aggregator compares the acknowledged ids in the artifact with
+the history's, as sets.
+Pass: every burst write acknowledged, 100%% of acknowledged ids on every node
+(min_present_fraction %.3f), consolidation replicated, every crash-after-ack
+write survived, both probes as expected, rejoin complete.
 
 ## Phase 3: migration
 
-%d memories (every %d-th linked to its predecessor, all tagged) are seeded into a
-fresh SQLite database, migrated to a throwaway PostgreSQL (--batch %d; the server
-starts in the background when the campaign begins), migrated again and migrated
-back into a fresh SQLite. Pass: 0 errors in all three reports; forward and
-reverse read and write all %d; the identical second run reads %d and writes
-0 (idempotency); equal memory and link counts; equal content digests, both the
-migrate reports' and one the harness computes from every exported row.
+%d memories (every %d-th linked to its predecessor, all tagged, every 10th
+updated, every 20th that no link touches deleted: tombstones) and records (two
+namespace standards, two subscriptions, one of them removed: a record
+tombstone, made through MCP) are seeded into a fresh SQLite database, migrated
+to a throwaway PostgreSQL (--batch %d; the server starts in the background when
+the campaign begins), migrated again and migrated back into a fresh SQLite.
+Pass: 0 errors in all three reports; forward and reverse read and write all
+%d; the identical second run reads %d and writes 0 (idempotency); equal
+memory and link counts and content digests, both the migrate reports' and one
+the harness computes from every exported row. Then each store is read by its
+own database's client, never through ai-memory: sqlite3 on the source and the
+round trip, psql on the PostgreSQL copy count memories, tombstones, links and
+records and compute a SHA3-256 digest in SQL over every row's canonical form
+(every migrated column but access statistics; JSON values by their keys, as
+jsonb re-encodes them); all three must equal what was seeded.
 
 ## Phase 4: chaos
 
@@ -110,7 +127,7 @@ and per effective fault event. Pass: no violation, at most %d lost, bound >=
 		c.Provider,
 		p1.RecallMin, p1.StatsTotalMin, p1.Snapshots, p1.Snapshots, p1.CuratorMaxOps, p1.CuratorMaxErrors, p1.MCPToolsMin,
 		p2.QuorumWrites, len(p2.Agents), strings.Join(p2.Agents, ", "), p2.WritesPerAgent, burst, p2.InFlightPerAgent,
-		p2.BurstSyncInterval, p2.SettleMax, p2.SettlePoll, p2.QuorumTimeout, p2.ProbeSlack, p2.RejoinSyncInterval, p2.RejoinMax, p2.MinPresentFraction,
+		p2.BurstSyncInterval, p2.SettleMax, p2.SettlePoll, p2.CrashWrites, p2.QuorumTimeout, p2.ProbeSlack, p2.RejoinSyncInterval, p2.RejoinMax, p2.MinPresentFraction,
 		p3.Memories, p3.LinkEvery, p3.Batch, p3.Memories, p3.Memories,
 		strings.Join(p4.Faults, ", "), p4.Cycles, p4.Lanes, p4.QuorumWrites, p4.QuorumTimeout, p4.SyncInterval, p4.Keys,
 		len(p4.Agents)*p4.InFlightPerAgent, strings.Join(p4.Agents, ", "), p4.InFlightPerAgent,

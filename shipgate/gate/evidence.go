@@ -12,6 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/config"
+	"github.com/aimemory/ai-memory/shipgate/phases"
+	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
 // Status of one phase (or one phase-1 node) as shown on the evidence page.
@@ -24,24 +28,24 @@ const (
 	StatusNotReached Status = "NOT REACHED" // no artifact because an earlier phase failed
 )
 
-// Phase-1 runs on each node; these are the file suffixes.
-var Phase1Nodes = []string{"a", "b", "c"}
-
-// PhaseNames are the display names of phases 1..4.
-var PhaseNames = map[int]string{1: "functional", 2: "federation", 3: "migration", 4: "chaos"}
-
-// SummaryFile is the campaign's aggregate artifact.
-const SummaryFile = "campaign-summary.json"
-
 // Artifact is one phase file as found on disk.
 type Artifact struct {
 	File    string          // run-relative name, e.g. phase1-node-a.json
 	Phase   int             // 1..4
-	Node    string          // "a".."c" for phase 1, else ""
+	Part    string          // "node-a" when a phase writes several files, else ""
 	Status  Status          // strict status
 	Reasons []string        // why it is not PASS (from the file, or ours)
 	Raw     json.RawMessage // the file's bytes when it parsed
 	Fields  map[string]any  // decoded object when it parsed
+}
+
+// Phase is one phase of the registry with its artifacts as found.
+type Phase struct {
+	N         int
+	Name      string
+	Purpose   string
+	Artifacts []Artifact
+	Status    Status
 }
 
 // Run is everything the gate and the pages know about one campaign dir.
@@ -52,8 +56,10 @@ type Run struct {
 	SummaryRaw  json.RawMessage // bytes when it parsed
 	SummaryErr  string          // why Summary is nil
 	CompletedAt time.Time       // zero when unknown
-	Phase1      []Artifact      // one per node, in Phase1Nodes order
-	Phases      []Artifact      // phases 2..4, in order
+	// Config holds the thresholds the run recorded (campaign-config.json),
+	// the defaults when it recorded none: the aggregator fails such a run.
+	Config config.Campaign
+	Phases []Phase // every phase of the registry, in order
 }
 
 // LoadRun reads a run directory. Missing or broken artifacts are recorded
@@ -75,24 +81,35 @@ func loadRun(dir string, header bool) (*Run, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	r := &Run{Dir: dir, ID: filepath.Base(filepath.Clean(dir))}
+	r := &Run{Dir: dir, ID: filepath.Base(filepath.Clean(dir)), Config: config.Default()}
 	r.loadSummary(header)
-	for _, n := range Phase1Nodes {
-		r.Phase1 = append(r.Phase1, loadArtifact(dir, fmt.Sprintf("phase1-node-%s.json", n), 1, n, false, header))
+	if b, err := os.ReadFile(filepath.Join(dir, report.ConfigFile)); err == nil {
+		c := config.Default() // the file over the defaults, as the aggregator reads it
+		if json.Unmarshal(b, &c) == nil {
+			r.Config = c
+		}
 	}
-	failedBefore := r.Phase1Status() == StatusFail
-	for p := 2; p <= 4; p++ {
-		a := loadArtifact(dir, fmt.Sprintf("phase%d.json", p), p, "", failedBefore, header)
-		r.Phases = append(r.Phases, a)
-		failedBefore = failedBefore || a.Status == StatusFail
+	failedBefore := false
+	for _, ph := range phases.Registry {
+		p := Phase{N: ph.N, Name: ph.Name, Purpose: ph.Purpose}
+		for _, f := range ph.Artifacts {
+			a := loadArtifact(dir, f, ph.N, failedBefore, header)
+			if len(ph.Artifacts) > 1 {
+				a.Part = strings.TrimSuffix(strings.TrimPrefix(f, fmt.Sprintf("phase%d-", ph.N)), ".json")
+			}
+			p.Artifacts = append(p.Artifacts, a)
+		}
+		p.Status = fold(p.Artifacts)
+		failedBefore = failedBefore || p.Status == StatusFail
+		r.Phases = append(r.Phases, p)
 	}
 	return r, nil
 }
 
 func (r *Run) loadSummary(header bool) {
-	raw, err := os.ReadFile(filepath.Join(r.Dir, SummaryFile))
+	raw, err := os.ReadFile(filepath.Join(r.Dir, report.SummaryFile))
 	if err != nil {
-		r.SummaryErr = "no " + SummaryFile
+		r.SummaryErr = "no " + report.SummaryFile
 		if !errors.Is(err, os.ErrNotExist) {
 			r.SummaryErr = err.Error()
 		}
@@ -100,7 +117,7 @@ func (r *Run) loadSummary(header bool) {
 	}
 	m, err := decodeObject(raw, header, summaryHeader{})
 	if err != nil {
-		r.SummaryErr = fmt.Sprintf("%s does not parse as an object", SummaryFile)
+		r.SummaryErr = fmt.Sprintf("%s does not parse as an object", report.SummaryFile)
 		return
 	}
 	r.Summary, r.SummaryRaw = m, raw
@@ -114,8 +131,8 @@ func (r *Run) loadSummary(header bool) {
 	}
 }
 
-func loadArtifact(dir, name string, phase int, node string, failedBefore, header bool) Artifact {
-	a := Artifact{File: name, Phase: phase, Node: node}
+func loadArtifact(dir, name string, phase int, failedBefore, header bool) Artifact {
+	a := Artifact{File: name, Phase: phase}
 	raw, err := os.ReadFile(filepath.Join(dir, name))
 	if errors.Is(err, os.ErrNotExist) {
 		a.Status = StatusNotRun
@@ -168,10 +185,11 @@ func nonEmpty(v any) []string {
 	return out
 }
 
-// Phase1Status folds the three nodes into one status.
-func (r *Run) Phase1Status() Status {
+// fold is the status of a phase from its artifacts: PASS only when every
+// one passed, NOT RUN (or NOT REACHED) when none exists, FAIL otherwise.
+func fold(arts []Artifact) Status {
 	missing := 0
-	for _, a := range r.Phase1 {
+	for _, a := range arts {
 		if a.Status == StatusFail {
 			return StatusFail
 		}
@@ -182,19 +200,33 @@ func (r *Run) Phase1Status() Status {
 	switch {
 	case missing == 0:
 		return StatusPass
-	case missing == len(r.Phase1):
-		return StatusNotRun
+	case missing == len(arts):
+		return arts[0].Status
 	default:
-		return StatusFail // some nodes reported, others did not
+		return StatusFail // some files exist, others do not
 	}
 }
 
-// PhaseStatus returns the strict status of phase p (1..4).
-func (r *Run) PhaseStatus(p int) Status {
-	if p == 1 {
-		return r.Phase1Status()
+// Phase returns phase n (1..4); a phase the registry lacks is empty.
+func (r *Run) Phase(n int) Phase {
+	for _, p := range r.Phases {
+		if p.N == n {
+			return p
+		}
 	}
-	return r.Phases[p-2].Status
+	return Phase{N: n, Status: StatusNotRun}
+}
+
+// PhaseStatus returns the strict status of phase n.
+func (r *Run) PhaseStatus(n int) Status { return r.Phase(n).Status }
+
+// artifacts lists every artifact of every phase, in order.
+func (r *Run) artifacts() []Artifact {
+	var out []Artifact
+	for _, p := range r.Phases {
+		out = append(out, p.Artifacts...)
+	}
+	return out
 }
 
 // HasEvidence reports whether any artifact of the campaign exists at all.
@@ -202,7 +234,7 @@ func (r *Run) HasEvidence() bool {
 	if r.Summary != nil {
 		return true
 	}
-	for _, a := range append(append([]Artifact{}, r.Phase1...), r.Phases...) {
+	for _, a := range r.artifacts() {
 		if a.Raw != nil {
 			return true
 		}
@@ -229,13 +261,13 @@ func (r *Run) Failures() []string {
 			out = append(out, "campaign summary says overall_pass is not true")
 		}
 	}
-	for _, a := range append(append([]Artifact{}, r.Phase1...), r.Phases...) {
+	for _, a := range r.artifacts() {
 		if a.Status == StatusPass {
 			continue
 		}
 		label := fmt.Sprintf("phase %d", a.Phase)
-		if a.Node != "" {
-			label += " node-" + a.Node
+		if a.Part != "" {
+			label += " " + a.Part
 		}
 		for _, why := range a.Reasons {
 			out = append(out, fmt.Sprintf("%s %s: %s", label, a.Status, why))

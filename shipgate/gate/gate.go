@@ -27,6 +27,9 @@ type Request struct {
 	// Recompute re-judges the run from its measurements; nil means
 	// Aggregate, the campaign's own aggregator.
 	Recompute Recompute
+	// Profile is the least campaign that may certify; nil means the
+	// release profile. Only an explicit profile file may lower it.
+	Profile *Profile
 }
 
 // Decision is what the gate established when it allowed the release.
@@ -35,11 +38,16 @@ type Decision struct {
 	Digest      string
 	CompletedAt time.Time
 	Passed      int // checks that passed
+	Profile     string
+	Lowered     []string // what the profile gave up against the release profile
+	Canaries    string
 }
 
 // Allow returns nil error only when every condition holds: the signature
 // verifies and covers every artifact unchanged, the signed subject is this
-// exact binary, the signed result is PASSED, every phase (and every phase-1
+// exact binary, the signed result is PASSED, the signed campaign is the
+// run's and reaches the profile, the signed canary summary shows every
+// planted bug caught on the same commit, every phase (and every phase-1
 // node) is present and passed, the verdict recomputed from the measured
 // values agrees, and the evidence is fresh.
 func Allow(req Request) (Decision, error) {
@@ -68,6 +76,21 @@ func Allow(req Request) (Decision, error) {
 	}
 	if st.Predicate.Result != attest.ResultPassed {
 		return refuse("signed verdict is %s: %s", st.Predicate.Result, strings.Join(st.Predicate.FailedTests, ", "))
+	}
+	profile := ReleaseProfile()
+	if req.Profile != nil {
+		profile = *req.Profile
+	}
+	d.Profile, d.Lowered = profile.Source, profile.Lowered()
+	cfg, err := signedCampaign(req.Evidence, st.Predicate)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	if below := profile.Below(cfg); len(below) > 0 {
+		return refuse("campaign below the release profile (%s): %s", profile.Source, strings.Join(below, "; "))
+	}
+	if d.Canaries, err = checkCanaries(req.Evidence, st.Predicate); err != nil {
+		return refuse("%v", err)
 	}
 	run, err := LoadRun(req.Evidence)
 	if err != nil {

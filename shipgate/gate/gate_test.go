@@ -10,23 +10,33 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/attest"
+	"github.com/aimemory/ai-memory/shipgate/canary"
+	"github.com/aimemory/ai-memory/shipgate/config"
 	"github.com/aimemory/ai-memory/shipgate/gate"
 	"github.com/aimemory/ai-memory/shipgate/gate/fixture"
+	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
+const commit = "0123456789abcdef0123456789abcdef01234567"
+
 type env struct {
-	binary string
-	dir    string
-	pub    ed25519.PublicKey
-	priv   ed25519.PrivateKey
-	now    time.Time
+	binary   string
+	dir      string
+	canaries string
+	pub      ed25519.PublicKey
+	priv     ed25519.PrivateKey
+	now      time.Time
+	profile  *gate.Profile
 }
 
-// setup writes a fake binary and a synthetic run that tested it.
+// setup writes a fake binary, a campaign that tested it (its every
+// artifact, history and node dump, judged by the real aggregator) and a
+// canary summary of the same commit that caught every planted bug.
 func setup(t *testing.T, r fixture.Run) env {
 	t.Helper()
 	tmp := t.TempDir()
-	e := env{binary: filepath.Join(tmp, "ai-memory"), dir: filepath.Join(tmp, "runs", "c1"), now: time.Now().UTC()}
+	e := env{binary: filepath.Join(tmp, "ai-memory"), dir: filepath.Join(tmp, "runs", "c1"),
+		canaries: filepath.Join(tmp, "runs", "canary", canary.SummaryFile), now: time.Now().UTC()}
 	if err := os.WriteFile(e.binary, []byte("\x7fELF fake ai-memory build"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -34,26 +44,37 @@ func setup(t *testing.T, r fixture.Run) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.ID, r.Version, r.BinarySHA256 = "c1", "0.7.0", sum
+	r.ID, r.Version, r.BinarySHA256, r.Commit = "c1", "0.7.0", sum, commit
 	if r.CompletedAt.IsZero() {
 		r.CompletedAt = e.now.Add(-time.Hour)
 	}
 	if err := fixture.Write(e.dir, r); err != nil {
 		t.Fatal(err)
 	}
+	writeCanaries(t, e.canaries, func(*canary.Summary) {})
 	e.pub, e.priv, _ = ed25519.GenerateKey(nil)
 	return e
 }
 
-// verdictsOnly stands in for the aggregator on synthetic runs, which carry
-// verdicts but not the raw measurements (histories, id sets) the aggregator
-// recomputes them from. The real aggregator is exercised by
-// TestGateRecomputesVerdict.
-func verdictsOnly(string) ([]string, error) { return nil, nil }
+// writeCanaries writes a canary summary that caught every planted bug on
+// commit, after edit.
+func writeCanaries(t *testing.T, path string, edit func(*canary.Summary)) {
+	t.Helper()
+	s := canary.Summary{Pass: true, Total: len(canary.All), Caught: len(canary.All), Repeat: 1, Commit: commit, TooWeak: []string{}}
+	for _, c := range canary.All {
+		s.Canaries = append(s.Canaries, canary.Result{Name: c.Fault, Caught: 1, CatchRate: 1, AllCaught: true,
+			Attempts: []canary.Attempt{{Caught: true, Commit: commit}}})
+	}
+	edit(&s)
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := report.WriteJSON(path, s); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func (e env) sign(t *testing.T) attest.Statement {
 	t.Helper()
-	st, err := gate.Sign(e.dir, e.priv, verdictsOnly)
+	st, err := gate.Sign(e.dir, e.priv, gate.SignOptions{Canaries: e.canaries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +82,7 @@ func (e env) sign(t *testing.T) attest.Statement {
 }
 
 func (e env) allow() (gate.Decision, error) {
-	return gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now, Recompute: verdictsOnly})
+	return gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now, Profile: e.profile})
 }
 
 func wantRefused(t *testing.T, err error, substr string) {
@@ -74,7 +95,9 @@ func wantRefused(t *testing.T, err error, substr string) {
 	}
 }
 
-func TestGateAllowsSignedPassingRun(t *testing.T) {
+// TestGateAllowsDefaultProfileCampaign: the release profile's campaign,
+// green, signed with its canary summary, is allowed.
+func TestGateAllowsDefaultProfileCampaign(t *testing.T) {
 	e := setup(t, fixture.Run{})
 	st := e.sign(t)
 	if st.Predicate.Result != attest.ResultPassed {
@@ -84,10 +107,112 @@ func TestGateAllowsSignedPassingRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 nodes × 6 phase-1 checks + 3 counts + 3 missing-id + 2 probes + 4 phase-3 + 4 classes.
-	if d.Passed != 34 || d.CampaignID != "c1" {
+	if d.CampaignID != "c1" || d.Profile != "release default" || len(d.Lowered) != 0 || d.Passed != len(st.Predicate.PassedTests) || d.Passed < 200 ||
+		d.Canaries != "11 of 11 canaries caught in 1 campaign(s) each" {
 		t.Fatalf("decision %+v", d)
 	}
+}
+
+// TestGateRefusesSmallCampaign: a --cycles 1 campaign passes its own
+// thresholds and is signed PASSED; the gate names the fields below the
+// release profile.
+func TestGateRefusesSmallCampaign(t *testing.T) {
+	c := config.Default()
+	c.Phase4.Cycles, c.Phase4.MinEffectiveCycles = 1, 1
+	e := setup(t, fixture.Run{Config: &c})
+	if st := e.sign(t); st.Predicate.Result != attest.ResultPassed {
+		t.Fatalf("small campaign signed %s: %v", st.Predicate.Result, st.Predicate.FailedTests)
+	}
+	_, err := e.allow()
+	wantRefused(t, err, "campaign below the release profile (release default): phase4.cycles 1, profile requires ≥ 30; phase4.min_effective_cycles 1, profile requires ≥ 25")
+}
+
+// TestGateRefusesRunsWithServeArguments: extra node arguments can switch
+// faults on (or anything else); no release is certified by such a run.
+func TestGateRefusesRunsWithServeArguments(t *testing.T) {
+	for name, c := range map[string]func(*config.Campaign){
+		"node_args":       func(c *config.Campaign) { c.NodeArgs = []string{"--unsafe-fault-injection", "--fault", "list-cap-20"} },
+		"phase_node_args": func(c *config.Campaign) { c.PhaseNodeArgs = map[string][]string{"4": {"--sync-interval-ms", "10"}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := config.Default()
+			c(&cfg)
+			e := setup(t, fixture.Run{Config: &cfg})
+			e.sign(t)
+			_, err := e.allow()
+			wantRefused(t, err, name+" ")
+		})
+	}
+}
+
+func TestGateRefusesLooserThresholds(t *testing.T) {
+	cfg := config.Default()
+	cfg.Phase4.MaxLost, cfg.Phase4.MinBound, cfg.Phase4.SettleMax = 3, 0.99, config.Duration(time.Minute)
+	cfg.Phase4.FaultMax, cfg.Phase2.CrashWrites = config.Duration(time.Second), 1
+	e := setup(t, fixture.Run{Config: &cfg})
+	e.sign(t)
+	_, err := e.allow()
+	for _, f := range []string{"phase4.max_lost 3", "phase4.min_bound 0.99", "phase4.settle_max 1m0s", "phase4.fault_max 1s", "phase2.crash_writes 1"} {
+		wantRefused(t, err, f)
+	}
+}
+
+// TestProfileFileLowersAndIsRecorded: only an explicit profile lowers the
+// floor, and the decision says what it gave up.
+func TestProfileFileLowersAndIsRecorded(t *testing.T) {
+	c := config.Default()
+	c.Phase4.Cycles, c.Phase4.MinEffectiveCycles = 3, 2
+	e := setup(t, fixture.Run{Config: &c})
+	e.sign(t)
+	path := filepath.Join(t.TempDir(), "reduced.json")
+	os.WriteFile(path, []byte(`{"phase4": {"cycles": 3, "min_effective_cycles": 2}}`), 0o644)
+	p, err := gate.LoadProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.profile = &p
+	d, err := e.allow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(d.Profile, path+" (sha256 ") || strings.Join(d.Lowered, "; ") !=
+		"phase4.cycles 3, profile requires ≥ 30; phase4.min_effective_cycles 2, profile requires ≥ 25" {
+		t.Fatalf("decision %+v", d)
+	}
+}
+
+func TestGateRequiresCanaries(t *testing.T) {
+	cases := map[string]struct {
+		edit func(*canary.Summary)
+		want string
+	}{
+		"one missed": {func(s *canary.Summary) {
+			s.Pass, s.Caught, s.TooWeak = false, s.Caught-1, []string{"skip-fsync"}
+			s.Canaries[5].AllCaught, s.Canaries[5].Caught = false, 0
+		}, "skip-fsync caught in 0 of 1 campaigns"},
+		"one not run": {func(s *canary.Summary) { s.Canaries = s.Canaries[:10] }, "rare-ack-before-durable not run"},
+		"caught 1 of 2": {func(s *canary.Summary) {
+			s.Pass = false
+			s.Canaries[0].AllCaught, s.Canaries[0].Attempts = false, append(s.Canaries[0].Attempts, canary.Attempt{Commit: commit})
+		}, "cancel-fanout-after-quorum caught in 1 of 2 campaigns"},
+		"another commit": {func(s *canary.Summary) { s.Commit = "feedface" }, `the canaries ran commit "feedface"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := setup(t, fixture.Run{})
+			writeCanaries(t, e.canaries, c.edit)
+			e.sign(t)
+			_, err := e.allow()
+			wantRefused(t, err, c.want)
+		})
+	}
+	t.Run("none signed", func(t *testing.T) {
+		e := setup(t, fixture.Run{})
+		e.canaries = ""
+		e.sign(t)
+		_, err := e.allow()
+		wantRefused(t, err, "carries no canary summary")
+	})
 }
 
 func TestGateRefusesDifferentBinary(t *testing.T) {
@@ -126,7 +251,9 @@ func TestGateRefusesMissingPhase(t *testing.T) {
 	// signer does not get a run with a missing phase through.
 	run, _ := gate.LoadRun(e.dir)
 	subject, _ := run.Subject()
-	if _, err := attest.SignRun(e.dir, attest.Verdict{Subject: subject, Pass: true, Passed: []string{"x"}}, e.priv); err != nil {
+	campaign, _ := os.ReadFile(filepath.Join(e.dir, report.ConfigFile))
+	canaries, _ := os.ReadFile(e.canaries)
+	if _, err := attest.SignRun(e.dir, attest.Verdict{Subject: subject, Pass: true, Passed: []string{"x"}, Campaign: campaign, Canaries: canaries}, e.priv); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.allow()
@@ -182,22 +309,23 @@ func TestGateRefusesEditedArtifact(t *testing.T) {
 	wantRefused(t, err, "changed phase2.json")
 }
 
-// TestGateRecomputesVerdict: a run whose files all say pass, signed PASSED,
-// is still refused when the campaign's aggregator cannot back the verdict
-// with measurements (here: no config, provenance, run record or histories).
+// TestGateRecomputesVerdict: a run whose files all say pass but whose raw
+// evidence disagrees (a history that acknowledges fewer writes) is signed
+// FAILED, and a statement forced to PASSED is still refused.
 func TestGateRecomputesVerdict(t *testing.T) {
 	e := setup(t, fixture.Run{})
-	e.sign(t)
-	_, err := gate.Allow(gate.Request{Binary: e.binary, Evidence: e.dir, PubKey: e.pub, MaxAge: 24 * time.Hour, Now: e.now})
-	wantRefused(t, err, "recomputed verdict is not a pass")
-	wantRefused(t, err, "run-meta.json")
-
-	// And signing with the aggregator records FAILED for the same run.
-	st, err := gate.Sign(e.dir, e.priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Predicate.Result != attest.ResultFailed {
+	h := filepath.Join(e.dir, "history-phase2.jsonl")
+	b, _ := os.ReadFile(h)
+	lines := strings.SplitAfter(string(b), "\n")
+	os.WriteFile(h, []byte(strings.Join(lines[2:], "")), 0o644)
+	if st := e.sign(t); st.Predicate.Result != attest.ResultFailed {
 		t.Fatalf("unbacked run signed %s", st.Predicate.Result)
 	}
+	trusting := func(string) ([]string, error) { return nil, nil }
+	if _, err := gate.Sign(e.dir, e.priv, gate.SignOptions{Recompute: trusting, Canaries: e.canaries}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.allow()
+	wantRefused(t, err, "recomputed verdict is not a pass")
+	wantRefused(t, err, "federation.history")
 }

@@ -3,7 +3,7 @@ package gate
 import (
 	"fmt"
 
-	"github.com/aimemory/ai-memory/shipgate/report"
+	"github.com/aimemory/ai-memory/shipgate/phases"
 )
 
 // Recompute re-judges a run from its measured values and returns every
@@ -16,7 +16,7 @@ type Recompute func(dir string) ([]string, error)
 // recomputed from measured values, histories cross-checked, config and
 // provenance required.
 func Aggregate(dir string) ([]string, error) {
-	s, err := report.Aggregate(dir)
+	s, err := phases.Aggregate(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package phases
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/report"
@@ -21,24 +20,26 @@ func Run(ctx context.Context, e *Env, failFast bool) []report.PhaseRun {
 	var runs []report.PhaseRun
 	e.StartPostgres(ctx)
 	defer e.StopPostgres()
-	timeouts := map[int]time.Duration{1: e.Cfg.Phase1.Timeout.D(), 2: e.Cfg.Phase2.Timeout.D(),
-		3: e.Cfg.Phase3.Timeout.D(), 4: e.Cfg.Phase4.Timeout.D()}
-	for _, p := range e.Cfg.Phases {
+	for _, ph := range Registry {
 		if ctx.Err() != nil {
 			break
 		}
+		if !e.Cfg.Runs(ph.N) {
+			continue
+		}
+		p, timeout := ph.N, ph.Timeout(e.Cfg).D()
 		pr := report.PhaseRun{Phase: p}
 		pr.Timing.Start()
-		e.Progress.Set("phase", fmt.Sprintf("%d %s", p, report.PhaseNames[p]))
-		e.Progress.Logf("phase %d (%s) starting", p, report.PhaseNames[p])
-		pctx, cancel := context.WithTimeout(ctx, timeouts[p])
+		e.Progress.Set("phase", fmt.Sprintf("%d %s", p, ph.Name))
+		e.Progress.Logf("phase %d (%s) starting", p, ph.Name)
+		pctx, cancel := context.WithTimeout(ctx, timeout)
 		type result struct {
 			pass bool
 			err  error
 		}
 		done := make(chan result, 1)
 		go func() {
-			pass, err := e.runPhase(pctx, p)
+			pass, err := ph.Run(pctx, e)
 			done <- result{pass, err}
 		}()
 		var res result
@@ -48,13 +49,13 @@ func Run(ctx context.Context, e *Env, failFast bool) []report.PhaseRun {
 			select {
 			case res = <-done:
 			case <-time.After(stopGrace):
-				res.err = fmt.Errorf("did not stop within %s of its timeout (%s); no artifact", stopGrace, timeouts[p])
+				res.err = fmt.Errorf("did not stop within %s of its timeout (%s); no artifact", stopGrace, timeout)
 			}
 		}
 		if pctx.Err() != nil {
 			pr.TimedOut = true
 			if res.err == nil {
-				res.err = fmt.Errorf("cut at %s: %v", timeouts[p], pctx.Err())
+				res.err = fmt.Errorf("cut at %s: %v", timeout, pctx.Err())
 			}
 		}
 		cancel()
@@ -67,48 +68,10 @@ func Run(ctx context.Context, e *Env, failFast bool) []report.PhaseRun {
 		if !res.pass {
 			verdict = "FAIL"
 		}
-		e.Progress.Logf("phase %d (%s) %s in %.1f s", p, report.PhaseNames[p], verdict, pr.WallSeconds)
+		e.Progress.Logf("phase %d (%s) %s in %.1f s", p, ph.Name, verdict, pr.WallSeconds)
 		if failFast && !res.pass {
 			break
 		}
 	}
 	return runs
-}
-
-// runPhase runs phase p and writes its artifact(s).
-func (e *Env) runPhase(ctx context.Context, p int) (bool, error) {
-	path := func(name string) string { return filepath.Join(e.RunDir, name) }
-	switch p {
-	case 1:
-		pass := true
-		for _, a := range Phase1(ctx, e) {
-			if err := report.WriteJSON(path(fmt.Sprintf("phase1-node-%s.json", a.Node)), a); err != nil {
-				return false, err
-			}
-			pass = pass && a.Pass
-			for _, r := range a.Reasons {
-				e.Progress.Logf("phase 1 node %s: %s", a.Node, r)
-			}
-		}
-		return pass, nil
-	case 2:
-		a := Phase2(ctx, e)
-		e.logReasons(2, a.Reasons)
-		return a.Pass, report.WriteJSON(path("phase2.json"), a)
-	case 3:
-		a := Phase3(ctx, e)
-		e.logReasons(3, a.Reasons)
-		return a.Pass, report.WriteJSON(path("phase3.json"), a)
-	case 4:
-		a := Phase4(ctx, e)
-		e.logReasons(4, a.Reasons)
-		return a.Pass, report.WriteJSON(path("phase4.json"), a)
-	}
-	return false, fmt.Errorf("no phase %d", p)
-}
-
-func (e *Env) logReasons(p int, rs []string) {
-	for _, r := range rs {
-		e.Progress.Logf("phase %d: %s", p, r)
-	}
 }

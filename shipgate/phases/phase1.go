@@ -13,11 +13,14 @@ import (
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
+// functionalNodes are the nodes phase 1 checks, one artifact each.
+var functionalNodes = []string{"a", "b", "c"}
+
 // Phase1 runs the functional check on nodes a, b and c in parallel.
 func Phase1(ctx context.Context, e *Env) []*report.Phase1 {
-	out := make([]*report.Phase1, len(report.Phase1Nodes))
+	out := make([]*report.Phase1, len(functionalNodes))
 	var wg sync.WaitGroup
-	for i, n := range report.Phase1Nodes {
+	for i, n := range functionalNodes {
 		wg.Add(1)
 		go func() { defer wg.Done(); out[i] = e.phase1Node(ctx, n) }()
 	}
@@ -34,11 +37,7 @@ func (e *Env) phase1Node(ctx context.Context, name string) *report.Phase1 {
 	var st steps
 	defer func() {
 		r.Steps = st.list
-		r.Reasons = report.Verdict1(r, c)
-		if r.Reasons == nil {
-			r.Reasons = []string{}
-		}
-		r.Pass = len(r.Reasons) == 0
+		r.Pass, r.Reasons = report.Record("functional", report.Functional(r, c), r.Timing)
 	}()
 	dir, err := mkdir(e.WorkDir, "phase1", name)
 	if err != nil {

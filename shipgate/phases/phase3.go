@@ -32,11 +32,7 @@ func Phase3(ctx context.Context, e *Env) *report.Phase3 {
 			r.TimedOut = true
 		}
 		r.Steps = st.list
-		r.Reasons = report.Verdict3(r, c)
-		if r.Reasons == nil {
-			r.Reasons = []string{}
-		}
-		r.Pass = len(r.Reasons) == 0
+		r.Pass, r.Reasons = report.Record("migration", report.Migration(r, c), r.Timing)
 	}()
 	dir, err := mkdir(e.WorkDir, "phase3")
 	if st.do("prepare", func() error { return err }) != nil {
@@ -87,6 +83,10 @@ func Phase3(ctx context.Context, e *Env) *report.Phase3 {
 		}
 		return nil
 	})
+	e.Progress.Set("phase", "3 migration: sqlite3 and psql")
+	r.SQLSource = e.sqliteStore(ctx, dir, src)
+	r.SQLPostgres = e.postgresStore(ctx, dir, pgURL)
+	r.SQLRoundTrip = e.sqliteStore(ctx, dir, dst)
 	return r
 }
 
@@ -158,8 +158,68 @@ func (e *Env) seed(ctx context.Context, dir, src string, r *report.Phase3) error
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if err := e.changeSome(ctx, n, ids, pairs, r); err != nil {
+		return err
+	}
 	n.Stop() // graceful: the CLI reads the file next
+	return e.seedRecords(ctx, dir, src, ids, r)
+}
+
+// changeSome updates every 10th memory and deletes every 20th one that no
+// link touches (a deleted memory stays as a tombstone, which must migrate
+// too; links to it would be dropped with it and blur the link counts).
+func (e *Env) changeSome(ctx context.Context, n *cluster.Node, ids []string, pairs [][2]string, r *report.Phase3) error {
+	linked := map[string]bool{}
+	for _, p := range pairs {
+		linked[p[0]], linked[p[1]] = true, true
+	}
+	for i, id := range ids {
+		switch {
+		case i%10 == 1:
+			if u := n.Client.Update(ctx, "ai:ship-gate-seed", id, fmt.Sprintf("migration fixture %d, updated: ünïcödé\tand a tab", i)); u.Outcome != api.OK {
+				return fmt.Errorf("update %s: %d %s", id, u.Status, u.Err)
+			}
+			r.Updated++
+		case i%20 == 2 && !linked[id]:
+			if d := n.Client.Delete(ctx, "ai:ship-gate-seed", id); d.Outcome != api.OK {
+				return fmt.Errorf("delete %s: %d %s", id, d.Status, d.Err)
+			}
+			r.Deleted++
+		}
+	}
 	return nil
+}
+
+// seedRecords writes records, which only the MCP tools make: a namespace
+// standard on each of two namespaces and two subscriptions, one of them
+// removed again (a record tombstone).
+func (e *Env) seedRecords(ctx context.Context, dir, db string, ids []string, r *report.Phase3) error {
+	if len(ids) < 2 {
+		return fmt.Errorf("records need two memories, %d seeded", len(ids))
+	}
+	s, err := e.openMCP(ctx, dir, db)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ns := e.Cfg.Phase3.Namespace
+	for i, target := range []string{ns, ns + "-standards"} {
+		if err := s.callTool("memory_namespace_set_standard", map[string]any{"namespace": target, "id": ids[i]}, nil); err != nil {
+			return err
+		}
+		r.Records++
+	}
+	var sub struct {
+		ID string `json:"id"`
+	}
+	for _, path := range []string{"/kept", "/removed"} {
+		// Port 9 (discard): nothing is stored after this, so nothing is sent.
+		if err := s.callTool("memory_subscribe", map[string]any{"url": "http://127.0.0.1:9" + path, "namespace": ns}, &sub); err != nil {
+			return err
+		}
+		r.Records++
+	}
+	return s.callTool("memory_unsubscribe", map[string]any{"id": sub.ID}, nil)
 }
 
 // digest exports db and hashes a canonical form of every memory and link:

@@ -61,11 +61,7 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 		for _, k := range r.Class {
 			r.ConvergenceByFault[k.Fault] = k.Bound
 		}
-		r.Reasons = report.Verdict4(r, c)
-		if r.Reasons == nil {
-			r.Reasons = []string{}
-		}
-		r.Pass = len(r.Reasons) == 0
+		r.Pass, r.Reasons = report.Record("chaos", report.Chaos(r, c), r.Timing)
 	}()
 
 	type classRun struct {

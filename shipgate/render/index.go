@@ -9,17 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/attest"
+	"github.com/aimemory/ai-memory/shipgate/canary"
 	"github.com/aimemory/ai-memory/shipgate/gate"
 )
 
-// Collection summaries the dashboard shows as sections, not as runs.
-const (
-	CanarySummaryFile = "canary-summary.json"
-	SoakSummaryFile   = "soak-summary.json"
-)
+// SoakSummaryFile is a collection summary the dashboard shows as a
+// section, not as a run (as it does canary.SummaryFile).
+const SoakSummaryFile = "soak-summary.json"
 
 type indexPage struct {
 	Rows          []indexRow
@@ -43,9 +43,18 @@ type indexRow struct {
 
 type canarySection struct {
 	Dir     string
-	Summary map[string]any
-	Rows    []map[string]any
+	Summary canary.Summary
+	Rows    []canaryRow
 	Raw     string
+}
+
+// canaryRow is one planted bug: each phase red or green over its
+// campaigns, the phases it must turn red and those it must leave green.
+type canaryRow struct {
+	Name, Href, Catch, Quiet, Reason string
+	Phases                           [4]string
+	Caught                           bool
+	Rate                             string
 }
 
 type soakSection struct {
@@ -66,7 +75,7 @@ func Index(runsDir string) (int, error) {
 			continue
 		}
 		dir := filepath.Join(runsDir, e.Name())
-		if raw, err := os.ReadFile(filepath.Join(dir, CanarySummaryFile)); err == nil {
+		if raw, err := os.ReadFile(filepath.Join(dir, canary.SummaryFile)); err == nil {
 			page.Canaries = append(page.Canaries, canaryFrom(e.Name(), raw))
 			continue
 		}
@@ -116,7 +125,7 @@ func rowFor(r *gate.Run, e os.DirEntry) indexRow {
 	}
 	for n := 1; n <= 4; n++ {
 		st := r.PhaseStatus(n)
-		row.PhaseTitles[n-1] = fmt.Sprintf("phase %d %s: %s", n, gate.PhaseNames[n], st)
+		row.PhaseTitles[n-1] = fmt.Sprintf("phase %d %s: %s", n, r.Phase(n).Name, st)
 		row.PhaseStatus[n-1] = st
 		switch st {
 		case gate.StatusPass:
@@ -175,15 +184,34 @@ func trendCharts(rows []indexRow) (durations, passRate template.HTML) {
 }
 
 func canaryFrom(dir string, raw []byte) canarySection {
-	var m map[string]any
-	json.Unmarshal(raw, &m)
-	c := canarySection{Dir: dir, Summary: m, Raw: pretty(raw)}
-	if rows, ok := m["canaries"].([]any); ok {
-		for _, r := range rows {
-			if rm, ok := r.(map[string]any); ok {
-				c.Rows = append(c.Rows, rm)
-			}
+	c := canarySection{Dir: dir, Raw: pretty(raw)}
+	if json.Unmarshal(raw, &c.Summary) != nil {
+		return c
+	}
+	for _, r := range c.Summary.Canaries {
+		row := canaryRowOf(r)
+		if len(r.Attempts) > 0 {
+			row.Href = r.Attempts[0].CampaignID + "/index.html"
+			row.Reason = r.Attempts[len(r.Attempts)-1].Reason
 		}
+		c.Rows = append(c.Rows, row)
 	}
 	return c
+}
+
+// canaryRowOf lays out one canary's result.
+func canaryRowOf(r canary.Result) canaryRow {
+	row := canaryRow{Name: r.Name, Caught: r.AllCaught, Rate: fmt.Sprintf("%d/%d", r.Caught, len(r.Attempts))}
+	var catch, quiet []string
+	for _, k := range r.Catch {
+		catch = append(catch, fmt.Sprintf("%d: %s", k.Phase, strings.Join(k.Checks, " | ")))
+	}
+	for _, q := range r.Quiet {
+		quiet = append(quiet, fmt.Sprint(q))
+	}
+	row.Catch, row.Quiet = strings.Join(catch, "; "), strings.Join(quiet, ",")
+	for n := 1; n <= 4; n++ {
+		row.Phases[n-1] = r.Cell(n)
+	}
+	return row
 }

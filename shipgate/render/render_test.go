@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aimemory/ai-memory/shipgate/canary"
 	"github.com/aimemory/ai-memory/shipgate/gate/fixture"
 )
 
@@ -60,7 +62,7 @@ func TestRunPagePass(t *testing.T) {
 	}
 	for _, want := range []string{`id="phase-1"`, `id="phase-2"`, `id="phase-3"`, `id="phase-4"`,
 		"For a user", "For a manager", "For an engineer", strings.Repeat("ab", 32), "0123456789abcdef",
-		"mcp_tool_count", "campaign-summary.json", "kill_node convergence_bound"} {
+		"mcp_tool_count", "campaign-summary.json", "kill_node: convergence_bound", "chaos.power_loss.lost"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -123,7 +125,11 @@ func TestRunPageEscapesArtifactText(t *testing.T) {
 func TestRunPageCharts(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "c")
 	writeFixture(t, dir, fixture.Run{})
-	// Series as the campaign writes them.
+	// Series as the campaign writes them, and one history only.
+	hists, _ := filepath.Glob(filepath.Join(dir, "history-*.jsonl"))
+	for _, h := range hists {
+		os.Remove(h)
+	}
 	os.WriteFile(filepath.Join(dir, "phase2.json"), []byte(`{"phase":2,"pass":true,"ok":200,"reasons":[],
 		"convergence_series":[{"t_ms":0,"a":200,"b":150,"c":120},{"t_ms":25,"a":200,"b":200,"c":190},{"t_ms":50,"a":200,"b":200,"c":200}]}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "phase4.json"), []byte(`{"phase":4,"pass":true,"reasons":[],
@@ -181,3 +187,31 @@ func TestNaturalLess(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestIndexShowsCanaryTable: the dashboard lays out each canary's phases
+// red or green and says which canaries the campaign is too weak for.
+func TestIndexShowsCanaryTable(t *testing.T) {
+	root := t.TempDir()
+	s := canary.Summary{Total: 2, Caught: 1, Repeat: 2, TooWeak: []string{"skip-fsync"}, Canaries: []canary.Result{
+		{Name: "list-cap-20", Catch: []canary.Catch{{Phase: 2, Checks: []string{"federation.list_complete"}}}, Caught: 2, AllCaught: true,
+			Attempts: []canary.Attempt{
+				{CampaignID: "c1", Caught: true, Phases: []canary.PhaseOutcome{{Phase: 1}, {Phase: 2, Red: true}, {Phase: 3}, {Phase: 4}}},
+				{CampaignID: "c2", Caught: true, Phases: []canary.PhaseOutcome{{Phase: 1}, {Phase: 2, Red: true}, {Phase: 3}, {Phase: 4, Red: true}}}}},
+		{Name: "skip-fsync", Quiet: []int{1, 2, 3}, Caught: 1, Attempts: []canary.Attempt{
+			{CampaignID: "c3", Caught: true, Phases: []canary.PhaseOutcome{{Phase: 4, Red: true}}},
+			{CampaignID: "c4", Reason: "not caught: phase 4: none of [chaos.power_loss.lost] failed"}}},
+	}}
+	os.MkdirAll(filepath.Join(root, "canary"), 0o755)
+	b, _ := json.Marshal(s)
+	os.WriteFile(filepath.Join(root, "canary", canary.SummaryFile), b, 0o644)
+	if _, err := Index(root); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(root, "index.html"))
+	for _, want := range []string{"GATE TOO WEAK", "too weak for: skip-fsync", `<td class="c">red</td><td class="c">green</td><td class="c">red 1/2</td>`,
+		"2: federation.list_complete", "✗ 1/2", "none of [chaos.power_loss.lost] failed"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aimemory/ai-memory/shipgate/attest"
 	"github.com/aimemory/ai-memory/shipgate/gate"
+	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
 // Outcomes shown in badges. NO EVIDENCE is a failure that produced nothing
@@ -66,7 +67,7 @@ type phaseView struct {
 type checkGroup struct {
 	Label  string
 	Status gate.Status
-	Checks []gate.Check
+	Checks []report.Check
 }
 
 type rawView struct{ File, JSON string }
@@ -74,13 +75,6 @@ type rawView struct{ File, JSON string }
 type artifactView struct {
 	Name, SHA256 string
 	Size         int64
-}
-
-var purposes = map[int]string{
-	1: "Each node on its own: store, recall, stats, backup and restore, curator dry-run, MCP tool listing, and a kill -9 restart that must keep the stored memory.",
-	2: "Three federated nodes, W=2 of N=3: a concurrent burst from four agents across all nodes must reach every node id by id; quorum probes with one and two peers down; the killed nodes must rejoin and catch up.",
-	3: "1000 memories with links and tags migrated SQLite → Postgres, again (idempotent), and back into a fresh SQLite; counts and content digests must match with zero errors.",
-	4: "For every fault class, many cycles on a fresh trio with writers in flight when the fault strikes; after healing, every acknowledged write must be on every live node.",
 }
 
 // RunPage renders dir/index.html from the run's artifacts.
@@ -133,15 +127,12 @@ func buildRunPage(r *gate.Run) runPage {
 }
 
 func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
-	v := phaseView{Num: n, Name: gate.PhaseNames[n], Purpose: purposes[n], Status: r.PhaseStatus(n)}
+	ph := r.Phase(n)
+	v := phaseView{Num: n, Name: ph.Name, Purpose: ph.Purpose, Status: ph.Status}
 	if w, ok := phaseWall(r, n); ok {
 		v.Wall = human(w)
 	}
-	arts := r.Phase1
-	if n > 1 {
-		arts = []gate.Artifact{r.Phases[n-2]}
-	}
-	for _, a := range arts {
+	for _, a := range ph.Artifacts {
 		label := a.File
 		v.Groups = append(v.Groups, checkGroup{Label: label, Status: a.Status, Checks: r.Checks(a)})
 		if a.Raw != nil {
@@ -150,7 +141,7 @@ func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
 	}
 	switch n {
 	case 2:
-		a := r.Phases[0]
+		a := ph.Artifacts[0]
 		if a.Fields != nil {
 			if s := convergenceSeries(a); len(s) > 0 && len(s[0].Points) > 1 {
 				v.Charts = append(v.Charts, LineChart("ids present per node until convergence", "ms since settling began", "acknowledged ids held", s, okCount(a)))
@@ -169,7 +160,7 @@ func buildPhase(r *gate.Run, n int, lat map[int][]float64) phaseView {
 			v.latency(lat[2], "burst write latency")
 		}
 	case 4:
-		a := r.Phases[2]
+		a := ph.Artifacts[0]
 		if a.Fields != nil {
 			duration, acked := cycleSeries(a)
 			if duration != nil {
@@ -226,7 +217,7 @@ func audience(r *gate.Run, outcome string, nPassed int, failed []string) (user, 
 
 // faultList names the chaos classes phase 4 actually exercised.
 func faultList(r *gate.Run) string {
-	conv, _ := r.Phases[2].Fields["convergence_by_fault"].(map[string]any)
+	conv, _ := r.Phase(4).Artifacts[0].Fields["convergence_by_fault"].(map[string]any)
 	var names []string
 	for k := range conv {
 		names = append(names, strings.ReplaceAll(k, "_", " "))

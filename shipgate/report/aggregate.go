@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/config"
-	"github.com/aimemory/ai-memory/shipgate/history"
 )
 
 // Artifact file names in runs/<id>/.
@@ -22,185 +21,162 @@ const (
 	SummaryFile    = "campaign-summary.json"
 )
 
-// Phase1Nodes are the phase-1 file suffixes.
-var Phase1Nodes = []string{"a", "b", "c"}
-
 // AggregatorVersion names the verdict rules that produced a summary.
 const AggregatorVersion = "ship-gate aggregate v1 (fail-closed, verdicts recomputed)"
 
-// Aggregate recomputes the campaign summary from the files in dir. Nothing
-// is trusted: every phase verdict is recomputed from its measured values; a
-// phase that is missing, empty, unparsable, timed out or not run fails, and
-// so does a run without its configuration or provenance.
-func Aggregate(dir string) (*Summary, error) {
+// Aggregate recomputes the campaign summary from the files in dir, phase
+// by phase as judges lists them. Nothing is trusted: every phase's checks
+// are recomputed from its measured values and cross-checked with its raw
+// evidence; a phase that is missing, empty, unparsable, timed out or not
+// run fails, and so does a run without its configuration or provenance.
+func Aggregate(dir string, judges []Judge) (*Summary, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("aggregate: %s is not a run directory", dir)
 	}
-	s := &Summary{CampaignID: filepath.Base(filepath.Clean(dir)), Phases: []any{}, Reasons: []string{}, Aggregator: AggregatorVersion}
-	fail := func(f string, a ...any) { s.Reasons = append(s.Reasons, fmt.Sprintf(f, a...)) }
-
-	cfg := config.Default()
-	if err := readStrict(filepath.Join(dir, ConfigFile), &cfg); err != nil {
-		fail("%s: %v (judged against default thresholds)", ConfigFile, err)
-		cfg = config.Default()
-	}
-	var prov Provenance
-	if err := readStrict(filepath.Join(dir, ProvenanceFile), &prov); err != nil {
-		fail("%s: %v", ProvenanceFile, err)
-	} else {
-		s.Provenance = &prov
-		if prov.BinarySHA256 == "" || prov.Version == "" {
-			fail("provenance lacks the binary digest or version")
-		}
-	}
-	var meta Meta
-	if err := readStrict(filepath.Join(dir, MetaFile), &meta); err != nil {
-		fail("%s: %v (the run did not finish)", MetaFile, err)
-	} else {
-		if meta.CampaignID != "" {
-			s.CampaignID = meta.CampaignID
-		}
-		s.StartedAt = stamp(meta.StartedAt)
-		s.CompletedAt = stamp(meta.CompletedAt)
-		s.WallSeconds = meta.WallSeconds
-		s.Cost = meta.Cost
-		s.Interrupted = meta.Interrupted
-		if meta.Interrupted != "" {
-			fail("run interrupted: %s", meta.Interrupted)
-		}
-	}
-	if s.CompletedAt == "" {
-		s.CompletedAt = stamp(time.Now())
-	}
-
-	for p := 1; p <= 4; p++ {
-		st := PhaseStatus{Phase: p, Name: PhaseNames[p], Status: "FAIL", Reasons: []string{}}
+	s := &Summary{CampaignID: filepath.Base(filepath.Clean(dir)), Phases: []any{}, Aggregator: AggregatorVersion}
+	cfg, meta, checks := loadRun(dir, s)
+	s.Checks = checks
+	for _, j := range judges {
+		st := PhaseStatus{Phase: j.N, Name: j.Name, Status: "FAIL"}
 		var t Timing
-		var reasons []string
-		if !cfg.Runs(p) {
+		if !cfg.Runs(j.N) {
 			st.Status = "NOT RUN"
-			reasons = []string{fmt.Sprintf("phase %d not run", p)}
+			st.Checks = []Check{holds(j.Name+".run", "the phase ran", false, "not run")}
 		} else {
-			reasons, t = aggregatePhase(dir, p, cfg, s)
+			st.Checks, t = aggregatePhase(dir, j, cfg, s)
 		}
 		for _, pr := range meta.Phases {
-			if pr.Phase == p && pr.Error != "" {
-				reasons = append(reasons, fmt.Sprintf("phase %d: %s", p, pr.Error))
+			if pr.Phase != j.N {
+				continue
 			}
-			if pr.Phase == p && t.StartedAt.IsZero() {
+			if pr.Error != "" {
+				st.Checks = append(st.Checks, holds(j.Name+".runner", "the runner finished the phase", false, pr.Error))
+			}
+			if t.StartedAt.IsZero() {
 				t = pr.Timing
 			}
 		}
-		st.Reasons = nz(reasons)
-		st.Pass = len(reasons) == 0
-		if st.Pass {
+		st.Reasons = Reasons(st.Checks)
+		if st.Pass = Passed(st.Checks); st.Pass {
 			st.Status = "PASS"
 		}
 		s.Status = append(s.Status, st)
-		for _, r := range reasons {
-			fail("phase %d: %s", p, r)
-		}
-		pt := PhaseTiming{Phase: p, Name: PhaseNames[p], WallSeconds: t.WallSeconds}
+		pt := PhaseTiming{Phase: j.N, Name: j.Name, WallSeconds: t.WallSeconds}
 		if !t.StartedAt.IsZero() {
 			pt.StartedAt, pt.CompletedAt = stamp(t.StartedAt), stamp(t.CompletedAt)
 		}
 		s.Timings = append(s.Timings, pt)
 	}
-	s.OverallPass = len(s.Reasons) == 0 && len(s.Status) == 4
+	s.Reasons = Reasons(s.Checks)
+	for _, st := range s.Status {
+		for _, r := range st.Reasons {
+			s.Reasons = append(s.Reasons, fmt.Sprintf("phase %d: %s", st.Phase, r))
+		}
+	}
+	s.OverallPass = len(s.Reasons) == 0 && len(s.Status) == len(judges) && len(judges) > 0
 	return s, nil
 }
 
-// aggregatePhase loads and re-judges phase p, appending its objects to the
-// summary's phases. It returns the failure reasons and the phase timing.
-func aggregatePhase(dir string, p int, cfg config.Campaign, s *Summary) ([]string, Timing) {
-	var reasons []string
-	var timing Timing
-	judge := func(name string, v any, recorded func() (bool, []string, Timing), verdict func() []string) {
-		raw, err := readRaw(filepath.Join(dir, name), v)
-		if err != nil {
-			reasons = append(reasons, fmt.Sprintf("%s: %v", name, err))
-			return
-		}
-		s.Phases = append(s.Phases, raw)
-		pass, rec, t := recorded()
-		if timing.StartedAt.IsZero() || t.StartedAt.Before(timing.StartedAt) {
-			timing.StartedAt = t.StartedAt
-		}
-		if t.CompletedAt.After(timing.CompletedAt) {
-			timing.CompletedAt = t.CompletedAt
-		}
-		got := verdict()
-		recNonEmpty := slices.DeleteFunc(slices.Clone(rec), func(x string) bool { return x == "" })
-		switch {
-		case len(got) > 0:
-			reasons = append(reasons, got...)
-			if pass {
-				reasons = append(reasons, name+": recorded pass:true contradicts its measured values")
-			}
-		case !pass || len(recNonEmpty) > 0:
-			reasons = append(reasons, fmt.Sprintf("%s: recorded as failed: %v", name, recNonEmpty))
+// loadRun reads the run's configuration, provenance and runner record
+// into s and returns the campaign-level checks. A run without its config
+// is judged against the defaults, and fails.
+func loadRun(dir string, s *Summary) (config.Campaign, Meta, []Check) {
+	cfg := config.Default()
+	err := readStrict(filepath.Join(dir, ConfigFile), &cfg)
+	if err != nil {
+		cfg = config.Default()
+	}
+	out := []Check{holds("campaign.config", ConfigFile+" present (its thresholds judge the run)", err == nil, fmt.Sprintf("%v (judged against default thresholds)", err))}
+	var prov Provenance
+	err = readStrict(filepath.Join(dir, ProvenanceFile), &prov)
+	if err == nil {
+		s.Provenance = &prov
+		if prov.BinarySHA256 == "" || prov.Version == "" {
+			err = errors.New("no binary digest or version")
 		}
 	}
-	switch p {
-	case 1:
-		for _, n := range Phase1Nodes {
-			var a Phase1
-			name := fmt.Sprintf("phase1-node-%s.json", n)
-			judge(name, &a, func() (bool, []string, Timing) { return a.Pass, a.Reasons, a.Timing },
-				func() []string { return checkPhase(1, a.Phase, a.TimedOut, Verdict1(&a, cfg.Phase1)) })
+	out = append(out, holds("campaign.provenance", ProvenanceFile+" names the tested binary", err == nil, fmt.Sprint(err)))
+	var meta Meta
+	err = readStrict(filepath.Join(dir, MetaFile), &meta)
+	out = append(out,
+		holds("campaign.finished", MetaFile+" present (the run finished)", err == nil, fmt.Sprint(err)),
+		holds("campaign.not_interrupted", "the run was not interrupted", meta.Interrupted == "", meta.Interrupted))
+	if err == nil {
+		if meta.CampaignID != "" {
+			s.CampaignID = meta.CampaignID
 		}
-	case 2:
-		var a Phase2
-		judge("phase2.json", &a, func() (bool, []string, Timing) { return a.Pass, a.Reasons, a.Timing },
-			func() []string {
-				return append(checkPhase(2, a.Phase, false, Verdict2(&a, cfg.Phase2, cfg.Node.HTTPTimeout)),
-					checkHistory(dir, a.History, -1, a.OK)...)
-			})
-	case 3:
-		var a Phase3
-		judge("phase3.json", &a, func() (bool, []string, Timing) { return a.Pass, a.Reasons, a.Timing },
-			func() []string { return checkPhase(3, a.Phase, false, Verdict3(&a, cfg.Phase3)) })
-	case 4:
-		var a Phase4
-		judge("phase4.json", &a, func() (bool, []string, Timing) { return a.Pass, a.Reasons, a.Timing },
-			func() []string {
-				return append(checkPhase(4, a.Phase, false, Verdict4(&a, cfg.Phase4)), checkChaos(dir, &a)...)
-			})
+		s.StartedAt, s.CompletedAt = stamp(meta.StartedAt), stamp(meta.CompletedAt)
+		s.WallSeconds, s.Cost, s.Interrupted = meta.WallSeconds, meta.Cost, meta.Interrupted
+	}
+	if s.CompletedAt == "" {
+		s.CompletedAt = stamp(time.Now())
+	}
+	return cfg, meta, out
+}
+
+// aggregatePhase loads and judges again each artifact of phase j,
+// appending its objects to the summary's phases. It returns the checks and
+// the phase timing. With several artifacts (phase 1: one per node) each
+// check's name says which file it judged.
+func aggregatePhase(dir string, j Judge, cfg config.Campaign, s *Summary) ([]Check, Timing) {
+	var out []Check
+	var timing Timing
+	for _, name := range j.Artifacts {
+		var checks []Check
+		raw, err := readRaw(filepath.Join(dir, name), &struct{}{})
+		var jd Judged
+		if err == nil {
+			jd, err = j.Verdict(raw, cfg)
+		}
+		if err != nil {
+			out = append(out, Check{ID: j.Name + ".artifact", Name: name, Measured: err.Error(), Threshold: "present and parsable"})
+			continue
+		}
+		s.Phases = append(s.Phases, raw)
+		checks = jd.Checks
+		if j.Evidence != nil {
+			checks = append(checks, j.Evidence(dir, raw)...)
+		}
+		checks = append(checks, recorded(j.Name, name, jd, Passed(checks)))
+		if len(j.Artifacts) > 1 {
+			node := strings.TrimSuffix(name, ".json")
+			for i := range checks {
+				checks[i].Name = node + ": " + checks[i].Name
+			}
+		}
+		out = append(out, checks...)
+		if t := jd.Timing; timing.StartedAt.IsZero() || t.StartedAt.Before(timing.StartedAt) {
+			timing.StartedAt = t.StartedAt
+		}
+		if jd.Timing.CompletedAt.After(timing.CompletedAt) {
+			timing.CompletedAt = jd.Timing.CompletedAt
+		}
 	}
 	timing.WallSeconds = timing.CompletedAt.Sub(timing.StartedAt).Seconds()
 	if timing.StartedAt.IsZero() {
 		timing.WallSeconds = 0
 	}
-	return reasons, timing
+	return out, timing
 }
 
-func checkPhase(want, got int, timedOut bool, r []string) []string {
-	if got != want {
-		r = append(r, fmt.Sprintf("artifact says phase %d, want %d", got, want))
+// recorded checks that an artifact's own verdict is the recomputed one:
+// a hand-edited pass:true, or a failure the measurements do not show,
+// fails the phase either way.
+func recorded(phase, name string, jd Judged, pass bool) Check {
+	c := Check{ID: phase + ".recorded", Name: name + " records the recomputed verdict", Pass: true, Measured: "agrees", Threshold: "agrees"}
+	var said []string
+	for _, r := range jd.Reasons {
+		if r != "" {
+			said = append(said, r)
+		}
 	}
-	if timedOut {
-		r = append(r, fmt.Sprintf("phase %d timed out", want))
+	switch {
+	case !pass && jd.Pass:
+		c.Pass, c.Measured = false, "recorded pass:true contradicts its measured values"
+	case pass && (!jd.Pass || len(said) > 0):
+		c.Pass, c.Measured = false, fmt.Sprintf("recorded as failed: %v", said)
 	}
-	return r
-}
-
-// checkHistory cross-checks a phase's acknowledged count against its
-// history file: the evidence and the verdict must agree.
-func checkHistory(dir, name string, cycle, ok int) []string {
-	if name == "" {
-		return []string{"no history file named"}
-	}
-	ops, err := history.Load(filepath.Join(dir, filepath.Base(name)))
-	if err != nil {
-		return []string{fmt.Sprintf("history %s: %v", name, err)}
-	}
-	if err := history.Check(ops); err != nil {
-		return []string{fmt.Sprintf("history %s: %v", name, err)}
-	}
-	if got := len(history.AckedIDs(ops, cycle)); got != ok {
-		return []string{fmt.Sprintf("history %s acknowledges %d writes, artifact says %d", name, got, ok)}
-	}
-	return nil
+	return c
 }
 
 // readRaw reads a JSON object into v and returns its bytes verbatim.

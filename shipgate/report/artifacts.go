@@ -88,13 +88,26 @@ type Consolidation struct {
 	Error       string              `json:"error,omitempty"`
 }
 
-// Durability is the crash-after-ack check: with one peer down, a write
-// acknowledged by W=2 must survive SIGKILL of both nodes that hold it.
+// Durability is the crash-after-ack check: with one peer down, writes
+// acknowledged by W=2 must survive SIGKILL of both nodes that hold them.
 type Durability struct {
-	Probe    Probe  `json:"probe"`
-	Survivor string `json:"survivor"` // the acknowledging peer, restarted alone
-	Survived bool   `json:"survived"`
-	Error    string `json:"error,omitempty"`
+	Writes   int      `json:"writes"`
+	Acked    []string `json:"acked_ids"`
+	Refused  *Probe   `json:"first_refused,omitempty"` // the first write not acknowledged
+	Survivor string   `json:"survivor"`                // the acknowledging peer, restarted alone
+	Missing  []string `json:"missing_ids"`             // acknowledged ids the survivor lacks
+	Survived bool     `json:"survived"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// CatchUp is a node killed while catching up: restarted after missing
+// writes, SIGKILLed once it had pulled rows from both peers, restarted.
+type CatchUp struct {
+	Node     string  `json:"node"`
+	Pulled   []int64 `json:"rows_pulled"` // per peer, when it was killed
+	PulledMS float64 `json:"pulled_ms"`   // restart to the kill
+	Killed   bool    `json:"killed"`
+	Error    string  `json:"error,omitempty"`
 }
 
 // Rejoin is the catch-up of restarted nodes after the probes.
@@ -129,13 +142,16 @@ type Phase2 struct {
 	Probe2       string         `json:"probe2_both_peers_down"`
 	Reasons      []string       `json:"reasons"`
 
-	Unknown           int                 `json:"unknown"`
-	ExpectedWrites    int                 `json:"expected_writes"`
-	Agents            []string            `json:"agents"`
-	InFlightPerAgent  int                 `json:"in_flight_per_agent"`
-	QuorumWrites      int                 `json:"quorum_writes"`
-	QuorumTimeoutMS   int64               `json:"quorum_timeout_ms"`
-	AckedByNode       map[string]int      `json:"acked_by_node"`
+	Unknown          int            `json:"unknown"`
+	ExpectedWrites   int            `json:"expected_writes"`
+	Agents           []string       `json:"agents"`
+	InFlightPerAgent int            `json:"in_flight_per_agent"`
+	QuorumWrites     int            `json:"quorum_writes"`
+	QuorumTimeoutMS  int64          `json:"quorum_timeout_ms"`
+	AckedByNode      map[string]int `json:"acked_by_node"`
+	// AckedIDs are the burst's acknowledged ids: the aggregator compares
+	// them with the history's, id by id.
+	AckedIDs          []string            `json:"acked_ids"`
 	MissingIDs        map[string][]string `json:"missing_ids"`
 	UnlistedIDs       map[string][]string `json:"unlisted_ids,omitempty"`
 	Listed            map[string]int      `json:"listed"`
@@ -144,6 +160,7 @@ type Phase2 struct {
 	ConvergenceSeries []validate.Sample   `json:"convergence_series"`
 	Consolidation     Consolidation       `json:"consolidation"`
 	Durability        Durability          `json:"durability"`
+	CatchUp           CatchUp             `json:"catch_up_crash"`
 	Probe1Detail      Probe               `json:"probe1"`
 	Probe2Detail      Probe               `json:"probe2"`
 	Rejoin            Rejoin              `json:"rejoin"`
@@ -164,15 +181,39 @@ type Phase3 struct {
 	DstCount         int             `json:"dst_count"`
 	Reasons          []string        `json:"reasons"`
 
+	// The fixture: Seeded memories, then Updated of them changed and
+	// Deleted of them deleted (tombstones migrate too), SeededLinks links
+	// and Records records (namespace standards, subscriptions, one of them
+	// cleared: a record tombstone).
 	Seeded          int     `json:"seeded"`
+	Updated         int     `json:"updated"`
+	Deleted         int     `json:"deleted"`
 	SeededLinks     int     `json:"seeded_links"`
+	Records         int     `json:"records"`
 	SrcLinks        int     `json:"src_links"`
 	DstLinks        int     `json:"dst_links"`
 	PostgresStartMS float64 `json:"postgres_start_ms"` // started in the background at campaign start
-	SrcDigest       string  `json:"src_digest"`        // computed by the harness from every row
+	SrcDigest       string  `json:"src_digest"`        // computed by the harness from every exported row
 	DstDigest       string  `json:"dst_digest"`
-	Steps           []Step  `json:"steps"`
+	// Each store read by its own database's client (sqlite3, psql), never
+	// through ai-memory: row counts and a digest computed in SQL.
+	SQLSource    SQLView `json:"sql_source"`
+	SQLPostgres  SQLView `json:"sql_postgres"`
+	SQLRoundTrip SQLView `json:"sql_round_trip"`
+	Steps        []Step  `json:"steps"`
 	Timing
+}
+
+// SQLView is one store as SQL sees it: rows per table and a digest of the
+// canonical form of every memory, link and record, all computed by the
+// database itself.
+type SQLView struct {
+	Memories   int    `json:"memories"` // tombstones included
+	Tombstones int    `json:"tombstones"`
+	Links      int    `json:"links"`
+	Records    int    `json:"records"`
+	Digest     string `json:"digest"`
+	Error      string `json:"error,omitempty"`
 }
 
 // MigrateReport is the part of a migrate --json report the verdict reads.
@@ -254,7 +295,8 @@ type Class struct {
 	Check            validate.Report `json:"check"`
 	FaultMS          [3]float64      `json:"fault_ms_min_median_max"`
 	Unlisted         int             `json:"unlisted"`
-	Reasons          []string        `json:"reasons"`
+	Checks           []Check         `json:"checks"`
+	Reasons          []string        `json:"reasons"` // of the failing checks
 	// WallSeconds is the sum of the class's cycle wall times (lanes run
 	// classes side by side, so this is its share of the phase's lanes).
 	WallSeconds float64 `json:"wall_seconds"`

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/history"
@@ -13,46 +15,49 @@ import (
 
 // checkChaos re-runs the checker and the effect rule on every cycle's
 // history and final node dumps: the counts and effects phase4.json states
-// must be the ones its evidence gives, or the phase fails.
-func checkChaos(dir string, a *Phase4) []string {
-	var r []string
+// must be the ones its evidence gives, or the class fails. One check per
+// class that ran.
+func checkChaos(dir string, a *Phase4) []Check {
+	var out []Check
 	byClass := map[string][]Cycle{}
-	var classes []string
 	for _, cy := range a.Cycles {
-		if _, seen := byClass[cy.Fault]; !seen {
-			classes = append(classes, cy.Fault)
-		}
 		byClass[cy.Fault] = append(byClass[cy.Fault], cy)
 	}
-	slices.Sort(classes)
-	for _, f := range classes {
-		name := "history-phase4-" + f + ".jsonl"
-		ops, err := history.Load(filepath.Join(dir, name))
-		if err == nil {
-			err = history.Check(ops)
-		}
-		if err != nil {
-			r = append(r, fmt.Sprintf("history %s: %v", name, err))
-			continue
-		}
-		dumps, err := LoadDumps(filepath.Join(dir, DumpsFile(f)))
-		if err != nil {
-			r = append(r, fmt.Sprintf("dumps of %s: %v", f, err))
-			continue
-		}
-		perCycle := map[int][]history.Op{}
-		for _, o := range ops {
-			perCycle[o.Cycle] = append(perCycle[o.Cycle], o)
-		}
-		reported := map[int]bool{}
-		for _, cy := range byClass[f] {
-			reported[cy.Cycle] = true
-			r = append(r, recheckCycle(cy, perCycle[cy.Cycle], dumps[cy.Cycle], a.ClockStartUnixMS)...)
-		}
-		for n := range perCycle {
-			if !reported[n] {
-				r = append(r, fmt.Sprintf("history %s has operations of cycle %d that phase4.json does not report", name, n))
-			}
+	for _, f := range sortedKeys(byClass) {
+		c := Check{ID: "chaos." + f + ".evidence", Name: f + ": the histories and node dumps give the artifact's counts and effects", Threshold: "no disagreement"}
+		r := recheckClass(dir, f, byClass[f], a.ClockStartUnixMS)
+		c.Pass, c.Measured = len(r) == 0, orNone(strings.Join(r, "; "))
+		out = append(out, c)
+	}
+	return out
+}
+
+func recheckClass(dir, f string, cycles []Cycle, startUnixMS int64) []string {
+	name := "history-phase4-" + f + ".jsonl"
+	ops, err := history.Load(filepath.Join(dir, name))
+	if err == nil {
+		err = history.Check(ops)
+	}
+	if err != nil {
+		return []string{fmt.Sprintf("history %s: %v", name, err)}
+	}
+	dumps, err := LoadDumps(filepath.Join(dir, DumpsFile(f)))
+	if err != nil {
+		return []string{fmt.Sprintf("dumps of %s: %v", f, err)}
+	}
+	perCycle := map[int][]history.Op{}
+	for _, o := range ops {
+		perCycle[o.Cycle] = append(perCycle[o.Cycle], o)
+	}
+	var r []string
+	reported := map[int]bool{}
+	for _, cy := range cycles {
+		reported[cy.Cycle] = true
+		r = append(r, recheckCycle(cy, perCycle[cy.Cycle], dumps[cy.Cycle], startUnixMS)...)
+	}
+	for _, n := range slices.Sorted(maps.Keys(perCycle)) {
+		if !reported[n] {
+			r = append(r, fmt.Sprintf("history %s has operations of cycle %d that phase4.json does not report", name, n))
 		}
 	}
 	return r

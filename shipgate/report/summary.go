@@ -69,7 +69,8 @@ type PhaseStatus struct {
 	Name    string   `json:"name"`
 	Status  string   `json:"status"` // PASS, FAIL, NOT RUN
 	Pass    bool     `json:"pass"`
-	Reasons []string `json:"reasons"`
+	Reasons []string `json:"reasons"` // of the failing checks
+	Checks  []Check  `json:"checks"`
 }
 
 // PhaseTiming is one phase's wall time in the summary.
@@ -90,7 +91,8 @@ type Summary struct {
 
 	StartedAt   string        `json:"started_at"`
 	WallSeconds float64       `json:"wall_seconds"`
-	Reasons     []string      `json:"reasons"`
+	Reasons     []string      `json:"reasons"` // of every failing check, phase checks prefixed "phase N: "
+	Checks      []Check       `json:"checks"`  // campaign-level: config, provenance, finished
 	Status      []PhaseStatus `json:"phase_status"`
 	Timings     []PhaseTiming `json:"timings"`
 	Provenance  *Provenance   `json:"provenance"`
@@ -98,6 +100,3 @@ type Summary struct {
 	Interrupted string        `json:"interrupted,omitempty"`
 	Aggregator  string        `json:"aggregator"`
 }
-
-// PhaseNames are the release-summary names of phases 1..4.
-var PhaseNames = map[int]string{1: "functional", 2: "federation", 3: "migration", 4: "chaos"}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/aimemory/ai-memory/shipgate/gate"
+	"github.com/aimemory/ai-memory/shipgate/phases"
 	"github.com/aimemory/ai-memory/shipgate/render"
 )
 
@@ -78,9 +79,9 @@ func Summarize(st *State) *Summary {
 		s.PassRate = float64(s.Passed) / float64(s.Runs)
 	}
 	s.P50Seconds, s.P99Seconds, s.MaxSeconds = quantile(walls, 0.5), quantile(walls, 0.99), quantile(walls, 1)
-	for p := 1; p <= 4; p++ {
-		ws := phase[p]
-		d := PhaseDrift{Phase: p, Name: gate.PhaseNames[p], Samples: len(ws), P50Seconds: quantile(ws, 0.5), P99Seconds: quantile(ws, 0.99)}
+	for _, ph := range phases.Registry {
+		ws := phase[ph.N]
+		d := PhaseDrift{Phase: ph.N, Name: ph.Name, Samples: len(ws), P50Seconds: quantile(ws, 0.5), P99Seconds: quantile(ws, 0.99)}
 		if third := len(ws) / 3; third >= 1 {
 			d.FirstMedian, d.LastMedian = quantile(ws[:third], 0.5), quantile(ws[len(ws)-third:], 0.5)
 			if d.FirstMedian > 0 {
@@ -141,7 +142,7 @@ func phaseWalls(r *gate.Run) map[string]float64 {
 // missing ids on every node, plus phase 4's lost ids per class.
 func lostWrites(r *gate.Run) int {
 	n := 0
-	if p2 := r.Phases[0].Fields; p2 != nil {
+	if p2 := r.Phase(2).Artifacts[0].Fields; p2 != nil {
 		missing, _ := p2["missing_ids"].(map[string]any)
 		seen := map[string]bool{}
 		for _, ids := range missing {
@@ -152,7 +153,7 @@ func lostWrites(r *gate.Run) int {
 		}
 		n += len(seen)
 	}
-	if p4 := r.Phases[2].Fields; p4 != nil {
+	if p4 := r.Phase(4).Artifacts[0].Fields; p4 != nil {
 		classes, _ := p4["classes"].([]any)
 		for _, c := range classes {
 			m, _ := c.(map[string]any)
