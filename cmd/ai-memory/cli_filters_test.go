@@ -34,11 +34,12 @@ func TestIDPrefixesAndConsolidateArguments(t *testing.T) {
 	a := runJSON(t, db, "store", "-T", "alpha", "-c", "first")["id"].(string)
 	b := runJSON(t, db, "store", "-T", "beta", "-c", "second")["id"].(string)
 	c := runJSON(t, db, "store", "-T", "gamma", "-c", "third")["id"].(string)
+	ids := []string{a, b, c}
 	short := func(id string) string { // the shortest prefix no other id shares
 		for n := 1; n <= len(id); n++ {
 			p := id[:n]
 			clash := false
-			for _, o := range []string{a, b, c} {
+			for _, o := range ids {
 				clash = clash || o != id && strings.HasPrefix(o, p)
 			}
 			if !clash {
@@ -61,6 +62,12 @@ func TestIDPrefixesAndConsolidateArguments(t *testing.T) {
 	if len(res["sources"].([]any)) != 2 {
 		t.Fatalf("consolidate: %v", res)
 	}
+	// The consolidated memory is one more id a prefix must not share.
+	merged, _ := res["memory"].(map[string]any)["id"].(string)
+	if merged == "" {
+		t.Fatalf("consolidate answered no memory id: %v", res)
+	}
+	ids = append(ids, merged)
 	runJSON(t, db, "delete", short(c))
 	if n := runJSON(t, db, "list")["count"]; n != 1.0 {
 		t.Fatalf("%v memories left; want the consolidated one", n)
