@@ -46,7 +46,10 @@ const (
 	minMRR       = 0.984
 )
 
-func TestRecallQualityOnJudgedSet(t *testing.T) {
+// judgedEngine loads the judged set under its distractors and returns the
+// engine, the set and the key of each judged memory's id.
+func judgedEngine(t *testing.T) (*Engine, relevanceSet, map[string]string) {
+	t.Helper()
 	raw, err := os.ReadFile("testdata/relevance.json")
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +62,7 @@ func TestRecallQualityOnJudgedSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	e := New(st, Options{NodeID: "n1"})
 
 	// The judged memories are the oldest, so no ranking shortcut that
@@ -97,7 +100,11 @@ func TestRecallQualityOnJudgedSet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return e, set, ids
+}
 
+func TestRecallQualityOnJudgedSet(t *testing.T) {
+	e, set, ids := judgedEngine(t)
 	var recallAt5, mrr float64
 	for _, q := range set.Queries {
 		res, err := e.Recall(ctx, RecallQuery{Context: q.Q, Namespace: q.Namespace, Limit: 10})

@@ -74,8 +74,9 @@ type Store struct {
 	writeDB *sql.DB
 	w       *writer
 
-	stmts stmtCache // prepared reads
-	terms termStats // document frequencies for OR queries
+	stmts  stmtCache // prepared reads
+	terms  termStats // document frequencies
+	window int       // candidates per term and window of a search (topk.go); tests widen it
 
 	closeOnce sync.Once
 	closeErr  error
@@ -103,7 +104,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, memory.Errorf(memory.CodeInvalid, "database path %q: must be a file name without '?'", path)
 	}
-	s := &Store{path: path, opts: opts}
+	s := &Store{path: path, opts: opts, window: candidateWindow}
 	ok := false
 	defer func() {
 		if !ok {
