@@ -19,7 +19,7 @@ import (
 func TestSearchPathsAgree(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t, Options{Synchronous: "NORMAL"})
-	s.window = 1 << 20
+	s.window, s.exact = 1<<20, 1<<20
 	ctx := context.Background()
 	c := newCorpus(5)
 	now := t0

@@ -74,9 +74,11 @@ type Store struct {
 	writeDB *sql.DB
 	w       *writer
 
-	stmts  stmtCache // prepared reads
-	terms  termStats // document frequencies
-	window int       // candidates per term and window of a search (topk.go); tests widen it
+	stmts stmtCache // prepared reads
+	terms termStats // document frequencies
+	// window and exact bound the candidates of a search (topk.go); tests
+	// widen them to check the top-k answer against FTS5's.
+	window, exact int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -104,7 +106,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, memory.Errorf(memory.CodeInvalid, "database path %q: must be a file name without '?'", path)
 	}
-	s := &Store{path: path, opts: opts, window: candidateWindow}
+	s := &Store{path: path, opts: opts, window: candidateWindow, exact: exactCandidates}
 	ok := false
 	defer func() {
 		if !ok {

@@ -32,9 +32,10 @@ import (
 const (
 	// candidateWindow is Store.window's default.
 	candidateWindow = 1024
-	// exactCandidates bounds the rows read to rank a complete candidate
-	// set exactly; larger sets are cut by the first score.
-	exactCandidates = 1024
+	// exactCandidates is Store.exact's default: a complete candidate set up
+	// to this size is read whole and ranked exactly; a larger one is cut by
+	// the first score, since reading a row costs ~5 µs.
+	exactCandidates = 128
 )
 
 // termExpr is a term as an FTS5 phrase over the text columns only, so no
@@ -223,7 +224,7 @@ func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, c
 	})
 	need := offset + limit
 	chunk := max(need*3/2, 32)
-	if complete && len(order) <= exactCandidates {
+	if complete && len(order) <= r.s.exact {
 		chunk = len(order)
 	}
 	w := filters(q)
