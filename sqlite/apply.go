@@ -67,8 +67,8 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.readSeq, "SELECT last FROM change_seq WHERE id = 1"},
-		{&st.writeSeq, "UPDATE change_seq SET last = ? WHERE id = 1"},
+		{&st.readSeq, "SELECT last, max_version FROM change_seq WHERE id = 1"},
+		{&st.writeSeq, "UPDATE change_seq SET last = ?, max_version = ? WHERE id = 1"},
 		{&st.upsertMemory, upsertMemorySQL},
 		{&st.upsertLink, upsertLinkSQL},
 		{&st.upsertRecord, upsertRecordSQL},
@@ -109,6 +109,7 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 	var res memory.ApplyResult
 	err = s.w.do(ctx, false, func(tx *writeTx) error {
 		res = memory.ApplyResult{}
+		tx.maxVersion = max(tx.maxVersion, rows.maxVersion)
 		st := &tx.w.stmts
 		for _, args := range rows.memories {
 			n, err := tx.upsert(st.upsertMemory, args)
@@ -187,6 +188,7 @@ func (s *Store) LocalSet(ctx context.Context, key, value string) error {
 // encodedBatch holds statement arguments, the sequence slot last.
 type encodedBatch struct {
 	memories, links, records [][]any
+	maxVersion               int64
 }
 
 func invalidf(format string, args ...any) error {
@@ -205,6 +207,7 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 			return nil, err
 		}
 		e.memories = append(e.memories, args)
+		e.maxVersion = max(e.maxVersion, int64(b.Memories[i].Version))
 	}
 	for _, l := range b.Links {
 		if l.SourceID == "" || l.TargetID == "" {
@@ -213,6 +216,7 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 		if !l.Relation.Valid() {
 			return nil, invalidf("link %s>%s: unknown relation %q", l.SourceID, l.TargetID, l.Relation)
 		}
+		e.maxVersion = max(e.maxVersion, int64(l.Version))
 		e.links = append(e.links, []any{l.SourceID, l.TargetID, string(l.Relation), l.CreatedAt.UnixMilli(),
 			l.Deleted, l.Origin, int64(l.Version), nil})
 	}
@@ -226,6 +230,7 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 		} else if !json.Valid(r.Value) {
 			return nil, invalidf("record %s/%s: value is not valid JSON", r.Kind, r.Key)
 		}
+		e.maxVersion = max(e.maxVersion, int64(r.Version))
 		e.records = append(e.records, []any{r.Kind, r.Key, value, r.Deleted, r.UpdatedAt.UnixMilli(),
 			r.Origin, int64(r.Version), nil})
 	}

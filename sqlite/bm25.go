@@ -103,14 +103,22 @@ func (sc *scorer) relevance(title, content, tags string) float64 {
 	tokens := 1 // the namespace token
 	for col, text := range [3]string{title, content, tags} {
 		w := columnWeights[col]
-		eachToken(text, func(tok string) {
+		for rest := text; ; {
+			tok, ascii, next := nextToken(rest)
+			if tok == "" {
+				break
+			}
+			rest = next
 			tokens++
+			if !ascii {
+				tok = foldToken(tok)
+			}
 			for i, t := range sc.terms {
-				if tok == t {
+				if ascii && asciiEqualFold(tok, t) || !ascii && tok == t {
 					freq[i] += w
 				}
 			}
-		})
+		}
 	}
 	d := float64(tokens)
 	score := 0.0
@@ -120,60 +128,58 @@ func (sc *scorer) relevance(title, content, tags string) float64 {
 	return score // FTS5 returns -score; relevance is -bm25
 }
 
-// eachToken splits text as FTS5's unicode61 tokenizer with
-// remove_diacritics 2 does: runs of letters, numbers, private-use
-// characters and combining marks, case-folded and without diacritics.
-func eachToken(text string, fn func(tok string)) {
-	start, ascii := -1, true
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		tok := text[start:end]
-		if ascii {
-			tok = asciiLower(tok)
-		} else {
-			tok = foldToken(tok)
-		}
-		start, ascii = -1, true
-		if tok != "" {
-			fn(tok)
-		}
-	}
+// nextToken finds the first token of text as FTS5's unicode61 tokenizer
+// with remove_diacritics 2 splits it: a run of letters, numbers,
+// private-use characters and combining marks. It returns the token
+// unfolded, whether it is all ASCII, and the text after it; tok is ""
+// when there is none.
+func nextToken(text string) (tok string, ascii bool, rest string) {
+	start, end := -1, len(text)
+	ascii = true
 	for i := 0; i < len(text); {
 		c := text[i]
+		var n int
+		var in bool
 		if c < utf8.RuneSelf {
-			if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
-				if start < 0 {
-					start = i
-				}
-			} else {
-				flush(i)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.Mn, r) {
-			if start < 0 {
-				start = i
-			}
-			ascii = false
+			n, in = 1, c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 		} else {
-			flush(i)
+			var r rune
+			r, n = utf8.DecodeRuneInString(text[i:])
+			in = unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.Mn, r)
+			if in {
+				ascii = false
+			}
+		}
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			end = i
+			return text[start:end], ascii, text[end:]
 		}
 		i += n
 	}
-	flush(len(text))
+	if start < 0 {
+		return "", true, ""
+	}
+	return text[start:], ascii, ""
 }
 
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return strings.ToLower(s)
+// asciiEqualFold compares an ASCII token with a folded term.
+func asciiEqualFold(tok, term string) bool {
+	if len(tok) != len(term) {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != term[i] {
+			return false
 		}
 	}
-	return s
+	return true
 }
 
 // foldToken lower-cases a token and strips its diacritics ("Café" → "cafe").

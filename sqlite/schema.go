@@ -139,6 +139,22 @@ END;
 INSERT INTO memories_fts (rowid, title, content, tags, ns)
 	SELECT rowid, title, content, tags, 'ns' || hex(namespace) FROM memories WHERE state = 'active';
 `,
+	// 4: cheaper writes. The greatest version is kept beside the change
+	// sequence, in the row every write transaction updates anyway, instead
+	// of in three indexes each insert dirties a page of. FTS5 merges
+	// segments eight at a time instead of four: about three fewer pages
+	// written per commit; the writer's idle-time merges keep queries fast.
+	`
+ALTER TABLE change_seq ADD COLUMN max_version INTEGER NOT NULL DEFAULT 0;
+UPDATE change_seq SET max_version = max(
+	coalesce((SELECT max(version) FROM memories), 0),
+	coalesce((SELECT max(version) FROM links), 0),
+	coalesce((SELECT max(version) FROM records), 0));
+DROP INDEX memories_version;
+DROP INDEX links_version;
+DROP INDEX records_version;
+INSERT INTO memories_fts (memories_fts, rank) VALUES ('automerge', 8);
+`,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -61,13 +61,23 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, exprs []string) ([]te
 		var n, floor int64
 		// Counting through MATCH tokenizes the term exactly as the index
 		// did (case and diacritics folded), so "café" counts "cafe" rows.
-		err := s.queryRow(ctx, "SELECT count(*), coalesce(min(rowid), 0) FROM (SELECT rowid FROM memories_fts"+
-			" WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?)", exprs[i], dfWindow).Scan(&n, &floor)
+		// In rowid order: FTS5 iterates backwards only at extra cost.
+		err := s.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
+			exprs[i], dfWindow+1).Scan(&n)
+		more := n > dfWindow
+		if err == nil && more {
+			n = dfWindow
+			err = s.queryRow(ctx, "SELECT min(rowid) FROM (SELECT rowid FROM memories_fts"+
+				" WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?)", exprs[i], dfWindow).Scan(&floor)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("term frequency of %s: %w", exprs[i], err)
 		}
 		out[i] = termInfo{df: n}
-		if n == dfWindow && hi == 0 {
+		if !more {
+			continue
+		}
+		if hi == 0 {
 			// Two seeks at the ends of the rowid b-tree; min() and max()
 			// together in one SELECT would scan the table.
 			err := s.queryRow(ctx, "SELECT (SELECT rowid FROM memories ORDER BY rowid LIMIT 1),"+
@@ -76,7 +86,7 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, exprs []string) ([]te
 				return nil, fmt.Errorf("rowid range: %w", err)
 			}
 		}
-		if n == dfWindow && floor > lo {
+		if floor > lo {
 			// The newest dfWindow matches span hi-floor+1 rowids; assume the
 			// rest of the range holds matches as densely.
 			out[i] = termInfo{df: n * (hi - lo + 1) / (hi - floor + 1), floor: floor}

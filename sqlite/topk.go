@@ -38,9 +38,11 @@ const (
 	exactCandidates = 128
 )
 
-// termExpr is a term as an FTS5 phrase over the text columns only, so no
-// word can match a namespace token.
-func termExpr(t string) string { return "{title content tags}: " + quote(t) }
+// termExpr is a term as an FTS5 phrase over every column. A column filter
+// would keep it off the namespace column, but costs FTS5 a position-list
+// scan per match; a word equal to "ns" and a namespace in hex can only
+// narrow a search to that namespace.
+func termExpr(t string) string { return quote(t) }
 
 // quote makes t an FTS5 string, so no user text is read as query syntax.
 func quote(t string) string { return `"` + strings.ReplaceAll(t, `"`, `""`) + `"` }
@@ -74,13 +76,19 @@ type candidates map[int64]*seen
 
 type seen struct{ any, title uint64 }
 
-// window records the newest size matches of expr at or above floor as
-// holding the terms in mask (in their titles when title is set), and
-// reports whether it saw every match.
-func (r *reader) window(c candidates, expr string, floor int64, size int, mask uint64, title bool) (complete bool, err error) {
+// window records matches of expr at or above floor as holding the terms in
+// mask (in their titles when title is set): the newest newest of them, or
+// every one when newest is 0, read in rowid order, which FTS5 iterates
+// cheaper than in reverse. It reports whether it saw every match.
+func (r *reader) window(c candidates, expr string, floor int64, newest int, mask uint64, title bool) (complete bool, err error) {
 	var list string
-	err = r.queryRow("SELECT coalesce(group_concat(rowid), '') FROM (SELECT rowid FROM memories_fts"+
-		" WHERE memories_fts MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?)", expr, floor, size).Scan(&list)
+	if newest > 0 {
+		err = r.queryRow("SELECT coalesce(group_concat(rowid), '') FROM (SELECT rowid FROM memories_fts"+
+			" WHERE memories_fts MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?)", expr, floor, newest).Scan(&list)
+	} else {
+		err = r.queryRow("SELECT coalesce(group_concat(rowid), '') FROM memories_fts"+
+			" WHERE memories_fts MATCH ? AND rowid >= ?", expr, floor).Scan(&list)
+	}
 	if err != nil {
 		return false, fmt.Errorf("search: %w", err)
 	}
@@ -104,7 +112,7 @@ func (r *reader) window(c candidates, expr string, floor int64, size int, mask u
 		}
 		n++
 	}
-	return n < size, nil
+	return newest == 0 || n < newest, nil
 }
 
 // firstScore is bm25 with every occurrence counted once and every row of
@@ -164,44 +172,62 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 	// A window never holds fewer rows than the page asks for.
 	size := max(s.window, offset+limit)
 	c := candidates{}
+	// Every term's matches first; then, unless those are few enough to be
+	// read and ranked whole, the title and tag matches that order them.
 	complete := true
+	type titleWindow struct {
+		expr  string
+		floor int64
+		mask  uint64
+	}
+	var titles []titleWindow
 	if all {
 		// Every candidate holds every term. Title matches are sought among
 		// the newest matches of the rarest term only when every term has
 		// more than dfWindow matches.
 		every := uint64(1)<<len(terms) - 1
-		floor, exact := int64(0), false
-		for _, ti := range info {
+		floor, exact, rarest := int64(0), false, info[0].df
+		quoted := make([]string, len(terms))
+		for i, ti := range info {
 			floor = max(floor, ti.floor)
 			exact = exact || ti.floor == 0
+			rarest = min(rarest, ti.df)
+			quoted[i] = quote(terms[i])
 		}
 		if exact {
 			floor = 0
 		}
-		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, size, every, false); err != nil {
+		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, newest(rarest, size), every, false); err != nil {
 			return nil, err
 		}
-		quoted := make([]string, len(terms))
-		for i, t := range terms {
-			quoted[i] = quote(t)
-		}
-		titles := "{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter
-		if _, err := r.window(c, titles, floor, size, every, true); err != nil {
-			return nil, err
-		}
+		titles = append(titles, titleWindow{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, floor, every})
 	} else {
 		for i, t := range terms {
-			whole, err := r.window(c, termExpr(t)+nsFilter, 0, size, 1<<i, false)
+			whole, err := r.window(c, termExpr(t)+nsFilter, 0, newest(info[i].df, size), 1<<i, false)
 			if err != nil {
 				return nil, err
 			}
 			complete = complete && whole
-			if _, err := r.window(c, "{title tags}: "+quote(t)+nsFilter, info[i].floor, size, 1<<i, true); err != nil {
+			titles = append(titles, titleWindow{"{title tags}: " + quote(t) + nsFilter, info[i].floor, 1 << i})
+		}
+	}
+	if !complete || len(c) > s.exact {
+		for _, tw := range titles {
+			if _, err := r.window(c, tw.expr, tw.floor, 0, tw.mask, true); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return r.rankCandidates(c, sc, q, complete, limit, offset)
+}
+
+// newest is the window of a term with df matches: all of them when they
+// fit, else the newest size.
+func newest(df int64, size int) int {
+	if df <= int64(size) {
+		return 0
+	}
+	return size
 }
 
 // rankCandidates reads the best candidates by first score, keeps those
@@ -217,10 +243,13 @@ func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, c
 		order = append(order, cand{rowid, sc.firstScore(sn)})
 	}
 	slices.SortFunc(order, func(a, b cand) int {
-		if x := cmp.Compare(b.first, a.first); x != 0 {
-			return x
+		switch {
+		case a.first != b.first:
+			return cmp.Compare(b.first, a.first)
+		case a.rowid > b.rowid: // newer first
+			return -1
 		}
-		return cmp.Compare(b.rowid, a.rowid) // newer first
+		return 1
 	})
 	need := offset + limit
 	chunk := max(need*3/2, 32)

@@ -64,6 +64,10 @@ type writeTx struct {
 	ctx  context.Context
 	w    *writer
 	last int64 // the last change sequence handed out
+	// maxVersion is the greatest version written. Every row of a batch
+	// counts, applied or skipped: a skipped row is not newer than the row
+	// it lost to, so it never raises the maximum of what the store holds.
+	maxVersion int64
 }
 
 // nextSeq is the sequence the next applied row gets; call take when the row
@@ -87,7 +91,8 @@ func newWriter(conn *sql.Conn, open func() (*sql.Conn, error), busy busyRetry, s
 	if err := w.stmts.prepare(conn); err != nil {
 		return nil, err
 	}
-	if err := w.stmts.readSeq.QueryRow().Scan(&w.lastSeq); err != nil {
+	var maxVersion int64
+	if err := w.stmts.readSeq.QueryRow().Scan(&w.lastSeq, &maxVersion); err != nil {
 		return nil, fmt.Errorf("read change sequence: %w", err)
 	}
 	go w.run()
@@ -225,11 +230,11 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 		return failAll(err)
 	}
 	tx := &writeTx{ctx: ctx, w: w}
-	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last); err != nil {
+	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last, &tx.maxVersion); err != nil {
 		w.rollback()
 		return failAll(fmt.Errorf("read change sequence: %w", err))
 	}
-	start := tx.last
+	start, startVersion := tx.last, tx.maxVersion
 	if len(live) == 1 {
 		if errs[0] = live[0].fn(tx); errs[0] != nil {
 			w.rollback()
@@ -237,13 +242,13 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 		}
 	} else {
 		for i, r := range live {
-			before := tx.last
+			before, beforeVersion := tx.last, tx.maxVersion
 			if err := w.exec("SAVEPOINT w"); err != nil {
 				w.rollback()
 				return failAll(err)
 			}
 			if errs[i] = r.fn(tx); errs[i] != nil {
-				tx.last = before
+				tx.last, tx.maxVersion = before, beforeVersion
 				// After SQLITE_FULL or an I/O error SQLite may have rolled
 				// back the whole transaction: then the savepoint is gone
 				// and every write of the group fails for errs[i]'s reason.
@@ -258,8 +263,8 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 			}
 		}
 	}
-	if tx.last != start {
-		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last); err != nil {
+	if tx.last != start || tx.maxVersion != startVersion {
+		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last, tx.maxVersion); err != nil {
 			w.rollback()
 			return failAll(fmt.Errorf("write change sequence: %w", err))
 		}
