@@ -32,7 +32,18 @@ ON CONFLICT (id) DO UPDATE SET
 	created_at = excluded.created_at, updated_at = excluded.updated_at,
 	expires_at = excluded.expires_at, state = excluded.state, archived_at = excluded.archived_at,
 	origin = excluded.origin, version = excluded.version, seq = excluded.seq
-WHERE (excluded.version, excluded.origin) > (memories.version, memories.origin)`
+WHERE (excluded.version, excluded.origin) > (memories.version, memories.origin)
+RETURNING rowid`
+
+	// The full-text index follows the rows Apply wrote (applyMemories).
+	// contentless_delete lets an entry be dropped by rowid alone, so the
+	// index cannot drift the way an external-content table does when told
+	// to delete text that differs from what was indexed.
+	unindexSQL = "DELETE FROM memories_fts WHERE rowid IN (SELECT value FROM json_each(?))"
+	indexSQL   = "INSERT INTO memories_fts (rowid, title, content, tags, ns)" +
+		" SELECT rowid, title, content, tags, 'ns' || hex(namespace) FROM memories" +
+		" WHERE rowid IN (SELECT value FROM json_each(?)) AND state = 'active'"
+	activeRowidsSQL = "SELECT rowid FROM memories WHERE state = 'active' AND id IN (SELECT value FROM json_each(?))"
 
 	upsertLinkSQL = `
 INSERT INTO links (source_id, target_id, relation, created_at, deleted, origin, version, seq)
@@ -60,6 +71,7 @@ type writeStmts struct {
 	readSeq, writeSeq                      *sql.Stmt
 	upsertMemory, upsertLink, upsertRecord *sql.Stmt
 	touch, localSet                        *sql.Stmt
+	activeRowids, unindex, index           *sql.Stmt
 }
 
 func (st *writeStmts) prepare(conn *sql.Conn) error {
@@ -74,6 +86,9 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 		{&st.upsertRecord, upsertRecordSQL},
 		{&st.touch, touchSQL},
 		{&st.localSet, "INSERT INTO local (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+		{&st.activeRowids, activeRowidsSQL},
+		{&st.unindex, unindexSQL},
+		{&st.index, indexSQL},
 	} {
 		stmt, err := conn.PrepareContext(context.Background(), p.sql)
 		if err != nil {
@@ -86,7 +101,8 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 
 func (st *writeStmts) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet} {
+	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet,
+		st.activeRowids, st.unindex, st.index} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -111,12 +127,9 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 		res = memory.ApplyResult{}
 		tx.maxVersion = max(tx.maxVersion, rows.maxVersion)
 		st := &tx.w.stmts
-		for _, args := range rows.memories {
-			n, err := tx.upsert(st.upsertMemory, args)
-			if err != nil {
-				return fmt.Errorf("apply memory %v: %w", args[0], err)
-			}
-			res.Memories += n
+		var err error
+		if res.Memories, err = tx.applyMemories(rows); err != nil {
+			return err
 		}
 		for _, args := range rows.links {
 			n, err := tx.upsert(st.upsertLink, args)
@@ -138,6 +151,85 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 		return memory.ApplyResult{}, err
 	}
 	return res, nil
+}
+
+// applyMemories upserts the memory rows of a batch and brings the
+// full-text index along: it drops the entries of applied rows that were
+// active before and indexes the applied rows active now, one statement
+// each for the whole batch.
+func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
+	if len(rows.memories) == 0 {
+		return 0, nil
+	}
+	st := &tx.w.stmts
+	ids := make([]string, len(rows.memories))
+	for i, args := range rows.memories {
+		ids[i] = args[0].(string)
+	}
+	wasActive, err := tx.activeRowids(ids)
+	if err != nil {
+		return 0, err
+	}
+	var unindex, index []int64
+	applied := 0
+	for _, args := range rows.memories {
+		args[len(args)-1] = tx.nextSeq()
+		var rowid int64
+		err := st.upsertMemory.QueryRowContext(tx.ctx, args...).Scan(&rowid)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not newer than the stored row
+		}
+		if err != nil {
+			return 0, fmt.Errorf("apply memory %v: %w", args[0], err)
+		}
+		tx.take()
+		applied++
+		if wasActive[rowid] {
+			unindex = append(unindex, rowid)
+		}
+		if args[16] == string(memory.StateActive) {
+			index = append(index, rowid)
+		}
+	}
+	for _, step := range []struct {
+		stmt   *sql.Stmt
+		rowids []int64
+	}{{st.unindex, unindex}, {st.index, index}} {
+		if len(step.rowids) == 0 {
+			continue
+		}
+		list, err := json.Marshal(step.rowids)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := step.stmt.ExecContext(tx.ctx, string(list)); err != nil {
+			return 0, fmt.Errorf("full-text index: %w", err)
+		}
+	}
+	return applied, nil
+}
+
+// activeRowids returns the rowids of the memories with these ids that are
+// active now, so in the full-text index.
+func (tx *writeTx) activeRowids(ids []string) (map[int64]bool, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := tx.w.stmts.activeRowids.QueryContext(tx.ctx, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("read memories to apply: %w", err)
+	}
+	defer rs.Close()
+	out := map[int64]bool{}
+	for rs.Next() {
+		var rowid int64
+		if err := rs.Scan(&rowid); err != nil {
+			return nil, err
+		}
+		out[rowid] = true
+	}
+	return out, rs.Err()
 }
 
 // upsert runs one upsert whose last argument is the sequence, and reports

@@ -155,6 +155,15 @@ DROP INDEX links_version;
 DROP INDEX records_version;
 INSERT INTO memories_fts (memories_fts, rank) VALUES ('automerge', 8);
 `,
+	// 5: Apply keeps the full-text index itself, one statement per batch
+	// (apply.go): FTS5 flushes its pending terms to a new segment at every
+	// statement that writes it, so per-row triggers made a batch of 1000
+	// rows 1000 segments to write and merge.
+	`
+DROP TRIGGER memories_fts_insert;
+DROP TRIGGER memories_fts_delete;
+DROP TRIGGER memories_fts_update;
+`,
 }
 
 // migrate brings the schema up to date. It runs in one IMMEDIATE

@@ -7,7 +7,7 @@
 //   - apply.go: last-writer-wins upserts; every applied row takes the next
 //     value of one change sequence (change_seq), which Changes pages by.
 //   - schema.go: versioned migrations (PRAGMA user_version); the FTS5
-//     index of active memories kept by triggers.
+//     index of active memories, kept by Apply in the same transaction.
 //   - query.go, search.go, terms.go, stats.go, changes.go: reads.
 //   - checkpoint.go, merge.go: WAL checkpoints and index merges, both run
 //     by the writer between transactions, never inside a caller's commit.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +40,7 @@ func benchMigrate(cmd *cobra.Command, path string) error {
 		return err
 	}
 	defer pg.DropDatabase(ctx, "bench_migrate")
-	run := func(fromSQLite bool, other string) (float64, float64, error) {
+	run := func(fromSQLite bool, other string) (rate, secs float64, err error) {
 		lite, err := sqlite.Open(other, sqlite.Options{})
 		if err != nil {
 			return 0, 0, err
@@ -56,15 +55,22 @@ func benchMigrate(cmd *cobra.Command, path string) error {
 		if !fromSQLite {
 			from, to = pgs, lite
 		}
-		start := time.Now()
-		rep, err := migrate.Run(ctx, from, to, migrate.Options{})
-		secs := time.Since(start).Seconds()
+		name := "migrate-to-postgres"
+		if !fromSQLite {
+			name = "migrate-to-sqlite"
+		}
+		var rep migrate.Report
+		d, err := timed(name, 1, func() (err error) {
+			rep, err = migrate.Run(ctx, from, to, migrate.Options{})
+			return err
+		})
 		if err != nil {
 			return 0, 0, err
 		}
 		if !rep.ContentDigest.Match() {
 			return 0, 0, fmt.Errorf("migrate: digests differ: %+v", rep.ContentDigest)
 		}
+		secs = d[0].Seconds()
 		return float64(rep.Written+rep.Links+rep.Records) / secs, secs, nil
 	}
 	rep := migrateBenchReport{N: f.n}
