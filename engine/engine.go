@@ -117,11 +117,21 @@ func (e *Engine) lock(key string) func() {
 	return m.Unlock
 }
 
-// commit applies b locally, durably, then replicates it. A replication
+// alongReplicator is a Replicator that can push a batch while the local
+// commit runs (federation.Node): the write then waits for the slower of
+// the two, not their sum.
+type alongReplicator interface {
+	ReplicateAlong(ctx context.Context, b *memory.Batch, local func() error) error
+}
+
+// commit applies b locally, durably, and replicates it. A replication
 // failure is returned after the local copy is kept.
 func (e *Engine) commit(ctx context.Context, b *memory.Batch) error {
 	if b.Empty() {
 		return nil
+	}
+	if r, ok := e.repl.(alongReplicator); ok {
+		return r.ReplicateAlong(ctx, b, func() error { _, err := e.store.Apply(ctx, b); return err })
 	}
 	if _, err := e.store.Apply(ctx, b); err != nil {
 		return err

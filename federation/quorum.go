@@ -38,24 +38,46 @@ type ack struct {
 // their own timeout and one retry, and show as pending fan-out in
 // /sync/status until they end.
 func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
+	return n.ReplicateAlong(ctx, b, nil)
+}
+
+// ReplicateAlong is Replicate with the local commit run by it, at the same
+// time as the pushes, so a write waits for the slower of the two instead
+// of their sum. It returns once the local commit is durable and W copies
+// are held, the local one included. A failed local commit fails the write
+// with its own error; peers that took the push keep their copy, and sync
+// brings it back here, as for any write answered "not guaranteed". A nil
+// local means the batch is committed already.
+func (n *Node) ReplicateAlong(ctx context.Context, b *memory.Batch, local func() error) error {
 	if b.Empty() {
-		return nil
+		return runLocal(local)
 	}
 	start := time.Now()
 	chunks, err := encodeChunks(b)
 	if err != nil {
+		if lerr := runLocal(local); lerr != nil {
+			return lerr
+		}
 		return err
 	}
 	weight := 1
 	if n.cfg.Faults.DoubleCountAck {
 		weight = 2 // fault: every ack, the local commit's included, counts twice
 	}
-	copies := weight // the local commit
+	var copies int
 	var reason string
 	if n.cfg.Faults.CancelFanoutAfterQuorum {
-		copies, reason = n.pushUntilQuorum(ctx, chunks, copies, weight)
+		// The fault's path pushes one peer after another, after the commit.
+		if err := runLocal(local); err != nil {
+			return err
+		}
+		copies, reason = n.pushUntilQuorum(ctx, chunks, weight, weight)
 	} else {
-		copies, reason = n.awaitQuorum(ctx, chunks, copies, weight)
+		var lerr error
+		copies, reason, lerr = n.awaitQuorum(ctx, chunks, local, weight)
+		if lerr != nil {
+			return lerr
+		}
 	}
 	met := copies >= n.cfg.W
 	n.metrics.quorum(met, reason, time.Since(start))
@@ -71,15 +93,27 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch) error {
 	}
 }
 
-// awaitQuorum starts one push per peer on the node's context and waits
-// for enough distinct acknowledgements, the timeout, or every push to
-// fail. It returns the copies counted and, when short, why.
-func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight int) (int, string) {
+func runLocal(local func() error) error {
+	if local == nil {
+		return nil
+	}
+	return local()
+}
+
+// awaitQuorum starts one push per peer on the node's context, runs the
+// local commit meanwhile, and waits for it and for enough distinct
+// acknowledgements, the timeout, or every push to fail. It returns the
+// copies counted (the local one included), when short why, and the local
+// commit's error.
+func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, local func() error, weight int) (int, string, error) {
 	results := make(chan ack, len(n.peers))
 	n.mu.Lock()
 	if n.closing {
 		n.mu.Unlock()
-		return copies, reasonCancelled
+		if err := runLocal(local); err != nil {
+			return 0, "", err
+		}
+		return weight, reasonCancelled, nil
 	}
 	for _, p := range n.peers {
 		n.track(p)
@@ -90,6 +124,12 @@ func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight 
 		}()
 	}
 	n.mu.Unlock()
+	// The local commit runs here while the pushes travel: it is not bound
+	// by the quorum timeout, as it was not before it overlapped them.
+	if err := runLocal(local); err != nil {
+		return 0, "", err
+	}
+	copies := weight
 	timer := time.NewTimer(n.cfg.QuorumTimeout)
 	defer timer.Stop()
 	seen := map[string]bool{}
@@ -101,12 +141,12 @@ func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, copies, weight 
 				copies += weight
 			}
 		case <-timer.C:
-			return copies, reasonTimeout
+			return copies, reasonTimeout, nil
 		case <-ctx.Done():
-			return copies, reasonCancelled
+			return copies, reasonCancelled, nil
 		}
 	}
-	return copies, reasonUnreachable
+	return copies, reasonUnreachable, nil
 }
 
 // pushUntilQuorum is the write path under cancel-fanout-after-quorum
