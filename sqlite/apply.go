@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -39,11 +40,13 @@ RETURNING rowid`
 	// contentless_delete lets an entry be dropped by rowid alone, so the
 	// index cannot drift the way an external-content table does when told
 	// to delete text that differs from what was indexed.
-	unindexSQL = "DELETE FROM memories_fts WHERE rowid IN (SELECT value FROM json_each(?))"
+	// CROSS JOIN makes SQLite walk the batch's list and seek each row;
+	// "IN (SELECT … json_each)" scanned every active memory instead.
+	unindexSQL = "DELETE FROM memories_fts WHERE rowid = ?"
 	indexSQL   = "INSERT INTO memories_fts (rowid, title, content, tags, ns)" +
-		" SELECT rowid, title, content, tags, 'ns' || hex(namespace) FROM memories" +
-		" WHERE rowid IN (SELECT value FROM json_each(?)) AND state = 'active'"
-	activeRowidsSQL = "SELECT rowid FROM memories WHERE state = 'active' AND id IN (SELECT value FROM json_each(?))"
+		" SELECT m.rowid, m.title, m.content, m.tags, 'ns' || hex(m.namespace)" +
+		" FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE m.state = 'active'"
+	activeRowidsSQL = "SELECT m.rowid FROM json_each(?) AS j CROSS JOIN memories m ON m.id = j.value WHERE m.state = 'active'"
 
 	upsertLinkSQL = `
 INSERT INTO links (source_id, target_id, relation, created_at, deleted, origin, version, seq)
@@ -191,18 +194,21 @@ func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
 			index = append(index, rowid)
 		}
 	}
-	for _, step := range []struct {
-		stmt   *sql.Stmt
-		rowids []int64
-	}{{st.unindex, unindex}, {st.index, index}} {
-		if len(step.rowids) == 0 {
-			continue
+	// FTS5 drops an entry by rowid alone (contentless_delete), and writes
+	// one segment for all the inserts of one statement when their rowids
+	// ascend.
+	for _, rowid := range unindex {
+		if _, err := st.unindex.ExecContext(tx.ctx, rowid); err != nil {
+			return 0, fmt.Errorf("full-text index: %w", err)
 		}
-		list, err := json.Marshal(step.rowids)
+	}
+	if len(index) > 0 {
+		slices.Sort(index)
+		list, err := json.Marshal(index)
 		if err != nil {
 			return 0, err
 		}
-		if _, err := step.stmt.ExecContext(tx.ctx, string(list)); err != nil {
+		if _, err := st.index.ExecContext(tx.ctx, string(list)); err != nil {
 			return 0, fmt.Errorf("full-text index: %w", err)
 		}
 	}

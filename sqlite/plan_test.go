@@ -18,6 +18,19 @@ func TestFindByTitleUsesTitleIndex(t *testing.T) {
 	}
 }
 
+// TestApplyIndexingSeeksRows guards the statements every Apply runs to keep
+// the full-text index: they must walk the batch's rows, not scan every
+// active memory (which made each single store cost O(store size)).
+func TestApplyIndexingSeeksRows(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	for _, q := range []string{activeRowidsSQL, indexSQL} {
+		got := queryPlan(t, s, q, "[]")
+		if strings.Contains(got, "memories_state_namespace_tier") || !strings.Contains(got, "SCAN j") {
+			t.Errorf("plan of %q: %q; want a walk of the batch's list", q, got)
+		}
+	}
+}
+
 // TestMaxVersionSurvivesUpgrade: schema 4 moves the greatest version from
 // the version indexes to change_seq; a database written before it keeps
 // its maximum, so a restarted engine still seeds its clock past it.
