@@ -157,3 +157,28 @@ func TestORKeepsCommonTermsInSmallStores(t *testing.T) {
 		t.Fatalf("OR how|is|kafka over 3 memories: %d hits, %v", len(hits), err)
 	}
 }
+
+// TestBestFirstMatchesSort: the partial selection puts the same k
+// candidates first, in the same order, as sorting them all would.
+func TestBestFirstMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for round := range 300 {
+		cs := make([]cand, rng.IntN(200))
+		for i := range cs {
+			cs[i] = cand{rowid: int64(i), first: float64(rng.IntN(8))} // many ties
+		}
+		rng.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
+		want := slices.Clone(cs)
+		slices.SortFunc(want, func(a, b cand) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		k := rng.IntN(len(cs) + 2)
+		bestFirst(cs, k)
+		if n := min(k, len(cs)); !slices.Equal(cs[:n], want[:n]) {
+			t.Fatalf("round %d, k=%d: got %v, want %v", round, k, cs[:n], want[:n])
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	memory "github.com/aimemory/ai-memory"
@@ -72,7 +71,7 @@ const titleGain = 1.96
 
 // candidates maps rowid to which terms it was seen holding, anywhere and in
 // its title (bit i for term i; a query has at most memory.MaxQueryTerms).
-type candidates map[int64]*seen
+type candidates map[int64]seen
 
 type seen struct{ any, title uint64 }
 
@@ -92,24 +91,23 @@ func (r *reader) window(c candidates, expr string, floor int64, newest int, mask
 	if err != nil {
 		return false, fmt.Errorf("search: %w", err)
 	}
+	// group_concat hands over thousands of rowids as one string: parsing it
+	// costs less than stepping a row per rowid through database/sql.
 	n := 0
-	for f := range strings.SplitSeq(list, ",") {
-		if f == "" {
-			continue
-		}
-		rowid, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return false, fmt.Errorf("search: rowid %q: %w", f, err)
+	for i := 0; i < len(list); i++ {
+		var rowid int64
+		for ; i < len(list) && list[i] != ','; i++ {
+			if list[i] < '0' || list[i] > '9' {
+				return false, fmt.Errorf("search: rowid list %q", list)
+			}
+			rowid = rowid*10 + int64(list[i]-'0')
 		}
 		sn := c[rowid]
-		if sn == nil {
-			sn = &seen{}
-			c[rowid] = sn
-		}
 		sn.any |= mask
 		if title {
 			sn.title |= mask
 		}
+		c[rowid] = sn
 		n++
 	}
 	return newest == 0 || n < newest, nil
@@ -118,7 +116,7 @@ func (r *reader) window(c candidates, expr string, floor int64, newest int, mask
 // firstScore is bm25 with every occurrence counted once and every row of
 // average length: the sum of the idf of the terms seen, a title match
 // counting titleGain times.
-func (sc *scorer) firstScore(sn *seen) float64 {
+func (sc *scorer) firstScore(sn seen) float64 {
 	f := 0.0
 	for i, w := range sc.idf {
 		switch bit := uint64(1) << i; {
@@ -230,29 +228,67 @@ func newest(df int64, size int) int {
 	return size
 }
 
-// rankCandidates reads the best candidates by first score, keeps those
-// passing the filters, and ranks them by bm25. It reads more while fewer
-// than offset+limit rows passed and candidates remain.
-func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, complete bool, limit, offset int) ([]memory.SearchHit, error) {
-	type cand struct {
-		rowid int64
-		first float64
+// cand is a candidate with its first score.
+type cand struct {
+	rowid int64
+	first float64
+}
+
+// better orders candidates by first score, newer first on ties.
+func better(a, b cand) bool {
+	if a.first != b.first {
+		return a.first > b.first
 	}
-	order := make([]cand, 0, len(c))
-	for rowid, sn := range c {
-		order = append(order, cand{rowid, sc.firstScore(sn)})
-	}
-	slices.SortFunc(order, func(a, b cand) int {
+	return a.rowid > b.rowid
+}
+
+// bestFirst moves the k best of cs to its front, in order, without
+// sorting the rest: a query reads tens of rows out of thousands of
+// candidates.
+func bestFirst(cs []cand, k int) {
+	lo, hi := 0, len(cs)-1
+	for lo < hi && k < len(cs) { // quickselect: cs[:k] holds the k best
+		pivot := cs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for better(cs[i], pivot) {
+				i++
+			}
+			for better(pivot, cs[j]) {
+				j--
+			}
+			if i <= j {
+				cs[i], cs[j] = cs[j], cs[i]
+				i, j = i+1, j-1
+			}
+		}
 		switch {
-		case a.first != b.first:
-			return cmp.Compare(b.first, a.first)
-		case a.rowid > b.rowid: // newer first
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			lo = hi
+		}
+	}
+	slices.SortFunc(cs[:min(k, len(cs))], func(a, b cand) int {
+		if better(a, b) {
 			return -1
 		}
 		return 1
 	})
+}
+
+// rankCandidates reads the best candidates by first score, keeps those
+// passing the filters, and ranks them by bm25. It reads more while fewer
+// than offset+limit rows passed and candidates remain.
+func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, complete bool, limit, offset int) ([]memory.SearchHit, error) {
+	order := make([]cand, 0, len(c))
+	for rowid, sn := range c {
+		order = append(order, cand{rowid, sc.firstScore(sn)})
+	}
 	need := offset + limit
-	chunk := max(need*3/2, 32)
+	chunk := max(need, 32)
 	if complete && len(order) <= r.s.exact {
 		chunk = len(order)
 	}
@@ -260,6 +296,7 @@ func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, c
 	var hits []memory.SearchHit
 	for done := 0; done < len(order) && len(hits) < need; done += chunk {
 		page := order[done:min(done+chunk, len(order))]
+		bestFirst(order[done:], len(page))
 		rowids := make([]int64, len(page))
 		for i, p := range page {
 			rowids[i] = p.rowid
