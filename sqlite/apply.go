@@ -158,8 +158,8 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 
 // applyMemories upserts the memory rows of a batch and brings the
 // full-text index along: it drops the entries of applied rows that were
-// active before and indexes the applied rows active now, one statement
-// each for the whole batch.
+// indexed before, and indexes the applied rows (tx.index) when the
+// transaction ends, or at once under a savepoint (tx.indexNow).
 func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
 	if len(rows.memories) == 0 {
 		return 0, nil
@@ -173,7 +173,6 @@ func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var unindex, index []int64
 	applied := 0
 	for _, args := range rows.memories {
 		args[len(args)-1] = tx.nextSeq()
@@ -187,32 +186,44 @@ func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
 		}
 		tx.take()
 		applied++
-		if wasActive[rowid] {
-			unindex = append(unindex, rowid)
+		// An entry exists for a row that was active before this write
+		// and is not waiting to be indexed (a row written earlier in the
+		// transaction); drop it once, by rowid (contentless_delete).
+		if wasActive[rowid] && !tx.index[rowid] {
+			if _, err := st.unindex.ExecContext(tx.ctx, rowid); err != nil {
+				return 0, fmt.Errorf("full-text index: %w", err)
+			}
+			delete(wasActive, rowid)
 		}
-		if args[16] == string(memory.StateActive) {
-			index = append(index, rowid)
-		}
+		tx.index[rowid] = true // indexed if active when the index is written
 	}
-	// FTS5 drops an entry by rowid alone (contentless_delete), and writes
-	// one segment for all the inserts of one statement when their rowids
-	// ascend.
-	for _, rowid := range unindex {
-		if _, err := st.unindex.ExecContext(tx.ctx, rowid); err != nil {
-			return 0, fmt.Errorf("full-text index: %w", err)
-		}
-	}
-	if len(index) > 0 {
-		slices.Sort(index)
-		list, err := json.Marshal(index)
-		if err != nil {
-			return 0, err
-		}
-		if _, err := st.index.ExecContext(tx.ctx, string(list)); err != nil {
-			return 0, fmt.Errorf("full-text index: %w", err)
-		}
+	if tx.indexNow {
+		return applied, tx.writeIndex()
 	}
 	return applied, nil
+}
+
+// writeIndex indexes the rows waiting in tx.index that are active, in one
+// statement: FTS5 writes its pending terms as a segment at every statement
+// that touches it, and one segment for many rows when their rowids ascend.
+func (tx *writeTx) writeIndex() error {
+	if len(tx.index) == 0 {
+		return nil
+	}
+	rowids := make([]int64, 0, len(tx.index))
+	for rowid := range tx.index {
+		rowids = append(rowids, rowid)
+	}
+	slices.Sort(rowids)
+	list, err := json.Marshal(rowids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.w.stmts.index.ExecContext(tx.ctx, string(list)); err != nil {
+		return fmt.Errorf("full-text index: %w", err)
+	}
+	clear(tx.index)
+	return nil
 }
 
 // activeRowids returns the rowids of the memories with these ids that are

@@ -68,6 +68,12 @@ type writeTx struct {
 	// counts, applied or skipped: a skipped row is not newer than the row
 	// it lost to, so it never raises the maximum of what the store holds.
 	maxVersion int64
+	// index holds the rowids of memories written and not yet indexed in
+	// full text; they are indexed together before COMMIT, or after each
+	// write when indexNow (a write in a savepoint must leave nothing
+	// pending that a ROLLBACK TO would not undo).
+	index    map[int64]bool
+	indexNow bool
 }
 
 // nextSeq is the sequence the next applied row gets; call take when the row
@@ -225,20 +231,51 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 		return failAll(err)
 	}
 
+	errs, again := w.runOnce(live, false)
+	if again {
+		errs, _ = w.runOnce(live, true)
+	}
+	return errs
+}
+
+// runOnce runs live in one transaction. Without isolate the writes run
+// back to back, and if one of several fails the transaction is rolled back
+// and runOnce asks to be run again (again) with isolate, which runs each
+// write in its own savepoint so a failing one is rolled back alone. The
+// savepoints are the exception, not the rule, because each one costs a
+// statement and makes FTS5 write the pending terms out as a segment of
+// their own: per write instead of per group.
+func (w *writer) runOnce(live []*writeReq, isolate bool) (errs []error, again bool) {
+	errs = make([]error, len(live))
+	failAll := func(err error) ([]error, bool) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, false
+	}
 	ctx := context.Background()
 	if err := w.busy.begin(ctx, w.conn); err != nil {
 		return failAll(err)
 	}
-	tx := &writeTx{ctx: ctx, w: w}
+	tx := &writeTx{ctx: ctx, w: w, index: map[int64]bool{}, indexNow: isolate}
 	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last, &tx.maxVersion); err != nil {
 		w.rollback()
 		return failAll(fmt.Errorf("read change sequence: %w", err))
 	}
 	start, startVersion := tx.last, tx.maxVersion
-	if len(live) == 1 {
-		if errs[0] = live[0].fn(tx); errs[0] != nil {
+	if !isolate {
+		for i, r := range live {
+			if errs[i] = r.fn(tx); errs[i] != nil {
+				w.rollback()
+				return errs, len(live) > 1
+			}
+		}
+		if err := tx.writeIndex(); err != nil {
 			w.rollback()
-			return errs
+			if len(live) == 1 {
+				return failAll(err)
+			}
+			return errs, true
 		}
 	} else {
 		for i, r := range live {
@@ -249,6 +286,7 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 			}
 			if errs[i] = r.fn(tx); errs[i] != nil {
 				tx.last, tx.maxVersion = before, beforeVersion
+				clear(tx.index) // rows the rollback takes back
 				// After SQLITE_FULL or an I/O error SQLite may have rolled
 				// back the whole transaction: then the savepoint is gone
 				// and every write of the group fails for errs[i]'s reason.
@@ -276,14 +314,14 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 				errs[i] = err
 			}
 		}
-		return errs
+		return errs, false
 	}
 	w.commits.Add(1)
 	w.writes.Add(int64(len(live)))
 	w.ckpt.committed(int(tx.last - start))
 	w.merge.rows += int(tx.last - start)
 	w.lastSeq = tx.last
-	return errs
+	return errs, false
 }
 
 // reopen replaces the write connection with a fresh one from the pool:
