@@ -195,7 +195,11 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 		if exact {
 			floor = 0
 		}
-		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, newest(rarest, size), every, false); err != nil {
+		// Outside titles every AND match scores the same first score, so
+		// only the newest are ever read: a window of a few pages is as
+		// good as a long one (4×, for rows the filters drop).
+		andSize := min(size, max(4*(offset+limit), s.exact))
+		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, newest(rarest, andSize), every, false); err != nil {
 			return nil, err
 		}
 		titles = append(titles, titleWindow{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, floor, every})
@@ -288,7 +292,7 @@ func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, c
 		order = append(order, cand{rowid, sc.firstScore(sn)})
 	}
 	need := offset + limit
-	chunk := max(need, 32)
+	chunk := max(need, 16)
 	if complete && len(order) <= r.s.exact {
 		chunk = len(order)
 	}
