@@ -14,17 +14,22 @@ const termStatsTTL = time.Minute
 // maxCachedTerms bounds the cache; it starts over when full.
 const maxCachedTerms = 50_000
 
-// dfWindow bounds the work of counting a term: its newest dfWindow matches
+// dfWindow bounds the work of counting a term: its oldest dfWindow matches
 // are counted exactly; a term with more has its frequency estimated from
-// how much of the rowid range those matches span. Counting costs ~130 ns a
-// match, so a term costs at most ~0.5 ms, once a minute, at any size.
-const dfWindow = 4096
+// how much of the rowid range those matches span (idf is a logarithm, so
+// an estimate weighs it right). Counting costs ~130 ns a match.
+const dfWindow = 1024
+
+// titleWindow bounds how far back title matches of a common term are
+// sought: among its newest titleWindow matches.
+const titleWindow = 4096
 
 // termInfo is what the index says about one term.
 type termInfo struct {
-	df int64 // documents holding the term; exact when floor is 0
-	// floor is the rowid of the dfWindow-th newest match, 0 when the term
-	// has fewer matches: rows below it were not counted.
+	df     int64 // documents holding the term; exact unless common
+	common bool  // more than dfWindow matches: df is an estimate
+	// floor is where the newest titleWindow matches of a common term
+	// begin, as estimated with df; 0 for a term that is not common.
 	floor int64
 }
 
@@ -58,23 +63,17 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, exprs []string) ([]te
 	}
 	var lo, hi int64 // the rowid range, read when a term needs an estimate
 	for _, i := range missing {
-		var n, floor int64
+		var n, ceiling int64
 		// Counting through MATCH tokenizes the term exactly as the index
 		// did (case and diacritics folded), so "café" counts "cafe" rows.
 		// In rowid order: FTS5 iterates backwards only at extra cost.
-		err := s.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
-			exprs[i], dfWindow+1).Scan(&n)
-		more := n > dfWindow
-		if err == nil && more {
-			n = dfWindow
-			err = s.queryRow(ctx, "SELECT min(rowid) FROM (SELECT rowid FROM memories_fts"+
-				" WHERE memories_fts MATCH ? ORDER BY rowid DESC LIMIT ?)", exprs[i], dfWindow).Scan(&floor)
-		}
+		err := s.queryRow(ctx, "SELECT count(*), coalesce(max(rowid), 0) FROM (SELECT rowid FROM memories_fts"+
+			" WHERE memories_fts MATCH ? LIMIT ?)", exprs[i], dfWindow+1).Scan(&n, &ceiling)
 		if err != nil {
 			return nil, fmt.Errorf("term frequency of %s: %w", exprs[i], err)
 		}
 		out[i] = termInfo{df: n}
-		if !more {
+		if n <= dfWindow {
 			continue
 		}
 		if hi == 0 {
@@ -86,11 +85,11 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, exprs []string) ([]te
 				return nil, fmt.Errorf("rowid range: %w", err)
 			}
 		}
-		if floor > lo {
-			// The newest dfWindow matches span hi-floor+1 rowids; assume the
-			// rest of the range holds matches as densely.
-			out[i] = termInfo{df: n * (hi - lo + 1) / (hi - floor + 1), floor: floor}
-		}
+		// The oldest n matches span ceiling-lo+1 rowids; assume the rest
+		// of the range holds matches as densely, the newest titleWindow
+		// too.
+		df := n * (hi - lo + 1) / max(ceiling-lo+1, 1)
+		out[i] = termInfo{df: df, common: true, floor: max(lo, hi-titleWindow*(hi-lo+1)/max(df, 1))}
 	}
 	ts.mu.Lock()
 	for _, i := range missing {

@@ -174,35 +174,38 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 	// read and ranked whole, the title and tag matches that order them.
 	complete := true
 	type titleWindow struct {
-		expr  string
-		floor int64
-		mask  uint64
+		expr string
+		term int // the term whose newest matches bound the window
+		mask uint64
 	}
 	var titles []titleWindow
 	if all {
-		// Every candidate holds every term. Title matches are sought among
-		// the newest matches of the rarest term only when every term has
-		// more than dfWindow matches.
+		// Every candidate holds every term; title matches are sought
+		// among the newest matches of the rarest term.
 		every := uint64(1)<<len(terms) - 1
-		floor, exact, rarest := int64(0), false, info[0].df
+		rarest, est := 0, float64(cs.rows)
 		quoted := make([]string, len(terms))
 		for i, ti := range info {
-			floor = max(floor, ti.floor)
-			exact = exact || ti.floor == 0
-			rarest = min(rarest, ti.df)
+			if ti.df < info[rarest].df {
+				rarest = i
+			}
+			est *= float64(ti.df) / float64(cs.rows)
 			quoted[i] = quote(terms[i])
 		}
-		if exact {
-			floor = 0
-		}
-		// Outside titles every AND match scores the same first score, so
-		// only the newest are ever read: a window of a few pages is as
-		// good as a long one (4×, for rows the filters drop).
+		// Outside titles every AND match has the same first score, so only
+		// the newest are ever read: a window of 4× the page (for rows the
+		// filters drop) is as good as a long one. When the terms look
+		// independent and rare together, every match is read in rowid
+		// order, which FTS5 does cheaper than reading backwards.
 		andSize := min(size, max(4*(offset+limit), s.exact))
-		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, newest(rarest, andSize), every, false); err != nil {
+		n := newest(info[rarest].df, andSize)
+		if est*4 <= float64(andSize) {
+			n = 0
+		}
+		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, n, every, false); err != nil {
 			return nil, err
 		}
-		titles = append(titles, titleWindow{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, floor, every})
+		titles = append(titles, titleWindow{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, rarest, every})
 	} else {
 		for i, t := range terms {
 			whole, err := r.window(c, termExpr(t)+nsFilter, 0, newest(info[i].df, size), 1<<i, false)
@@ -210,12 +213,12 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 				return nil, err
 			}
 			complete = complete && whole
-			titles = append(titles, titleWindow{"{title tags}: " + quote(t) + nsFilter, info[i].floor, 1 << i})
+			titles = append(titles, titleWindow{"{title tags}: " + quote(t) + nsFilter, i, 1 << i})
 		}
 	}
 	if !complete || len(c) > s.exact {
 		for _, tw := range titles {
-			if _, err := r.window(c, tw.expr, tw.floor, 0, tw.mask, true); err != nil {
+			if _, err := r.window(c, tw.expr, info[tw.term].floor, 0, tw.mask, true); err != nil {
 				return nil, err
 			}
 		}
