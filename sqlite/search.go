@@ -40,7 +40,7 @@ func (s *Store) Search(ctx context.Context, q memory.SearchQuery) ([]memory.Sear
 func (s *Store) keepMeaningful(r *reader, terms []string) ([]string, error) {
 	exprs := make([]string, len(terms))
 	for i, t := range terms {
-		exprs[i] = termExpr(t)
+		exprs[i] = quote(t)
 	}
 	info, err := s.terms.lookup(r.ctx, s, exprs)
 	if err != nil {

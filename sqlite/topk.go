@@ -37,16 +37,14 @@ const (
 	exactCandidates = 128
 )
 
-// termExpr is a term as an FTS5 phrase over every column. A column filter
-// would keep it off the namespace column, but costs FTS5 a position-list
-// scan per match; a word equal to "ns" and a namespace in hex can only
-// narrow a search to that namespace.
-func termExpr(t string) string { return quote(t) }
-
-// quote makes t an FTS5 string, so no user text is read as query syntax.
+// quote makes a term an FTS5 string, so no user text is read as query
+// syntax. It matches every column: a column filter would keep it off the
+// namespace column, but costs FTS5 a position-list scan per match, and a
+// word equal to "ns" and a namespace in hex can only narrow a search to
+// that namespace.
 func quote(t string) string { return `"` + strings.ReplaceAll(t, `"`, `""`) + `"` }
 
-// namespaceExpr matches the namespace token the triggers index (schema 3).
+// namespaceExpr matches the namespace token Apply indexes (schema 3).
 func namespaceExpr(ns string) string {
 	return `{ns}: "ns` + strings.ToUpper(hex.EncodeToString([]byte(ns))) + `"`
 }
@@ -55,7 +53,7 @@ func namespaceExpr(ns string) string {
 func matchExpr(terms []string, all bool) string {
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
-		quoted[i] = termExpr(t)
+		quoted[i] = quote(t)
 	}
 	if all {
 		return strings.Join(quoted, " AND ")
@@ -76,9 +74,10 @@ type candidates map[int64]seen
 type seen struct{ any, title uint64 }
 
 // window records matches of expr at or above floor as holding the terms in
-// mask (in their titles when title is set): the newest newest of them, or
-// every one when newest is 0, read in rowid order, which FTS5 iterates
-// cheaper than in reverse. It reports whether it saw every match.
+// mask (in their titles when title is set): the newest ones, as many as
+// newest, or every one when newest is 0, then read in rowid order, which
+// FTS5 iterates cheaper than in reverse. It reports whether it saw every
+// match.
 func (r *reader) window(c candidates, expr string, floor int64, newest int, mask uint64, title bool) (complete bool, err error) {
 	var list string
 	if newest > 0 {
@@ -133,7 +132,7 @@ func (sc *scorer) firstScore(sn seen) float64 {
 func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQuery, limit, offset int) ([]memory.SearchHit, error) {
 	exprs := make([]string, len(terms))
 	for i, t := range terms {
-		exprs[i] = termExpr(t)
+		exprs[i] = quote(t)
 	}
 	info, err := s.terms.lookup(r.ctx, s, exprs)
 	if err != nil {
@@ -173,12 +172,12 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 	// Every term's matches first; then, unless those are few enough to be
 	// read and ranked whole, the title and tag matches that order them.
 	complete := true
-	type titleWindow struct {
+	type titleQuery struct {
 		expr string
 		term int // the term whose newest matches bound the window
 		mask uint64
 	}
-	var titles []titleWindow
+	var titles []titleQuery
 	if all {
 		// Every candidate holds every term; title matches are sought
 		// among the newest matches of the rarest term.
@@ -205,15 +204,15 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 		if complete, err = r.window(c, "("+matchExpr(terms, true)+")"+nsFilter, 0, n, every, false); err != nil {
 			return nil, err
 		}
-		titles = append(titles, titleWindow{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, rarest, every})
+		titles = append(titles, titleQuery{"{title tags}: (" + strings.Join(quoted, " AND ") + ")" + nsFilter, rarest, every})
 	} else {
 		for i, t := range terms {
-			whole, err := r.window(c, termExpr(t)+nsFilter, 0, newest(info[i].df, size), 1<<i, false)
+			whole, err := r.window(c, quote(t)+nsFilter, 0, newest(info[i].df, size), 1<<i, false)
 			if err != nil {
 				return nil, err
 			}
 			complete = complete && whole
-			titles = append(titles, titleWindow{"{title tags}: " + quote(t) + nsFilter, i, 1 << i})
+			titles = append(titles, titleQuery{"{title tags}: " + quote(t) + nsFilter, i, 1 << i})
 		}
 	}
 	if !complete || len(c) > s.exact {
