@@ -182,3 +182,79 @@ func TestBestFirstMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+// TestTopKWithNarrowWindows forces the approximate plan (windows far
+// smaller than the matches) and checks what it must still guarantee: every
+// hit matches the query and its filters, appears once, carries the
+// relevance FTS5 would give it, and comes in relevance order; and a query
+// that matches something returns a full page when enough rows qualify.
+func TestTopKWithNarrowWindows(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	s.window, s.exact = 8, 4
+	ctx := context.Background()
+	c := newCorpus(9)
+	batch := memory.Batch{}
+	for i := range 800 {
+		m := c.memory(t0)
+		if i%5 == 0 {
+			m.ExpiresAt = ptrTime(t0.Add(-time.Minute))
+		}
+		batch.Memories = append(batch.Memories, m)
+	}
+	if _, err := s.Apply(ctx, &batch); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 60 {
+		terms := memory.Terms(c.words(1 + rng.IntN(3)))
+		lq := memory.ListQuery{Limit: 10, Now: t0}
+		if i%2 == 0 {
+			lq.Namespace = fmt.Sprintf("project-%d", rng.IntN(20))
+		}
+		for _, all := range []bool{true, false} {
+			q := memory.SearchQuery{ListQuery: lq, Terms: terms, MatchAll: all}
+			got, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The exact answer, from FTS5 joined with the filters.
+			r, err := s.snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := terms
+			if !all && len(terms) > 1 {
+				if want, err = s.keepMeaningful(r, terms); err != nil {
+					t.Fatal(err)
+				}
+			}
+			full, err := r.searchJoined(matchExpr(want, all), &memory.ListQuery{Namespace: lq.Namespace, Now: t0}, MaxLimit, 0)
+			r.tx.Rollback()
+			if err != nil {
+				t.Fatal(err)
+			}
+			exact := map[string]float64{}
+			for _, h := range full {
+				exact[h.Memory.ID] = h.Relevance
+			}
+			seen := map[string]bool{}
+			for j, h := range got {
+				rel, ok := exact[h.Memory.ID]
+				if !ok || seen[h.Memory.ID] {
+					t.Fatalf("query %q all=%v: hit %s is no match or twice", terms, all, h.Memory.ID)
+				}
+				seen[h.Memory.ID] = true
+				if fmt.Sprintf("%.9g", rel) != fmt.Sprintf("%.9g", h.Relevance) {
+					t.Fatalf("query %q: relevance %v, FTS5 says %v", terms, h.Relevance, rel)
+				}
+				if j > 0 && h.Relevance > got[j-1].Relevance {
+					t.Fatalf("query %q: hits out of relevance order", terms)
+				}
+			}
+			if len(got) < min(len(full), lq.Limit) {
+				t.Fatalf("query %q all=%v: %d hits of %d matches, want a full page", terms, all, len(got), len(full))
+			}
+		}
+	}
+}

@@ -222,7 +222,14 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 			}
 		}
 	}
-	return r.rankCandidates(c, sc, q, complete, limit, offset)
+	hits, err := r.rankCandidates(c, sc, q, complete, limit, offset)
+	if err != nil || complete || len(hits) == limit {
+		return hits, err
+	}
+	// The filters (expiry) dropped so many candidates that the page is
+	// short while matches were left out of the windows: rank them all,
+	// the exact way.
+	return r.searchJoined(matchExpr(terms, all), q, limit, offset)
 }
 
 // newest is the window of a term with df matches: all of them when they
