@@ -99,6 +99,21 @@ func (ts *termStats) lookup(ctx context.Context, s *Store, exprs []string) ([]te
 	return out, nil
 }
 
+// cached reports whether every expression's info is in the cache.
+func (ts *termStats) cached(exprs []string) bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if time.Since(ts.at) > termStatsTTL {
+		return false
+	}
+	for _, e := range exprs {
+		if _, ok := ts.m[e]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // minDocsForPruning keeps small stores exact: below it every OR term is
 // searched, since the scan is cheap and "more than half" of a handful of
 // memories is often the very word the caller is looking for.

@@ -134,6 +134,18 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 	for i, t := range terms {
 		exprs[i] = quote(t)
 	}
+	nsFilter := ""
+	if q.Namespace != "" {
+		nsFilter = " AND " + namespaceExpr(q.Namespace)
+	}
+	if all && !s.terms.cached(exprs) {
+		// Terms not counted lately: counting them costs more than letting
+		// FTS5 rank their AND when it has few matches, as it mostly has.
+		hits, few, err := r.rankFew("("+matchExpr(terms, true)+")"+nsFilter, q, limit, offset)
+		if err != nil || few {
+			return hits, err
+		}
+	}
 	info, err := s.terms.lookup(r.ctx, s, exprs)
 	if err != nil {
 		return nil, err
@@ -161,10 +173,6 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 		df[i] = ti.df
 	}
 	sc := newScorer(terms, df, cs)
-	nsFilter := ""
-	if q.Namespace != "" {
-		nsFilter = " AND " + namespaceExpr(q.Namespace)
-	}
 
 	// A window never holds fewer rows than the page asks for.
 	size := max(s.window, offset+limit)
@@ -230,6 +238,59 @@ func (s *Store) searchTopK(r *reader, terms []string, all bool, q *memory.ListQu
 	// short while matches were left out of the windows: rank them all,
 	// the exact way.
 	return r.searchJoined(matchExpr(terms, all), q, limit, offset)
+}
+
+// rankFew ranks the matches of expr with FTS5's own bm25 when there are at
+// most Store.exact of them (few is false otherwise) and reads the page.
+// The namespace column weighs 0, so a namespace term adds nothing.
+func (r *reader) rankFew(expr string, q *memory.ListQuery, limit, offset int) (hits []memory.SearchHit, few bool, err error) {
+	rows, err := r.query("SELECT rowid, -bm25(memories_fts, 10.0, 1.0, 3.0, 0.0) FROM memories_fts"+
+		" WHERE memories_fts MATCH ? LIMIT ?", expr, r.s.exact+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	relevance := map[int64]float64{}
+	var rowids []int64
+	for rows.Next() {
+		var rowid int64
+		var rel float64
+		if err := rows.Scan(&rowid, &rel); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		relevance[rowid] = rel
+		rowids = append(rowids, rowid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(rowids) > r.s.exact {
+		return nil, false, err
+	}
+	err = r.eachCandidate(rowids, memoryColumns("m"), filters(q), func(row scanner, rowid *int64) error {
+		m, err := scanMemory(row)
+		if err != nil {
+			return err
+		}
+		hits = append(hits, memory.SearchHit{Memory: m, Relevance: relevance[*rowid]})
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return page(hits, limit, offset), true, nil
+}
+
+// page sorts hits best first, ties by id, and cuts the page.
+func page(hits []memory.SearchHit, limit, offset int) []memory.SearchHit {
+	slices.SortFunc(hits, func(a, b memory.SearchHit) int {
+		if x := cmp.Compare(b.Relevance, a.Relevance); x != 0 {
+			return x
+		}
+		return strings.Compare(a.Memory.ID, b.Memory.ID)
+	})
+	if offset >= len(hits) {
+		return nil
+	}
+	return hits[offset:min(offset+limit, len(hits))]
 }
 
 // newest is the window of a term with df matches: all of them when they
@@ -327,14 +388,5 @@ func (r *reader) rankCandidates(c candidates, sc *scorer, q *memory.ListQuery, c
 			return nil, err
 		}
 	}
-	slices.SortFunc(hits, func(a, b memory.SearchHit) int {
-		if x := cmp.Compare(b.Relevance, a.Relevance); x != 0 {
-			return x
-		}
-		return strings.Compare(a.Memory.ID, b.Memory.ID)
-	})
-	if offset >= len(hits) {
-		return nil, nil
-	}
-	return hits[offset:min(need, len(hits))], nil
+	return page(hits, limit, offset), nil
 }
