@@ -8,7 +8,9 @@
 //     value of one change sequence (change_seq), which Changes pages by.
 //   - schema.go: versioned migrations (PRAGMA user_version); the FTS5
 //     index of active memories, kept by Apply in the same transaction.
-//   - query.go, search.go, terms.go, stats.go, changes.go: reads.
+//   - query.go, search.go, terms.go, stats.go, changes.go: reads;
+//     topk.go and bm25.go rank a search's best matches without ranking
+//     every match.
 //   - checkpoint.go, merge.go: WAL checkpoints and index merges, both run
 //     by the writer between transactions, never inside a caller's commit.
 //   - backup.go, baseline.go: VACUUM INTO snapshots; the bare-insert floor
