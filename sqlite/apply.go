@@ -47,6 +47,10 @@ RETURNING rowid`
 		" SELECT m.rowid, m.title, m.content, m.tags, 'ns' || hex(m.namespace)" +
 		" FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE m.state = 'active'"
 	activeRowidsSQL = "SELECT m.rowid FROM json_each(?) AS j CROSS JOIN memories m ON m.id = j.value WHERE m.state = 'active'"
+	// The same for one row, the size of most writes, without a JSON list.
+	indexOneSQL = "INSERT INTO memories_fts (rowid, title, content, tags, ns)" +
+		" SELECT rowid, title, content, tags, 'ns' || hex(namespace) FROM memories WHERE rowid = ? AND state = 'active'"
+	activeRowidOneSQL = "SELECT rowid FROM memories WHERE id = ? AND state = 'active'"
 
 	upsertLinkSQL = `
 INSERT INTO links (source_id, target_id, relation, created_at, deleted, origin, version, seq)
@@ -77,6 +81,7 @@ type writeStmts struct {
 	upsertMemory, upsertLink, upsertRecord *sql.Stmt
 	touch, localSet                        *sql.Stmt
 	activeRowids, unindex, index           *sql.Stmt
+	activeRowidOne, indexOne               *sql.Stmt
 }
 
 func (st *writeStmts) prepare(conn *sql.Conn) error {
@@ -94,6 +99,8 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 		{&st.activeRowids, activeRowidsSQL},
 		{&st.unindex, unindexSQL},
 		{&st.index, indexSQL},
+		{&st.activeRowidOne, activeRowidOneSQL},
+		{&st.indexOne, indexOneSQL},
 	} {
 		stmt, err := conn.PrepareContext(context.Background(), p.sql)
 		if err != nil {
@@ -107,7 +114,7 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 func (st *writeStmts) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet,
-		st.activeRowids, st.unindex, st.index} {
+		st.activeRowids, st.unindex, st.index, st.activeRowidOne, st.indexOne} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -216,6 +223,13 @@ func (tx *writeTx) writeIndex() error {
 	for rowid := range tx.index {
 		rowids = append(rowids, rowid)
 	}
+	clear(tx.index)
+	if len(rowids) == 1 {
+		if _, err := tx.w.stmts.indexOne.ExecContext(tx.ctx, rowids[0]); err != nil {
+			return fmt.Errorf("full-text index: %w", err)
+		}
+		return nil
+	}
 	slices.Sort(rowids)
 	list, err := json.Marshal(rowids)
 	if err != nil {
@@ -224,13 +238,23 @@ func (tx *writeTx) writeIndex() error {
 	if _, err := tx.w.stmts.index.ExecContext(tx.ctx, string(list)); err != nil {
 		return fmt.Errorf("full-text index: %w", err)
 	}
-	clear(tx.index)
 	return nil
 }
 
 // activeRowids returns the rowids of the memories with these ids that are
 // active now, so in the full-text index.
 func (tx *writeTx) activeRowids(ids []string) (map[int64]bool, error) {
+	if len(ids) == 1 {
+		var rowid int64
+		err := tx.w.stmts.activeRowidOne.QueryRowContext(tx.ctx, ids[0]).Scan(&rowid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return map[int64]bool{}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read memory to apply: %w", err)
+		}
+		return map[int64]bool{rowid: true}, nil
+	}
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err

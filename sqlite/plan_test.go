@@ -29,6 +29,11 @@ func TestApplyIndexingSeeksRows(t *testing.T) {
 			t.Errorf("plan of %q: %q; want a walk of the batch's list", q, got)
 		}
 	}
+	for _, q := range []string{activeRowidOneSQL, indexOneSQL} {
+		if got := queryPlan(t, s, q, "x"); strings.Contains(got, "SCAN") || strings.Contains(got, "state_namespace") {
+			t.Errorf("plan of %q: %q; want a seek by key", q, got)
+		}
+	}
 }
 
 // TestMaxVersionSurvivesUpgrade: schema 4 moves the greatest version from
