@@ -66,6 +66,14 @@ func (n *Node) ReplicateAlong(ctx context.Context, b *memory.Batch, local func()
 	}
 	var copies int
 	var reason string
+	if n.cfg.W <= weight && local != nil {
+		// This node's copy is the quorum: commit first and push after, so
+		// the pushes do not compete with the commit the caller waits for.
+		if err := local(); err != nil {
+			return err
+		}
+		local = nil
+	}
 	if n.cfg.Faults.CancelFanoutAfterQuorum {
 		// The fault's path pushes one peer after another, after the commit.
 		if err := runLocal(local); err != nil {
