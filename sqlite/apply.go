@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
@@ -32,7 +33,24 @@ ON CONFLICT (id) DO UPDATE SET
 	created_at = excluded.created_at, updated_at = excluded.updated_at,
 	expires_at = excluded.expires_at, state = excluded.state, archived_at = excluded.archived_at,
 	origin = excluded.origin, version = excluded.version, seq = excluded.seq
-WHERE (excluded.version, excluded.origin) > (memories.version, memories.origin)`
+WHERE (excluded.version, excluded.origin) > (memories.version, memories.origin)
+RETURNING rowid`
+
+	// The full-text index follows the rows Apply wrote (applyMemories).
+	// contentless_delete lets an entry be dropped by rowid alone, so the
+	// index cannot drift the way an external-content table does when told
+	// to delete text that differs from what was indexed.
+	// CROSS JOIN makes SQLite walk the batch's list and seek each row;
+	// "IN (SELECT … json_each)" scanned every active memory instead.
+	unindexSQL = "DELETE FROM memories_fts WHERE rowid = ?"
+	indexSQL   = "INSERT INTO memories_fts (rowid, title, content, tags, ns)" +
+		" SELECT m.rowid, m.title, m.content, m.tags, 'ns' || hex(m.namespace)" +
+		" FROM json_each(?) AS j CROSS JOIN memories m ON m.rowid = j.value WHERE m.state = 'active'"
+	activeRowidsSQL = "SELECT m.rowid FROM json_each(?) AS j CROSS JOIN memories m ON m.id = j.value WHERE m.state = 'active'"
+	// The same for one row, the size of most writes, without a JSON list.
+	indexOneSQL = "INSERT INTO memories_fts (rowid, title, content, tags, ns)" +
+		" SELECT rowid, title, content, tags, 'ns' || hex(namespace) FROM memories WHERE rowid = ? AND state = 'active'"
+	activeRowidOneSQL = "SELECT rowid FROM memories WHERE id = ? AND state = 'active'"
 
 	upsertLinkSQL = `
 INSERT INTO links (source_id, target_id, relation, created_at, deleted, origin, version, seq)
@@ -50,16 +68,20 @@ ON CONFLICT (kind, key) DO UPDATE SET
 	origin = excluded.origin, version = excluded.version, seq = excluded.seq
 WHERE (excluded.version, excluded.origin) > (records.version, records.origin)`
 
+	// One statement for all the ids of a read (a recall touches ten):
+	// each id is an index seek, as with one statement per id.
 	touchSQL = `
 UPDATE memories SET access_count = access_count + 1,
 	last_accessed_at = CASE WHEN last_accessed_at IS NULL OR ?1 > last_accessed_at THEN ?1 ELSE last_accessed_at END
-WHERE id = ?2`
+WHERE id IN (SELECT value FROM json_each(?2))`
 )
 
 type writeStmts struct {
 	readSeq, writeSeq                      *sql.Stmt
 	upsertMemory, upsertLink, upsertRecord *sql.Stmt
 	touch, localSet                        *sql.Stmt
+	activeRowids, unindex, index           *sql.Stmt
+	activeRowidOne, indexOne               *sql.Stmt
 }
 
 func (st *writeStmts) prepare(conn *sql.Conn) error {
@@ -67,13 +89,18 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.readSeq, "SELECT last FROM change_seq WHERE id = 1"},
-		{&st.writeSeq, "UPDATE change_seq SET last = ? WHERE id = 1"},
+		{&st.readSeq, "SELECT last, max_version FROM change_seq WHERE id = 1"},
+		{&st.writeSeq, "UPDATE change_seq SET last = ?, max_version = ? WHERE id = 1"},
 		{&st.upsertMemory, upsertMemorySQL},
 		{&st.upsertLink, upsertLinkSQL},
 		{&st.upsertRecord, upsertRecordSQL},
 		{&st.touch, touchSQL},
 		{&st.localSet, "INSERT INTO local (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+		{&st.activeRowids, activeRowidsSQL},
+		{&st.unindex, unindexSQL},
+		{&st.index, indexSQL},
+		{&st.activeRowidOne, activeRowidOneSQL},
+		{&st.indexOne, indexOneSQL},
 	} {
 		stmt, err := conn.PrepareContext(context.Background(), p.sql)
 		if err != nil {
@@ -86,7 +113,8 @@ func (st *writeStmts) prepare(conn *sql.Conn) error {
 
 func (st *writeStmts) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet} {
+	for _, s := range []*sql.Stmt{st.readSeq, st.writeSeq, st.upsertMemory, st.upsertLink, st.upsertRecord, st.touch, st.localSet,
+		st.activeRowids, st.unindex, st.index, st.activeRowidOne, st.indexOne} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -112,13 +140,11 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 	var res memory.ApplyResult
 	err = s.w.do(ctx, false, func(tx *writeTx) error {
 		res = memory.ApplyResult{}
+		tx.maxVersion = max(tx.maxVersion, rows.maxVersion)
 		st := &tx.w.stmts
-		for _, args := range rows.memories {
-			n, err := tx.upsert(st.upsertMemory, args)
-			if err != nil {
-				return fmt.Errorf("apply memory %v: %w", args[0], err)
-			}
-			res.Memories += n
+		var err error
+		if res.Memories, err = tx.applyMemories(rows); err != nil {
+			return err
 		}
 		for _, args := range rows.links {
 			n, err := tx.upsert(st.upsertLink, args)
@@ -140,6 +166,116 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 		return memory.ApplyResult{}, err
 	}
 	return res, nil
+}
+
+// applyMemories upserts the memory rows of a batch and brings the
+// full-text index along: it drops the entries of applied rows that were
+// indexed before, and indexes the applied rows (tx.index) when the
+// transaction ends, or at once under a savepoint (tx.indexNow).
+func (tx *writeTx) applyMemories(rows *encodedBatch) (int, error) {
+	if len(rows.memories) == 0 {
+		return 0, nil
+	}
+	st := &tx.w.stmts
+	ids := make([]string, len(rows.memories))
+	for i, args := range rows.memories {
+		ids[i] = args[0].(string)
+	}
+	wasActive, err := tx.activeRowids(ids)
+	if err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, args := range rows.memories {
+		args[len(args)-1] = tx.nextSeq()
+		var rowid int64
+		err := st.upsertMemory.QueryRowContext(tx.ctx, args...).Scan(&rowid)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not newer than the stored row
+		}
+		if err != nil {
+			return 0, fmt.Errorf("apply memory %v: %w", args[0], err)
+		}
+		tx.take()
+		applied++
+		// An entry exists for a row that was active before this write
+		// and is not waiting to be indexed (a row written earlier in the
+		// transaction); drop it once, by rowid (contentless_delete).
+		if wasActive[rowid] && !tx.index[rowid] {
+			if _, err := st.unindex.ExecContext(tx.ctx, rowid); err != nil {
+				return 0, fmt.Errorf("full-text index: %w", err)
+			}
+			delete(wasActive, rowid)
+		}
+		tx.index[rowid] = true // indexed if active when the index is written
+	}
+	if tx.indexNow {
+		return applied, tx.writeIndex()
+	}
+	return applied, nil
+}
+
+// writeIndex indexes the rows waiting in tx.index that are active, in one
+// statement: FTS5 writes its pending terms as a segment at every statement
+// that touches it, and one segment for many rows when their rowids ascend.
+func (tx *writeTx) writeIndex() error {
+	if len(tx.index) == 0 {
+		return nil
+	}
+	rowids := make([]int64, 0, len(tx.index))
+	for rowid := range tx.index {
+		rowids = append(rowids, rowid)
+	}
+	clear(tx.index)
+	if len(rowids) == 1 {
+		if _, err := tx.w.stmts.indexOne.ExecContext(tx.ctx, rowids[0]); err != nil {
+			return fmt.Errorf("full-text index: %w", err)
+		}
+		return nil
+	}
+	slices.Sort(rowids)
+	list, err := json.Marshal(rowids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.w.stmts.index.ExecContext(tx.ctx, string(list)); err != nil {
+		return fmt.Errorf("full-text index: %w", err)
+	}
+	return nil
+}
+
+// activeRowids returns the rowids of the memories with these ids that are
+// active now, so in the full-text index.
+func (tx *writeTx) activeRowids(ids []string) (map[int64]bool, error) {
+	if len(ids) == 1 {
+		var rowid int64
+		err := tx.w.stmts.activeRowidOne.QueryRowContext(tx.ctx, ids[0]).Scan(&rowid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return map[int64]bool{}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read memory to apply: %w", err)
+		}
+		return map[int64]bool{rowid: true}, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := tx.w.stmts.activeRowids.QueryContext(tx.ctx, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("read memories to apply: %w", err)
+	}
+	defer rs.Close()
+	out := map[int64]bool{}
+	for rs.Next() {
+		var rowid int64
+		if err := rs.Scan(&rowid); err != nil {
+			return nil, err
+		}
+		out[rowid] = true
+	}
+	return out, rs.Err()
 }
 
 // upsert runs one upsert whose last argument is the sequence, and reports
@@ -169,11 +305,13 @@ func (s *Store) Touch(ctx context.Context, ids []string, at time.Time) error {
 		return nil
 	}
 	ms := at.UnixMilli()
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
 	return s.w.do(ctx, true, func(tx *writeTx) error {
-		for _, id := range ids {
-			if _, err := tx.w.stmts.touch.ExecContext(tx.ctx, ms, id); err != nil {
-				return fmt.Errorf("touch %s: %w", id, err)
-			}
+		if _, err := tx.w.stmts.touch.ExecContext(tx.ctx, ms, string(list)); err != nil {
+			return fmt.Errorf("touch %d memories: %w", len(ids), err)
 		}
 		return nil
 	})
@@ -190,6 +328,7 @@ func (s *Store) LocalSet(ctx context.Context, key, value string) error {
 // encodedBatch holds statement arguments, the sequence slot last.
 type encodedBatch struct {
 	memories, links, records [][]any
+	maxVersion               int64
 }
 
 func invalidf(format string, args ...any) error {
@@ -209,8 +348,10 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 			return nil, err
 		}
 		e.memories = append(e.memories, args)
+		e.maxVersion = max(e.maxVersion, int64(b.Memories[i].Version))
 	}
 	for _, l := range b.Links {
+		e.maxVersion = max(e.maxVersion, int64(l.Version))
 		e.links = append(e.links, []any{l.SourceID, l.TargetID, string(l.Relation), l.CreatedAt.UnixMilli(),
 			l.Deleted, l.Origin, int64(l.Version), nil})
 	}
@@ -219,6 +360,7 @@ func encodeBatch(b *memory.Batch) (*encodedBatch, error) {
 		if len(r.Value) == 0 {
 			value = "null"
 		}
+		e.maxVersion = max(e.maxVersion, int64(r.Version))
 		e.records = append(e.records, []any{r.Kind, r.Key, value, r.Deleted, r.UpdatedAt.UnixMilli(),
 			r.Origin, int64(r.Version), nil})
 	}

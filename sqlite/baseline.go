@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"strings"
@@ -65,4 +66,60 @@ func removeDB(path string) {
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(path + suffix)
 	}
+}
+
+// BareReads runs, on a store's file through a connection of its own, the
+// plain SQLite query closest to each read the bench command times: the
+// floor a read of the store cannot beat. Rows are stepped through, not
+// decoded.
+type BareReads struct {
+	db *sql.DB
+}
+
+// OpenBareReads opens path read-only with the pragmas of a Store's readers.
+func OpenBareReads(path string) (*BareReads, error) {
+	opts, err := Options{}.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(path, opts, "query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return &BareReads{db: db}, nil
+}
+
+func (b *BareReads) Close() error { return b.db.Close() }
+
+// Get reads one row by id.
+func (b *BareReads) Get(ctx context.Context, id string) error {
+	return b.each(ctx, "SELECT * FROM memories WHERE id = ?", id)
+}
+
+// Search is FTS5 ranking the matches of the words (AND or OR) by its
+// default bm25, within a namespace when ns is set, as SQLite alone does it.
+func (b *BareReads) Search(ctx context.Context, words []string, all bool, ns string, limit int) error {
+	expr := matchExpr(words, all)
+	if ns == "" {
+		return b.each(ctx, "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? ORDER BY rank LIMIT ?", expr, limit)
+	}
+	return b.each(ctx, "SELECT m.rowid FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid"+
+		" WHERE memories_fts MATCH ? AND m.namespace = ? ORDER BY rank LIMIT ?", expr, ns, limit)
+}
+
+// List reads the first rows of a namespace in id order.
+func (b *BareReads) List(ctx context.Context, ns string, limit int) error {
+	return b.each(ctx, "SELECT * FROM memories WHERE namespace = ? ORDER BY id LIMIT ?", ns, limit)
+}
+
+func (b *BareReads) each(ctx context.Context, q string, args ...any) error {
+	rows, err := b.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
 }

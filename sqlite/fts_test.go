@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +172,49 @@ func TestIndexMergeKeepsSearchExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after Optimize")
+}
+
+// TestFTSBatchesWithRepeatedRows: a batch writing one memory several
+// times, and a group of writes touching the same memories, leave exactly
+// one index entry per active row (FTS5's integrity check would see a
+// second one).
+func TestFTSBatchesWithRepeatedRows(t *testing.T) {
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	ctx := context.Background()
+	a, b := testMem(1), testMem(2)
+	a.Content, b.Content = "amber", "basil"
+	mustApply(t, s, a, b)
+	a2, a3, b2 := a, a, b
+	a2.Content, a2.Version = "cedar", a.Version+1
+	a3.Content, a3.Version = "delta", a.Version+2
+	b2.State, b2.Version = memory.StateArchived, b.Version+1
+	if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{a2, b2, a3}}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup // a group: writes queued together share a transaction
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := a3
+			m.Content, m.Version = "ember", a3.Version+memory.HLC(1+i)
+			if i%2 == 1 {
+				m = b2
+				m.State, m.Version = memory.StateActive, b2.Version+memory.HLC(1+i)
+			}
+			if _, err := s.Apply(ctx, &memory.Batch{Memories: []memory.Memory{m}}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := s.aux.Exec("INSERT INTO memories_fts (memories_fts, rank) VALUES ('integrity-check', 0)"); err != nil {
+		t.Fatalf("FTS integrity check: %v", err)
+	}
+	for word, want := range map[string]int{"amber": 0, "cedar": 0, "delta": 0, "ember": 1, "basil": 1} {
+		hits, err := s.Search(ctx, memory.SearchQuery{Terms: []string{word}, MatchAll: true})
+		if err != nil || len(hits) != want {
+			t.Fatalf("%s: %d hits, %v; want %d", word, len(hits), err, want)
+		}
+	}
 }

@@ -11,12 +11,15 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// TestSearchPathsAgree checks the index-first plan against the plain join
-// on a random corpus, with expired rows that force the fallback and offsets
-// that reach past the first candidates.
+// TestSearchPathsAgree checks the top-k plan against the plain join (FTS5's
+// own bm25) on a random corpus, with windows wide enough to hold every
+// match, so the top-k answer must be exact: same rows, same relevance to
+// nine digits. Expired rows and offsets make it read past its first
+// candidates.
 func TestSearchPathsAgree(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	s.window, s.exact = 1<<20, 1<<20
 	ctx := context.Background()
 	c := newCorpus(5)
 	now := t0
@@ -54,15 +57,14 @@ func TestSearchPathsAgree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !all && len(terms) > 1 {
-				terms, err = s.terms.dropCommon(ctx, s, terms)
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
 			r, err := s.snapshot(ctx)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !all && len(terms) > 1 {
+				if terms, err = s.keepMeaningful(r, terms); err != nil {
+					t.Fatal(err)
+				}
 			}
 			want, err := r.searchJoined(matchExpr(terms, all), &lq, lq.Limit, lq.Offset)
 			r.tx.Rollback()
@@ -153,5 +155,106 @@ func TestORKeepsCommonTermsInSmallStores(t *testing.T) {
 	hits, err := s.Search(context.Background(), memory.SearchQuery{Terms: []string{"how", "is", "kafka"}, ListQuery: memory.ListQuery{Limit: 10}})
 	if err != nil || len(hits) != 2 {
 		t.Fatalf("OR how|is|kafka over 3 memories: %d hits, %v", len(hits), err)
+	}
+}
+
+// TestBestFirstMatchesSort: the partial selection puts the same k
+// candidates first, in the same order, as sorting them all would.
+func TestBestFirstMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for round := range 300 {
+		cs := make([]cand, rng.IntN(200))
+		for i := range cs {
+			cs[i] = cand{rowid: int64(i), first: float64(rng.IntN(8))} // many ties
+		}
+		rng.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
+		want := slices.Clone(cs)
+		slices.SortFunc(want, func(a, b cand) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		k := rng.IntN(len(cs) + 2)
+		bestFirst(cs, k)
+		if n := min(k, len(cs)); !slices.Equal(cs[:n], want[:n]) {
+			t.Fatalf("round %d, k=%d: got %v, want %v", round, k, cs[:n], want[:n])
+		}
+	}
+}
+
+// TestTopKWithNarrowWindows forces the approximate plan (windows far
+// smaller than the matches) and checks what it must still guarantee: every
+// hit matches the query and its filters, appears once, carries the
+// relevance FTS5 would give it, and comes in relevance order; and a query
+// that matches something returns a full page when enough rows qualify.
+func TestTopKWithNarrowWindows(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, Options{Synchronous: "NORMAL"})
+	s.window, s.exact = 8, 4
+	ctx := context.Background()
+	c := newCorpus(9)
+	batch := memory.Batch{}
+	for i := range 800 {
+		m := c.memory(t0)
+		if i%5 == 0 {
+			m.ExpiresAt = ptrTime(t0.Add(-time.Minute))
+		}
+		batch.Memories = append(batch.Memories, m)
+	}
+	if _, err := s.Apply(ctx, &batch); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 60 {
+		terms := memory.Terms(c.words(1 + rng.IntN(3)))
+		lq := memory.ListQuery{Limit: 10, Now: t0}
+		if i%2 == 0 {
+			lq.Namespace = fmt.Sprintf("project-%d", rng.IntN(20))
+		}
+		for _, all := range []bool{true, false} {
+			q := memory.SearchQuery{ListQuery: lq, Terms: terms, MatchAll: all}
+			got, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The exact answer, from FTS5 joined with the filters.
+			r, err := s.snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := terms
+			if !all && len(terms) > 1 {
+				if want, err = s.keepMeaningful(r, terms); err != nil {
+					t.Fatal(err)
+				}
+			}
+			full, err := r.searchJoined(matchExpr(want, all), &memory.ListQuery{Namespace: lq.Namespace, Now: t0}, MaxLimit, 0)
+			r.tx.Rollback()
+			if err != nil {
+				t.Fatal(err)
+			}
+			exact := map[string]float64{}
+			for _, h := range full {
+				exact[h.Memory.ID] = h.Relevance
+			}
+			seen := map[string]bool{}
+			for j, h := range got {
+				rel, ok := exact[h.Memory.ID]
+				if !ok || seen[h.Memory.ID] {
+					t.Fatalf("query %q all=%v: hit %s is no match or twice", terms, all, h.Memory.ID)
+				}
+				seen[h.Memory.ID] = true
+				if fmt.Sprintf("%.9g", rel) != fmt.Sprintf("%.9g", h.Relevance) {
+					t.Fatalf("query %q: relevance %v, FTS5 says %v", terms, h.Relevance, rel)
+				}
+				if j > 0 && h.Relevance > got[j-1].Relevance {
+					t.Fatalf("query %q: hits out of relevance order", terms)
+				}
+			}
+			if len(got) < min(len(full), lq.Limit) {
+				t.Fatalf("query %q all=%v: %d hits of %d matches, want a full page", terms, all, len(got), len(full))
+			}
+		}
 	}
 }

@@ -89,3 +89,10 @@ func (r *reader) query(q string, args ...any) (*sql.Rows, error) {
 	}
 	return r.tx.QueryContext(r.ctx, q, args...)
 }
+
+func (r *reader) queryRow(q string, args ...any) *sql.Row {
+	if st := r.s.stmts.get(r.ctx, q); st != nil {
+		return r.tx.StmtContext(r.ctx, st).QueryRowContext(r.ctx, args...)
+	}
+	return r.tx.QueryRowContext(r.ctx, q, args...)
+}

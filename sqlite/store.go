@@ -7,8 +7,10 @@
 //   - apply.go: last-writer-wins upserts; every applied row takes the next
 //     value of one change sequence (change_seq), which Changes pages by.
 //   - schema.go: versioned migrations (PRAGMA user_version); the FTS5
-//     index of active memories kept by triggers.
-//   - query.go, search.go, terms.go, stats.go, changes.go: reads.
+//     index of active memories, kept by Apply in the same transaction.
+//   - query.go, search.go, terms.go, stats.go, changes.go: reads;
+//     topk.go and bm25.go rank a search's best matches without ranking
+//     every match.
 //   - checkpoint.go, merge.go: WAL checkpoints and index merges, both run
 //     by the writer between transactions, never inside a caller's commit.
 //   - backup.go, baseline.go: VACUUM INTO snapshots; the bare-insert floor
@@ -75,7 +77,10 @@ type Store struct {
 	w       *writer
 
 	stmts stmtCache // prepared reads
-	terms termStats // document frequencies for OR queries
+	terms termStats // document frequencies
+	// window and exact bound the candidates of a search (topk.go); tests
+	// widen them to check the top-k answer against FTS5's.
+	window, exact int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -103,7 +108,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, memory.Errorf(memory.CodeInvalid, "database path %q: must be a file name without '?'", path)
 	}
-	s := &Store{path: path, opts: opts}
+	s := &Store{path: path, opts: opts, window: candidateWindow, exact: exactCandidates}
 	ok := false
 	defer func() {
 		if !ok {

@@ -3,11 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -422,4 +425,30 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Fatalf("WAL is %d bytes after 1500 commits; checkpoints are not keeping up", fi.Size())
 	}
 	t.Logf("WAL %d bytes after 1500 commits", fi.Size())
+}
+
+// TestPlainTagsAgreesWithJSON: the fast tag decoder reads what
+// encoding/json reads, or declines.
+func TestPlainTagsAgreesWithJSON(t *testing.T) {
+	for _, tags := range [][]string{{}, {"a"}, {"bench", "x-y", "ünï"}, {`q"uote`}, {`back\slash`}, {"", "e"}, {"a,b", "[c]"}} {
+		raw, err := json.Marshal(tags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := plainTags(string(raw))
+		if got == nil {
+			if strings.ContainsAny(string(raw), `\`) {
+				continue // escapes go to encoding/json
+			}
+			t.Fatalf("plainTags(%s) declined", raw)
+		}
+		if !slices.Equal(got, tags) {
+			t.Fatalf("plainTags(%s) = %q, want %q", raw, got, tags)
+		}
+	}
+	for _, bad := range []string{`["a"`, `["a",]`, `[1]`, `["a" ,"b"]`, `{}`} {
+		if got := plainTags(bad); got != nil {
+			t.Fatalf("plainTags(%s) = %q, want nil", bad, got)
+		}
+	}
 }

@@ -64,6 +64,16 @@ type writeTx struct {
 	ctx  context.Context
 	w    *writer
 	last int64 // the last change sequence handed out
+	// maxVersion is the greatest version written. Every row of a batch
+	// counts, applied or skipped: a skipped row is not newer than the row
+	// it lost to, so it never raises the maximum of what the store holds.
+	maxVersion int64
+	// index holds the rowids of memories written and not yet indexed in
+	// full text; they are indexed together before COMMIT, or after each
+	// write when indexNow (a write in a savepoint must leave nothing
+	// pending that a ROLLBACK TO would not undo).
+	index    map[int64]bool
+	indexNow bool
 }
 
 // nextSeq is the sequence the next applied row gets; call take when the row
@@ -87,7 +97,8 @@ func newWriter(conn *sql.Conn, open func() (*sql.Conn, error), busy busyRetry, s
 	if err := w.stmts.prepare(conn); err != nil {
 		return nil, err
 	}
-	if err := w.stmts.readSeq.QueryRow().Scan(&w.lastSeq); err != nil {
+	var maxVersion int64
+	if err := w.stmts.readSeq.QueryRow().Scan(&w.lastSeq, &maxVersion); err != nil {
 		return nil, fmt.Errorf("read change sequence: %w", err)
 	}
 	go w.run()
@@ -220,30 +231,62 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 		return failAll(err)
 	}
 
+	errs, again := w.runOnce(live, false)
+	if again {
+		errs, _ = w.runOnce(live, true)
+	}
+	return errs
+}
+
+// runOnce runs live in one transaction. Without isolate the writes run
+// back to back, and if one of several fails the transaction is rolled back
+// and runOnce asks to be run again (again) with isolate, which runs each
+// write in its own savepoint so a failing one is rolled back alone. The
+// savepoints are the exception, not the rule, because each one costs a
+// statement and makes FTS5 write the pending terms out as a segment of
+// their own: per write instead of per group.
+func (w *writer) runOnce(live []*writeReq, isolate bool) (errs []error, again bool) {
+	errs = make([]error, len(live))
+	failAll := func(err error) ([]error, bool) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, false
+	}
 	ctx := context.Background()
 	if err := w.busy.begin(ctx, w.conn); err != nil {
 		return failAll(err)
 	}
-	tx := &writeTx{ctx: ctx, w: w}
-	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last); err != nil {
+	tx := &writeTx{ctx: ctx, w: w, index: map[int64]bool{}, indexNow: isolate}
+	if err := w.stmts.readSeq.QueryRowContext(ctx).Scan(&tx.last, &tx.maxVersion); err != nil {
 		w.rollback()
 		return failAll(fmt.Errorf("read change sequence: %w", err))
 	}
-	start := tx.last
-	if len(live) == 1 {
-		if errs[0] = live[0].fn(tx); errs[0] != nil {
+	start, startVersion := tx.last, tx.maxVersion
+	if !isolate {
+		for i, r := range live {
+			if errs[i] = r.fn(tx); errs[i] != nil {
+				w.rollback()
+				return errs, len(live) > 1
+			}
+		}
+		if err := tx.writeIndex(); err != nil {
 			w.rollback()
-			return errs
+			if len(live) == 1 {
+				return failAll(err)
+			}
+			return errs, true
 		}
 	} else {
 		for i, r := range live {
-			before := tx.last
+			before, beforeVersion := tx.last, tx.maxVersion
 			if err := w.exec("SAVEPOINT w"); err != nil {
 				w.rollback()
 				return failAll(err)
 			}
 			if errs[i] = r.fn(tx); errs[i] != nil {
-				tx.last = before
+				tx.last, tx.maxVersion = before, beforeVersion
+				clear(tx.index) // rows the rollback takes back
 				// After SQLITE_FULL or an I/O error SQLite may have rolled
 				// back the whole transaction: then the savepoint is gone
 				// and every write of the group fails for errs[i]'s reason.
@@ -258,8 +301,8 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 			}
 		}
 	}
-	if tx.last != start {
-		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last); err != nil {
+	if tx.last != start || tx.maxVersion != startVersion {
+		if _, err := w.stmts.writeSeq.ExecContext(ctx, tx.last, tx.maxVersion); err != nil {
 			w.rollback()
 			return failAll(fmt.Errorf("write change sequence: %w", err))
 		}
@@ -271,14 +314,14 @@ func (w *writer) runGroup(live []*writeReq, lazy bool) []error {
 				errs[i] = err
 			}
 		}
-		return errs
+		return errs, false
 	}
 	w.commits.Add(1)
 	w.writes.Add(int64(len(live)))
 	w.ckpt.committed(int(tx.last - start))
 	w.merge.rows += int(tx.last - start)
 	w.lastSeq = tx.last
-	return errs
+	return errs, false
 }
 
 // reopen replaces the write connection with a fresh one from the pool:

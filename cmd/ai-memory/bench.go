@@ -1,28 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
-	"github.com/aimemory/ai-memory/httpapi"
-	"github.com/aimemory/ai-memory/sqlite"
 	"github.com/aimemory/ai-memory/storeurl"
 )
 
@@ -31,28 +21,39 @@ var benchFlags struct {
 	duration               time.Duration
 	synchronous            string
 	keep                   bool
+	scale                  []int
+	profile                string
+	mcp, quorum, migrate   bool
 }
 
 var benchCmd = &cobra.Command{
 	Use:   "bench",
-	Short: "Latency of store/get/search/recall at --n memories, against a bare SQLite insert baseline",
-	Long: `bench seeds --n memories (StoreMany batches of 1000) into a file-backed
+	Short: "Latency of every operation at one or several store sizes, against bare SQLite; HTTP, MCP, quorum and migrate throughput",
+	Long: `bench seeds memories (StoreMany, batches of 1000) into a file-backed
 database (a fresh temporary file unless --db is given), then times --ops
 sequential calls of each operation through the engine and reports p50, p95
-and p99 in milliseconds:
+and p99 in milliseconds, beside the plain SQLite query closest to it, timed
+in the same run on the same file:
 
-  store   a new memory (unique title, 24 words of content)
-  get     a random seeded memory with its links
-  search  two random vocabulary words, AND, default limit
-  recall  three random vocabulary words, OR, limit 10 (records the access)
+  store             a new memory (unique title, 24 words)    bare: INSERT+COMMIT, same durability
+  get               a random memory with its links           bare: SELECT by id
+  search            two random words, AND, default limit     bare: FTS5 MATCH ORDER BY rank
+  search_common     one word held by 1 memory in 8, limit 10 bare: the same in FTS5
+  search_common_ns  the same within one of 20 namespaces     bare: FTS5 joined on namespace
+  recall            three random words, OR, limit 10         bare: FTS5 OR ORDER BY rank
+  list              100 memories of a namespace              bare: SELECT ... ORDER BY id
 
-The baseline is a bare single-row INSERT+COMMIT loop on its own file with
-the same WAL and synchronous settings; store_p95_over_baseline_p95 is the
-price of the engine and store on top of SQLite itself.
+--scale 10000,100000,1000000 grows one database through the sizes and
+prints one table, with the file's bytes per memory and the peak RSS of an
+'ai-memory serve' on it after --ops recalls and searches over HTTP.
+Without --scale the single size is --n. --profile DIR writes a CPU
+profile per operation and size.
 
---http-clients N instead measures HTTP writes: an in-process server on a
-loopback port, N concurrent clients POSTing /api/v1/memories for
---duration, reporting writes/s and latency.`,
+Other modes (one figure each, instead of the table):
+  --http-clients N   N clients POST /api/v1/memories to a serve child for --duration
+  --quorum           3 serve children on loopback; stores through a W=2 and a W=1 node, alternately
+  --mcp              memory_search of the common word over 'ai-memory mcp' stdio at --n
+  --migrate          migrate SQLite→PostgreSQL→SQLite at --n (a throwaway PostgreSQL)`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
 }
@@ -66,6 +67,11 @@ func init() {
 	fs.DurationVar(&benchFlags.duration, "duration", 10*time.Second, "length of the HTTP write run")
 	fs.StringVar(&benchFlags.synchronous, "synchronous", "FULL", "SQLite synchronous mode for store and baseline: FULL or NORMAL")
 	fs.BoolVar(&benchFlags.keep, "keep", false, "keep the temporary database")
+	fs.IntSliceVar(&benchFlags.scale, "scale", nil, "grow one database through these sizes (e.g. 10000,100000,1000000) and print one row per operation and size")
+	fs.StringVar(&benchFlags.profile, "profile", "", "write a CPU profile of each timed operation into this directory (SIZE-OP.pprof)")
+	fs.BoolVar(&benchFlags.mcp, "mcp", false, "measure memory_search of one common word (with and without a namespace) through an `ai-memory mcp` child over stdio instead")
+	fs.BoolVar(&benchFlags.quorum, "quorum", false, "measure quorum writes on a 3-node loopback cluster (W=2 and W=1 coordinators side by side) instead")
+	fs.BoolVar(&benchFlags.migrate, "migrate", false, "measure migrate SQLite→PostgreSQL→SQLite rows/s at --n (a throwaway PostgreSQL) instead")
 	rootCmd.AddCommand(benchCmd)
 }
 
@@ -125,27 +131,25 @@ func (c *corpus) phrase(n int) string {
 	return strings.Join(ws, " ")
 }
 
+// commonWord is in one memory of commonEvery, so searching it matches a
+// fixed share of the store at every size (the "one common word" query).
+const (
+	commonWord  = "common"
+	commonEvery = 8
+)
+
 func (c *corpus) memory(i int) engine.NewMemory {
-	return engine.NewMemory{Title: fmt.Sprintf("bench %d %s", i, c.phrase(3)), Content: c.phrase(24),
-		Namespace: fmt.Sprintf("bench/ns%d", i%20), Tags: []string{"bench"}, Source: "bench"}
+	content := c.phrase(24)
+	if i%commonEvery == 0 {
+		content = commonWord + " " + c.phrase(23)
+	}
+	return engine.NewMemory{Title: fmt.Sprintf("bench %d %s", i, c.phrase(3)), Content: content,
+		Namespace: benchNamespace(i), Tags: []string{"bench"}, Source: "bench"}
 }
 
-type benchReport struct {
-	N                 int      `json:"n"`
-	Ops               int      `json:"ops"`
-	DB                string   `json:"db"`
-	Synchronous       string   `json:"synchronous"`
-	SeedSecs          float64  `json:"seed_secs"`
-	Store             latency  `json:"store"`
-	Get               latency  `json:"get"`
-	Search            latency  `json:"search"`
-	Recall            latency  `json:"recall"`
-	Baseline          latency  `json:"baseline_insert"`
-	StoreOverBaseline float64  `json:"store_p95_over_baseline_p95"`
-	Targets           []target `json:"targets"`
-}
+func benchNamespace(i int) string { return fmt.Sprintf("bench/ns%d", i%20) }
 
-// target is one of the release budgets (issue 2) checked by the run.
+// target is one of the budgets of issue 12 checked by a run.
 type target struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
@@ -190,97 +194,17 @@ func runBench(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer cleanup()
-	st, err := sqlite.Open(path, sqlite.Options{Synchronous: f.synchronous})
-	if err != nil {
-		return err
+	switch {
+	case f.clients > 0:
+		return benchHTTP(cmd, path)
+	case f.quorum:
+		return benchQuorum(cmd, path)
+	case f.mcp:
+		return benchMCP(cmd, path)
+	case f.migrate:
+		return benchMigrate(cmd, path)
 	}
-	defer st.Close()
-	ctx := cmd.Context()
-	eng := engine.New(st, engine.Options{NodeID: "bench", PromoteAfter: engine.DefaultPromoteAfter})
-	c := newCorpus(f.vocab)
-	if f.clients > 0 {
-		return benchHTTP(cmd, eng, c, path)
-	}
-
-	rep := benchReport{N: f.n, Ops: f.ops, DB: path, Synchronous: strings.ToUpper(f.synchronous)}
-	start := time.Now()
-	var ids []string
-	for i := 0; i < f.n; i += 1000 {
-		batch := make([]engine.NewMemory, 0, 1000)
-		for j := i; j < min(i+1000, f.n); j++ {
-			batch = append(batch, c.memory(j))
-		}
-		res, err := eng.StoreMany(ctx, batch)
-		if err != nil {
-			return fmt.Errorf("seeding: %w", err)
-		}
-		for _, r := range res {
-			ids = append(ids, r.Memory.ID)
-		}
-	}
-	rep.SeedSecs = time.Since(start).Seconds()
-
-	timed := func(op func(i int) error) ([]time.Duration, error) {
-		out := make([]time.Duration, 0, f.ops)
-		for i := range f.ops {
-			t0 := time.Now()
-			if err := op(i); err != nil {
-				return nil, err
-			}
-			out = append(out, time.Since(t0))
-		}
-		return out, nil
-	}
-	storeD, err := timed(func(i int) error { _, err := eng.Store(ctx, c.memory(f.n+i)); return err })
-	if err != nil {
-		return err
-	}
-	getD, err := timed(func(int) error {
-		if len(ids) == 0 {
-			return nil
-		}
-		_, _, err := eng.Get(ctx, ids[c.rng.IntN(len(ids))])
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	searchD, err := timed(func(int) error { _, err := eng.Search(ctx, c.phrase(2), memory.ListQuery{}); return err })
-	if err != nil {
-		return err
-	}
-	recallD, err := timed(func(int) error {
-		_, err := eng.Recall(ctx, engine.RecallQuery{Context: c.phrase(3), Limit: 10})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	baseD, err := sqlite.BareInsertBaseline(path+".baseline", f.ops, f.synchronous)
-	if err != nil {
-		return err
-	}
-	rep.Store, rep.Get, rep.Search, rep.Recall, rep.Baseline = summarize(storeD), summarize(getD), summarize(searchD), summarize(recallD), summarize(baseD)
-	if rep.Baseline.P95 > 0 {
-		rep.StoreOverBaseline = rep.Store.P95 / rep.Baseline.P95
-	}
-	rep.Targets = []target{
-		check("store_p95_ms", rep.Store.P95, 0.5, false),
-		check("store_p95_over_baseline_p95", rep.StoreOverBaseline, 1.5, false),
-		check("search_p95_ms", rep.Search.P95, 2, false),
-		check("recall_p95_ms", rep.Recall.P95, 5, false),
-	}
-	return printResult(cmd, rep, func(w io.Writer) {
-		fmt.Fprintf(w, "%d memories seeded in %.1fs into %s (synchronous=%s)\n", rep.N, rep.SeedSecs, rep.DB, rep.Synchronous)
-		for _, row := range []struct {
-			name string
-			l    latency
-		}{{"store", rep.Store}, {"get", rep.Get}, {"search", rep.Search}, {"recall", rep.Recall}, {"baseline", rep.Baseline}} {
-			fmt.Fprintf(w, "%-9s p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms\n", row.name, row.l.P50, row.l.P95, row.l.P99)
-		}
-		fmt.Fprintf(w, "store p95 / baseline p95 = %.2f\n", rep.StoreOverBaseline)
-		printTargets(w, rep.Targets)
-	})
+	return benchScale(cmd, path)
 }
 
 func printTargets(w io.Writer, ts []target) {
@@ -291,85 +215,4 @@ func printTargets(w io.Writer, ts []target) {
 		}
 		fmt.Fprintf(w, "target %-28s %9.3f (limit %g) %s\n", t.Name, t.Value, t.Limit, verdict)
 	}
-}
-
-type httpBenchReport struct {
-	Clients      int      `json:"clients"`
-	DurationSecs float64  `json:"duration_secs"`
-	Writes       int64    `json:"writes"`
-	Errors       int64    `json:"errors"`
-	WritesPerSec float64  `json:"writes_per_sec"`
-	Latency      latency  `json:"latency"`
-	DB           string   `json:"db"`
-	Synchronous  string   `json:"synchronous"`
-	Targets      []target `json:"targets"`
-}
-
-// benchHTTP runs concurrent POST /api/v1/memories clients against an
-// in-process server on a loopback port for --duration.
-func benchHTTP(cmd *cobra.Command, eng *engine.Engine, c *corpus, path string) error {
-	f := &benchFlags
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := httpapi.New(httpapi.Options{Engine: eng, Version: version})
-	ctx, cancel := context.WithCancel(cmd.Context())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln, nil, 10*time.Second) }()
-	defer func() { cancel(); <-served }()
-
-	url := "http://" + ln.Addr().String() + "/api/v1/memories"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.clients, MaxConnsPerHost: f.clients}}
-	// Bodies are generated up front so the clients measure the server.
-	bodies := make([][]byte, 4096)
-	for i := range bodies {
-		m := c.memory(i)
-		bodies[i], _ = json.Marshal(map[string]any{"title": m.Title, "content": m.Content, "namespace": m.Namespace, "tags": m.Tags})
-	}
-	var writes, errs atomic.Int64
-	var seq atomic.Int64
-	lat := make([][]time.Duration, f.clients)
-	deadline := time.Now().Add(f.duration)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for k := range f.clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				i := seq.Add(1)
-				// A unique title per request: every POST creates a row.
-				body := bytes.Replace(bodies[i%int64(len(bodies))], []byte(`"title":"bench `), fmt.Appendf(nil, `"title":"bench h%d `, i), 1)
-				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusCreated {
-					errs.Add(1)
-					continue
-				}
-				lat[k] = append(lat[k], time.Since(t0))
-				writes.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	rep := httpBenchReport{Clients: f.clients, DurationSecs: elapsed.Seconds(), Writes: writes.Load(), Errors: errs.Load(),
-		WritesPerSec: float64(writes.Load()) / elapsed.Seconds(), Latency: summarize(all), DB: path, Synchronous: strings.ToUpper(f.synchronous)}
-	rep.Targets = []target{check("http_writes_per_sec", rep.WritesPerSec, 10000, true)}
-	return printResult(cmd, rep, func(w io.Writer) {
-		fmt.Fprintf(w, "%d clients, %.1fs: %d writes (%d errors) = %.0f writes/s; latency p50 %.3f ms p95 %.3f ms p99 %.3f ms\n",
-			rep.Clients, rep.DurationSecs, rep.Writes, rep.Errors, rep.WritesPerSec, rep.Latency.P50, rep.Latency.P95, rep.Latency.P99)
-		printTargets(w, rep.Targets)
-	})
 }

@@ -200,17 +200,32 @@ func TestArchiveConsolidatePendingCommands(t *testing.T) {
 func TestBenchSmall(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "bench.db")
 	r := runJSON(t, db, "bench", "--n", "300", "--ops", "20", "--synchronous", "NORMAL")
-	for _, k := range []string{"store", "get", "search", "recall", "baseline_insert"} {
-		l, _ := r[k].(map[string]any)
-		if l["n"] != 20.0 || l["p95_ms"].(float64) <= 0 {
-			t.Fatalf("%s: %v", k, r[k])
+	ops := map[string]bool{}
+	for _, row := range r["rows"].([]any) {
+		row := row.(map[string]any)
+		l, b := row["latency"].(map[string]any), row["baseline"].(map[string]any)
+		if row["n"] != 300.0 || l["n"] != 20.0 || l["p95_ms"].(float64) <= 0 || b["p95_ms"].(float64) <= 0 {
+			t.Fatalf("row %v", row)
 		}
+		ops[row["op"].(string)] = true
 	}
-	if r["n"] != 300.0 || r["store_p95_over_baseline_p95"].(float64) <= 0 || len(r["targets"].([]any)) != 4 {
+	if len(ops) != 7 {
+		t.Fatalf("operations timed: %v", ops)
+	}
+	size := r["sizes"].([]any)[0].(map[string]any)
+	if size["db_bytes_per_memory"].(float64) <= 0 || size["serve_peak_rss_mib"].(float64) <= 0 || len(r["targets"].([]any)) < 2 {
 		t.Fatalf("bench report: %v", r)
 	}
 	if st := runJSON(t, db, "stats"); st["total"] != 320.0 {
 		t.Fatalf("bench --db wrote %v memories, want 300 seeded + 20 timed", st["total"])
+	}
+	m := runJSON(t, filepath.Join(t.TempDir(), "mcp.db"), "bench", "--mcp", "--n", "200", "--ops", "10", "--synchronous", "NORMAL")
+	if m["search_common"].(map[string]any)["n"] != 10.0 || m["search_common_namespace"].(map[string]any)["p95_ms"].(float64) <= 0 {
+		t.Fatalf("mcp bench: %v", m)
+	}
+	q := runJSON(t, filepath.Join(t.TempDir(), "q.db"), "bench", "--quorum", "--ops", "10")
+	if q["w2"].(map[string]any)["n"] != 10.0 || q["w1"].(map[string]any)["p95_ms"].(float64) <= 0 {
+		t.Fatalf("quorum bench: %v", q)
 	}
 	h := runJSON(t, db, "bench", "--http-clients", "2", "--duration", "1s", "--synchronous", "NORMAL")
 	if h["writes"].(float64) < 1 || h["errors"] != 0.0 || h["writes_per_sec"].(float64) <= 0 {
