@@ -212,23 +212,42 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 		cy.Error = "start trio: " + err.Error()
 		return cy
 	}
+	plan := failpoint.Draw(rng, c, class, n, cl.Nodes)
+	ops, inj, errs := e.exercise(ctx, &cy, cl, c, fmt.Sprintf("chaos-%s-c%d", shortName(class), n), plan, failpoint.Run, rec, dumps, rng)
+	if inj.ActiveToMS > inj.ActiveFromMS {
+		cy.AckedDuringDiskFault = validate.AckedWhileRefused(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)
+	}
+	cy.Error = strings.Join(errs, "; ")
+	return cy
+}
+
+// injector fires a drawn fault into a cluster once the workload has
+// acknowledged trigger operations (failpoint.Run, failpoint.RunShared).
+type injector func(ctx context.Context, cl *cluster.Cluster, p failpoint.Plan, waitAcked func(context.Context, int) bool, trigger int, rec *history.Log, phase int) failpoint.Injection
+
+// exercise is the body of every chaos cycle on a started cluster: the
+// workload in namespace ns, the drawn fault fired through inject, the
+// workload going on after the heal, settling, the nodes' dumps (kept in
+// dumps), the checker and the effect rule, all recorded in cy. It returns
+// the cycle's operations, the injection and the errors met, for the
+// caller's own checks.
+func (e *Env) exercise(ctx context.Context, cy *report.Cycle, cl *cluster.Cluster, c config.Phase4Config, ns string, plan failpoint.Plan, inject injector, rec *history.Recorder, dumps *report.DumpWriter, rng *rand.Rand) ([]history.Op, failpoint.Injection, []string) {
 	var targets []traffic.Target
 	var nodes []validate.Node
 	for _, nd := range cl.Nodes {
 		targets = append(targets, traffic.Target{Name: nd.Name, Client: nd.Traffic})
 		nodes = append(nodes, validate.Node{Name: nd.Name, Client: nd.Client})
 	}
-	plan := failpoint.Draw(rng, c, class, n, cl.Nodes)
+	n := cy.Cycle
 	trigger := c.TriggerMinOps + rng.IntN(c.TriggerMaxOps-c.TriggerMinOps+1)
 	cy.FaultMS, cy.SkewMS, cy.DelayMS, cy.Trigger = ms(plan.Duration), ms(plan.Skew), ms(plan.Delay), trigger
-	ns := fmt.Sprintf("chaos-%s-c%d", shortName(class), n)
 	log := rec.Cycle()
 	trafficStart := time.Now()
 	wl := traffic.StartWorkload(ctx, traffic.WorkloadConfig{
-		Phase: 4, Class: class, Cycle: n, Namespace: ns, Keys: c.Keys, Agents: c.Agents, PerAgent: c.InFlightPerAgent,
+		Phase: 4, Class: cy.Fault, Cycle: n, Namespace: ns, Keys: c.Keys, Agents: c.Agents, PerAgent: c.InFlightPerAgent,
 		Targets: targets, Rec: log, ProcBase: n * 1000, MaxOps: c.MaxOps, Think: c.Think.D(), Seed: rng.Uint64(),
 	})
-	inj := failpoint.Run(ctx, cl, plan, wl.WaitAcked, trigger, log, 4)
+	inj := inject(ctx, cl, plan, wl.WaitAcked, trigger, log, 4)
 	cy.AckedBefore = wl.Acked()
 	select {
 	case <-time.After(c.AfterHeal.D()):
@@ -247,7 +266,6 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 			errs = append(errs, fmt.Sprintf("node %s is down after the fault healed", nd.Name))
 		}
 	}
-
 	conv := settle.Converge(ctx, nodes, ns, c.SettlePoll.D(), c.SettleMax.D())
 	cy.Converged, cy.ConvergeMS = conv.Converged, conv.ConvergeMS
 	dumps.Add(n, conv.Dumps)
@@ -258,10 +276,7 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 	cy.AckedWrites = cy.Check.AckedWrites
 	cy.Valid = inj.Injected && cy.AckedBefore >= c.TriggerMinOps
 	if cy.Valid {
-		cy.Effective, cy.EffectEvidence = validate.Effective(ops, report.EffectWindow(cy, e.Clock.StartUnixMS()))
-	}
-	if inj.ActiveToMS > inj.ActiveFromMS {
-		cy.AckedDuringDiskFault = validate.AckedWhileRefused(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)
+		cy.Effective, cy.EffectEvidence = validate.Effective(ops, report.EffectWindow(*cy, e.Clock.StartUnixMS()))
 	}
 	if !conv.Converged {
 		errs = append(errs, fmt.Sprintf("nodes did not reach one state within %s", c.SettleMax))
@@ -271,8 +286,5 @@ func (e *Env) cycle(ctx context.Context, class string, n, lane int, rec *history
 			errs = append(errs, fmt.Sprintf("dump of node %s: %s", d.Node, d.Err))
 		}
 	}
-	if len(errs) > 0 {
-		cy.Error = strings.Join(errs, "; ")
-	}
-	return cy
+	return ops, inj, errs
 }

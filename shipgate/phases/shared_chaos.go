@@ -15,8 +15,6 @@ import (
 	"github.com/aimemory/ai-memory/shipgate/failpoint"
 	"github.com/aimemory/ai-memory/shipgate/history"
 	"github.com/aimemory/ai-memory/shipgate/report"
-	"github.com/aimemory/ai-memory/shipgate/settle"
-	"github.com/aimemory/ai-memory/shipgate/traffic"
 	"github.com/aimemory/ai-memory/shipgate/validate"
 )
 
@@ -98,67 +96,15 @@ func (e *Env) sharedCycle(ctx context.Context, d *sharedDB, c config.SharedPostg
 		cy.Error = "start nodes: " + err.Error()
 		return cy, 0, 0
 	}
-	var targets []traffic.Target
-	var nodes []validate.Node
-	for _, nd := range cl.Nodes {
-		targets = append(targets, traffic.Target{Name: nd.Name, Client: nd.Traffic})
-		nodes = append(nodes, validate.Node{Name: nd.Name, Client: nd.Client})
-	}
 	plan := failpoint.Draw(rng, p4, class, n, cl.Nodes)
 	plan.DB = d
 	if class == config.DBStop {
 		plan.Victims = cl.Nodes // the server is down for every node
 	}
-	trigger := p4.TriggerMinOps + rng.IntN(p4.TriggerMaxOps-p4.TriggerMinOps+1)
-	cy.FaultMS, cy.Trigger = ms(plan.Duration), trigger
-	ns := fmt.Sprintf("shared-%s-c%d", shortName(class), n)
-	log := rec.Cycle()
-	trafficStart := time.Now()
-	wl := traffic.StartWorkload(ctx, traffic.WorkloadConfig{
-		Phase: 4, Class: class, Cycle: n, Namespace: ns, Keys: p4.Keys, Agents: p4.Agents, PerAgent: p4.InFlightPerAgent,
-		Targets: targets, Rec: log, ProcBase: n * 1000, MaxOps: p4.MaxOps, Think: p4.Think.D(), Seed: rng.Uint64(),
-	})
-	inj := failpoint.RunShared(ctx, cl, plan, wl.WaitAcked, trigger, log, 4)
-	cy.AckedBefore = wl.Acked()
-	select {
-	case <-time.After(p4.AfterHeal.D()):
-	case <-ctx.Done():
-	}
-	wl.Stop()
-	cy.TrafficMS = ms(time.Since(trafficStart))
-	cy.Victims, cy.Injected, cy.FaultAtMS, cy.HealAtMS = inj.Victims, inj.Injected, inj.AtMS, inj.HealedAtMS
-	var errs []string
-	if inj.Err != "" {
-		errs = append(errs, "fault: "+inj.Err)
-	}
-	for _, nd := range cl.Nodes {
-		if !nd.Alive() {
-			errs = append(errs, fmt.Sprintf("node %s is down after the fault healed", nd.Name))
-		}
-	}
-	conv := settle.Converge(ctx, nodes, ns, p4.SettlePoll.D(), p4.SettleMax.D())
-	cy.Converged, cy.ConvergeMS = conv.Converged, conv.ConvergeMS
-	dumps.Add(n, conv.Dumps)
-	ops := log.Ops()
-	t := history.Count(ops)
-	cy.Ops, cy.OK, cy.Fail, cy.Unknown, cy.QuorumNotMet = t.Invoked, t.OK, t.Fail, t.Unknown, t.QuorumNotMet
-	cy.Check = validate.Check(ops, conv.Dumps)
-	cy.AckedWrites = cy.Check.AckedWrites
-	cy.Valid = inj.Injected && cy.AckedBefore >= p4.TriggerMinOps
-	if cy.Valid {
-		cy.Effective, cy.EffectEvidence = validate.Effective(ops, report.EffectWindow(cy, e.Clock.StartUnixMS()))
-	}
+	ops, inj, errs := e.exercise(ctx, &cy, cl, p4, fmt.Sprintf("shared-%s-c%d", shortName(class), n), plan, failpoint.RunShared, rec, dumps, rng)
 	if inj.ActiveToMS > inj.ActiveFromMS {
 		refused = validate.AckedWhileRefused(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)
 		unanswered = noAnswer(ops, inj.Victims, inj.ActiveFromMS, inj.ActiveToMS)
-	}
-	if !conv.Converged {
-		errs = append(errs, fmt.Sprintf("nodes did not show one state within %s", p4.SettleMax))
-	}
-	for _, dmp := range conv.Dumps {
-		if dmp.Err != "" {
-			errs = append(errs, fmt.Sprintf("dump of node %s: %s", dmp.Node, dmp.Err))
-		}
 	}
 	cy.Error = strings.Join(errs, "; ")
 	return cy, refused, unanswered
