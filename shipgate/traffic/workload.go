@@ -216,9 +216,16 @@ func (c *client) update(ctx context.Context) {
 	})
 }
 
+// deleteSpacing spreads a cycle's deletes over its operations (one per
+// this many issued), so some fall while the fault is on instead of all in
+// the first moments: a delete that a partitioned node misses is what shows
+// whether anti-entropy carries deletes.
+const deleteSpacing = 60
+
 // delete retires a key, reads it through one node, then deletes it there.
 func (c *client) delete(ctx context.Context) {
-	if int(c.w.deletes.Load()) >= c.w.cfg.Keys/3 {
+	d := int(c.w.deletes.Load())
+	if d >= c.w.cfg.Keys/3 || int(c.w.ops.Load()) < d*deleteSpacing {
 		return
 	}
 	k := c.w.retire(c.rng)
