@@ -12,8 +12,9 @@ import (
 // its key was given must carry that write's value; and a value must stay
 // under the key it was written to. Two writes can share a stamp only as a
 // concurrent tie LWW breaks by origin, so a value from a write of the same
-// key acknowledged at that version, or never acknowledged (its version
-// unknown), is a tie and not corruption.
+// key acknowledged at that version, or with an attempt of unknown outcome
+// (a version nobody was told, even if a retry was acknowledged at
+// another), is a tie and not corruption.
 func (c *cycle) checkCorrupt(r *Report, obs []sighting) {
 	type stamp struct {
 		key     string
@@ -41,7 +42,7 @@ func (c *cycle) checkCorrupt(r *Report, obs []sighting) {
 			continue
 		}
 		want := acked[stamp{s.key, s.version}]
-		if len(want) == 0 || slices.Contains(want, s.value) || (sent && w.outcome != history.OK) {
+		if len(want) == 0 || slices.Contains(want, s.value) || (sent && (w.outcome != history.OK || w.unstamped)) {
 			continue
 		}
 		reported[d] = true

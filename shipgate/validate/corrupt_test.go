@@ -21,6 +21,12 @@ func TestCorrupt(t *testing.T) {
 			f.call(update(4, "b", "id3", "v3c"), history.Unknown, status(503))
 			f.hold(item("id3", "k3", "v3c", 130), all...)
 		}, map[string]int{CheckUnknown: 3}},
+		{"a tie with a retried write whose lost first attempt took the stamp", func(f *fixture) {
+			f.call(put(4, "c", "k3", "v3e"), history.Unknown, status(0))
+			f.call(history.Op{Kind: history.Put, Proc: 4, Node: "c", Key: "k3", Value: "v3e", Retry: 1}, history.OK, acked("id3", 140))
+			f.call(get(6, "a", "id3"), history.OK, read("v3e", 130))
+			f.hold(item("id3", "k3", "v3e", 140), all...)
+		}, nil},
 		{"a tie between two writes acknowledged at one stamp", func(f *fixture) {
 			f.call(update(4, "b", "id3", "v3d"), history.OK, acked("", 130))
 		}, nil},

@@ -35,6 +35,9 @@ type write struct {
 	id      string
 	node    string
 	outcome string // OK if any attempt was acknowledged, else Unknown if any may have happened, else Fail
+	// unstamped: some attempt ended unknown, so the write may also hold a
+	// version nobody was told (a retried put whose first answer was lost).
+	unstamped bool
 }
 
 // cycle indexes one cycle's history and dumps for the checks.
@@ -131,6 +134,9 @@ func (c *cycle) sent(k call) {
 		w.outcome = history.OK
 	case k.outcome == history.Unknown && w.outcome == history.Fail:
 		w.outcome = history.Unknown
+	}
+	if k.outcome == history.Unknown {
+		w.unstamped = true
 	}
 }
 
