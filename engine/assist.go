@@ -365,6 +365,12 @@ func (a *Assistant) Summarize(ctx context.Context, ms []memory.Memory) (text, me
 	return ConcatSummary(ms), MethodConcatenation
 }
 
+// Consolidate is Engine.Consolidate with the content written by the LLM,
+// when one is configured and the caller gave no summary.
+func (a *Assistant) Consolidate(ctx context.Context, in ConsolidateInput) (ConsolidateResult, error) {
+	return a.e.consolidate(ctx, in, a.Summarize)
+}
+
 // related returns active memories matching any of terms, best first,
 // without m itself, in m's namespace when it has one.
 func (a *Assistant) related(ctx context.Context, m memory.Memory, terms []string, limit int) ([]memory.SearchHit, error) {

@@ -31,8 +31,23 @@ type ConsolidateResult struct {
 
 // Consolidate writes one long memory holding the sources' content, links it
 // derived_from each source and deletes the sources, all in one batch, so
-// every node applies all of it or none.
+// every node applies all of it or none. Without a summary the content is
+// the sources' concatenation (Assistant.Consolidate asks an LLM instead).
 func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (ConsolidateResult, error) {
+	return e.consolidate(ctx, in, concatenate)
+}
+
+// summarizer writes a consolidation's content from its sources and names
+// the method it used.
+type summarizer func(ctx context.Context, srcs []memory.Memory) (text, method string)
+
+func concatenate(_ context.Context, srcs []memory.Memory) (string, string) {
+	return ConcatSummary(srcs), MethodConcatenation
+}
+
+// consolidate runs the summarizer under the sources' row locks, so the
+// summary describes exactly the content the batch deletes.
+func (e *Engine) consolidate(ctx context.Context, in ConsolidateInput, summarize summarizer) (ConsolidateResult, error) {
 	if len(in.IDs) < 2 || len(in.IDs) > 100 {
 		return ConsolidateResult{}, memory.Errorf(memory.CodeInvalid, "consolidate needs 2..100 ids, got %d", len(in.IDs))
 	}
@@ -60,7 +75,7 @@ func (e *Engine) Consolidate(ctx context.Context, in ConsolidateInput) (Consolid
 	method := "provided"
 	content := in.Summary
 	if content == "" {
-		content, method = ConcatSummary(srcs), "concatenation"
+		content, method = summarize(ctx, srcs)
 	}
 	prio, tags := 0, []string{}
 	for _, s := range srcs {

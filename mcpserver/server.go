@@ -34,7 +34,8 @@ type Options struct {
 	AgentID string
 	// LLM backs the assist tools when set; nil means deterministic methods.
 	LLM engine.LLM
-	// Logger receives SDK diagnostics; nil discards them.
+	// Logger receives SDK diagnostics and the tools' internal errors;
+	// nil discards them.
 	Logger *slog.Logger
 	// Tools selects the tools offered; the zero value offers all of them.
 	Tools ToolSet
@@ -45,6 +46,7 @@ type server struct {
 	e      *engine.Engine
 	assist *engine.Assistant
 	opts   Options
+	log    *slog.Logger
 }
 
 // New builds an MCP server over e with the tools opts selects, the memory
@@ -60,7 +62,7 @@ func New(e *engine.Engine, opts Options) *mcp.Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv := &server{e: e, assist: engine.NewAssistant(e, opts.LLM), opts: opts}
+	srv := &server{e: e, assist: engine.NewAssistant(e, opts.LLM), opts: opts, log: logger}
 	instructions := "Persistent memory for AI agents. Recall with memory_recall before answering " +
 		"and store durable facts with memory_store."
 	if opts.Tools.has("memory_session_start") {
@@ -89,14 +91,17 @@ func New(e *engine.Engine, opts Options) *mcp.Server {
 }
 
 // tools are every tool of the server, in registration order.
-func (s *server) tools() toolbox {
-	var tb toolbox
+func (s *server) tools() []toolDef {
+	tb := toolbox{log: s.log}
+	if tb.log == nil {
+		tb.log = slog.New(slog.DiscardHandler)
+	}
 	s.addMemoryTools(&tb)
 	s.addLifecycleTools(&tb)
 	s.addAssistTools(&tb)
 	s.addGovernanceTools(&tb)
 	s.addAgentTools(&tb)
-	return tb
+	return tb.defs
 }
 
 // agentID picks the identity for a call: the explicit argument, else the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -21,8 +22,12 @@ type toolDef struct {
 }
 
 // toolbox collects the tools in registration order; New adds the
-// ones the options select.
-type toolbox []toolDef
+// ones the options select. log receives the internal errors that the
+// agents are told only by name.
+type toolbox struct {
+	defs []toolDef
+	log  *slog.Logger
+}
 
 // tool adds a typed tool. Every call's arguments are checked against the
 // full schema of In (types, bounds, enums, no unknown names) before h runs,
@@ -44,13 +49,17 @@ func tool[In, Out any](tb *toolbox, name, desc string, readOnly bool, props map[
 	if readOnly {
 		t.Annotations = &mcp.ToolAnnotations{ReadOnlyHint: true}
 	}
-	*tb = append(*tb, toolDef{t, check, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	log := tb.log
+	tb.defs = append(tb.defs, toolDef{t, check, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		var in In
 		if err := decodeArgs(req.Params.Arguments, check, rw, &in); err != nil {
 			return errorResult(err), nil
 		}
 		out, err := h(ctx, req, in)
 		if err != nil {
+			if memory.ErrorCode(err) == memory.CodeInternal {
+				log.Error("mcp tool failed", "tool", name, "err", err)
+			}
 			return errorResult(actionable(err)), nil
 		}
 		b, err := json.Marshal(out)

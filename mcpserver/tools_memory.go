@@ -378,24 +378,8 @@ func (s *server) addLifecycleTools(tb *toolbox) {
 			if in.Source == "" {
 				in.Source = "mcp"
 			}
-			summary, method := in.Summary, ""
-			if summary == "" && s.assist.LLMName() != "" && len(in.IDs) >= 2 && len(in.IDs) <= 100 {
-				var srcs []memory.Memory
-				for _, id := range in.IDs {
-					m, _, err := s.e.Get(ctx, id)
-					if err != nil {
-						return engine.ConsolidateResult{}, err
-					}
-					srcs = append(srcs, *m)
-				}
-				summary, method = s.assist.Summarize(ctx, srcs)
-			}
-			res, err := s.e.Consolidate(ctx, engine.ConsolidateInput{IDs: in.IDs, Title: in.Title, Namespace: in.Namespace,
-				Summary: summary, Source: in.Source, AgentID: s.agentID(req, in.AgentID)})
-			if method != "" && res.Method == "provided" {
-				res.Method = method
-			}
-			return res, err
+			return s.assist.Consolidate(ctx, engine.ConsolidateInput{IDs: in.IDs, Title: in.Title, Namespace: in.Namespace,
+				Summary: in.Summary, Source: in.Source, AgentID: s.agentID(req, in.AgentID)})
 		})
 
 	tool(tb, "memory_gc",
