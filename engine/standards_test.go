@@ -105,6 +105,9 @@ func TestStandardIsAReplicatedRecord(t *testing.T) {
 
 type replicatorFunc func(context.Context, *memory.Batch) error
 
-func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
+func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch, commit func(context.Context) error) (int, error) {
+	if err := commit(ctx); err != nil {
+		return 0, err
+	}
 	return 1, f(ctx, b)
 }
