@@ -64,52 +64,60 @@ func TestSSHProviderCampaign(t *testing.T) {
 	}
 }
 
-// TestSSHDeadManCleansHostsWhenHarnessDies SIGKILLs the harness mid-chaos:
-// each agent sees its session end and tears its host down, within the
-// dead-man bound at the latest.
+// TestSSHDeadManCleansHostsWhenHarnessDies stops the harness without
+// any teardown, at three moments, and requires every host clean (no
+// process but sshd, no nftables table, no mount, no data dir) within the
+// dead-man bound:
+//   - SIGKILL while the binaries are being copied: the session's deploy
+//     shell sees its stdin end and removes the campaign directory;
+//   - SIGKILL mid-chaos: each agent sees its session end and tears down;
+//   - SIGSTOP mid-chaos: the connections stay open but silent, so only
+//     the agents' dead-man timers can notice.
 func TestSSHDeadManCleansHostsWhenHarnessDies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs part of a campaign over ssh")
 	}
-	if os.Getenv("SHIPGATE_DEADMAN_TEST") == "" {
-		// Known gap: in the one run so far the agents killed every node and
-		// deleted every table after the harness was SIGKILLed, but each
-		// host's data dir was still there 20 s later; not yet diagnosed.
-		t.Skip("dead-man data-dir removal not yet reliable; set SHIPGATE_DEADMAN_TEST=1 to run")
-	}
 	h := newSSHHosts(t)
 	shipGate, aiMemory := buildBinaries(t)
-	out := filepath.Join(h.dir, "runs")
-	cmd := h.harness(shipGate, "run", "--provider", "ssh", "--inventory", h.inv, "--accept-new-host-keys",
-		"--phases", "4", "--faults", "kill_node,partition_minority", "--cycles", "20", "--binary", aiMemory, "--out", out,
-		"--campaign-id", "deadman", "--state-dir", filepath.Join(h.dir, "state"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until nodes run on the hosts.
-	deadline := time.Now().Add(3 * time.Minute)
-	for len(h.leftovers()) < 3 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("no node started on the hosts")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	killed := time.Now()
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
 	bound := cluster.SSHDeadMan + 10*time.Second
-	for {
-		left := h.leftovers()
-		if len(left) == 0 {
-			t.Logf("hosts clean %s after SIGKILL of the harness (bound %s)", time.Since(killed).Round(time.Millisecond), bound)
-			return
-		}
-		if time.Since(killed) > bound {
-			t.Fatalf("%s after SIGKILL of the harness: %s", bound, strings.Join(left, "; "))
-		}
-		time.Sleep(100 * time.Millisecond)
+	for _, tc := range []struct {
+		name  string
+		sig   syscall.Signal
+		ready func() bool // when to stop the harness
+	}{
+		{"sigkill-during-deploy", syscall.SIGKILL, h.dataDirExists},
+		{"sigkill-mid-chaos", syscall.SIGKILL, h.nodesOnEveryHost},
+		{"sigstop-mid-chaos", syscall.SIGSTOP, h.nodesOnEveryHost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := h.harness(shipGate, "run", "--provider", "ssh", "--inventory", h.inv, "--accept-new-host-keys",
+				"--phases", "4", "--faults", "kill_node,partition_minority", "--cycles", "20", "--binary", aiMemory,
+				"--out", filepath.Join(h.dir, "runs"), "--campaign-id", tc.name, "--state-dir", filepath.Join(h.dir, "state"))
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			deadline := time.Now().Add(3 * time.Minute)
+			for !tc.ready() {
+				if time.Now().After(deadline) {
+					t.Fatal("the harness never reached the moment to stop it")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			stopped, sig := time.Now(), map[syscall.Signal]string{syscall.SIGKILL: "SIGKILL", syscall.SIGSTOP: "SIGSTOP"}[tc.sig]
+			cmd.Process.Signal(tc.sig)
+			for {
+				left := h.leftovers()
+				if len(left) == 0 {
+					t.Logf("hosts clean %s after %s of the harness (bound %s)", time.Since(stopped).Round(time.Millisecond), sig, bound)
+					return
+				}
+				if time.Since(stopped) > bound {
+					t.Fatalf("%s after %s of the harness: %s", bound, sig, strings.Join(left, "; "))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
 	}
 }
 

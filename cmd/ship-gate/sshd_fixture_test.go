@@ -170,7 +170,42 @@ func (s *sshHosts) leftovers() []string {
 			out = append(out, fmt.Sprintf("%s: data dir %s still exists", ns, data))
 		}
 	}
+	// The namespaces share this machine's mount table.
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(mi), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], s.dir+"/") {
+			out = append(out, "mount "+f[4])
+		}
+	}
 	return out
+}
+
+// dataDirExists reports whether a host's data dir exists yet: the
+// harness is copying the binaries.
+func (s *sshHosts) dataDirExists() bool {
+	for i := range s.hosts {
+		if _, err := os.Stat(filepath.Join(s.dir, fmt.Sprintf("data-%c", 'a'+i))); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// nodesOnEveryHost reports whether an ai-memory process runs in every
+// host namespace.
+func (s *sshHosts) nodesOnEveryHost() bool {
+	for _, ns := range s.hosts {
+		pids, _ := exec.Command("ip", "netns", "pids", ns).Output()
+		found := false
+		for _, pid := range strings.Fields(string(pids)) {
+			comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+			found = found || strings.TrimSpace(string(comm)) == "ai-memory"
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // harness runs ship-gate in the control namespace.
