@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
+	"github.com/aimemory/ai-memory/shipgate/config"
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
 // TestSSHProviderCampaign runs a reduced campaign through --provider ssh
-// against three sshd namespaces: phases 1 and 2 must pass, every fault
-// class the agent can apply must pass, the others must be skipped with a
-// reason, and nothing may be left on any host.
+// against three sshd namespaces: phases 1 and 2 must pass, and every
+// fault class must be applied through the agents and pass (the disk
+// classes are skipped, with the hosts' reason, only where this machine
+// has no FUSE layer); nothing may be left on any host.
 func TestSSHProviderCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a reduced campaign over ssh (minutes)")
@@ -42,22 +44,34 @@ func TestSSHProviderCampaign(t *testing.T) {
 	if !p2.Pass {
 		t.Errorf("phase 2: %v", p2.Reasons)
 	}
-	var p4 report.Phase4
-	readJSON(t, filepath.Join(run, "phase4.json"), &p4)
-	var prov cluster.SSH
-	for _, k := range p4.Class {
-		why := prov.Unsupported(k.Fault)
-		switch {
-		case why != "" && k.Skipped != why:
-			t.Errorf("%s: skipped %q, want %q", k.Fault, k.Skipped, why)
-		case why == "" && !k.Pass:
-			t.Errorf("%s applied through the agent: %v", k.Fault, k.Reasons)
-		}
-	}
 	var hosts []cluster.HostRecord
 	readJSON(t, filepath.Join(run, sshHostsFile), &hosts)
 	if len(hosts) != 3 || hosts[0].SHA256["ai-memory"] == "" {
 		t.Errorf("ssh-hosts.json: %+v", hosts)
+	}
+	// The hosts are namespaces of this machine: they allow nftables, and
+	// the disk layer exactly when this machine does.
+	noDisk := cluster.DiskUnavailable()
+	for _, h := range hosts {
+		if h.Allows.Nft != "" || (h.Allows.Disk == "") != (noDisk == "") {
+			t.Errorf("host %s allows %+v; this machine's disk layer: %q", h.Name, h.Allows, noDisk)
+		}
+	}
+	var p4 report.Phase4
+	readJSON(t, filepath.Join(run, "phase4.json"), &p4)
+	if len(p4.Class) != len(config.FaultClasses) {
+		t.Errorf("phase 4 judged %d classes, want all %d", len(p4.Class), len(config.FaultClasses))
+	}
+	for _, k := range p4.Class {
+		fc, _ := config.Class(k.Fault)
+		switch {
+		case fc.NeedsDisk && noDisk != "":
+			if !strings.Contains(k.Skipped, "FUSE disk layer") {
+				t.Errorf("%s: skipped %q, want the hosts' reason", k.Fault, k.Skipped)
+			}
+		case k.Skipped != "" || !k.Pass:
+			t.Errorf("%s applied through the agents: skipped %q, reasons %v", k.Fault, k.Skipped, k.Reasons)
+		}
 	}
 	if left := h.leftovers(); len(left) > 0 {
 		t.Errorf("left on the hosts after teardown: %v", left)

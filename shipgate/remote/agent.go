@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // AgentConfig is what `ship-gate agent` is told on its command line.
@@ -46,9 +48,11 @@ type agent struct {
 	ops     sync.RWMutex
 	closing bool
 
-	mu     sync.Mutex
-	procs  map[int]*exec.Cmd
-	tables map[string]bool
+	mu      sync.Mutex
+	procs   map[int]*exec.Cmd
+	tables  map[string]bool
+	proxies map[string]*proxy.Proxy // by listen address
+	disks   map[string]*agentDisk   // by mount point
 }
 
 // errClosing answers a request that arrived while the agent tears down.
@@ -74,7 +78,8 @@ func ServeAgent(cfg AgentConfig, in io.Reader, out io.Writer) error {
 	// the agent: a write to a closed pipe becomes an error, a hangup is
 	// ignored.
 	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP)
-	a := &agent{cfg: cfg, out: json.NewEncoder(out), procs: map[int]*exec.Cmd{}, tables: map[string]bool{}}
+	a := &agent{cfg: cfg, out: json.NewEncoder(out), procs: map[int]*exec.Cmd{}, tables: map[string]bool{},
+		proxies: map[string]*proxy.Proxy{}, disks: map[string]*agentDisk{}}
 	lines := make(chan []byte)
 	go func() {
 		defer close(lines)
@@ -149,6 +154,29 @@ func (a *agent) handle(r Request) {
 		resp.Text, err = tailFile(r.Path, r.Max)
 	case OpMkdir:
 		err = a.adding(func() error { return a.mkdir(r.Dir) })
+	case OpProbe:
+		err = a.adding(func() error {
+			b, _ := json.Marshal(a.probe())
+			resp.Text = string(b)
+			return nil
+		})
+	case OpProxy:
+		err = a.adding(func() (err error) { resp.Text, err = a.proxyStart(r.Target); return err })
+	case OpProxySet:
+		err = a.proxySet(r)
+	case OpProxyDropped:
+		var p *proxy.Proxy
+		if p, err = a.proxy(r.Addr); err == nil {
+			resp.N = p.Dropped()
+		}
+	case OpProxyClose:
+		err = a.proxyClose(r.Addr)
+	case OpDiskStart:
+		err = a.adding(func() error { return a.diskStart(r.Path, r.Dir, r.Log) })
+	case OpDisk:
+		resp.Text, err = a.diskCommand(r.Dir, r.Command)
+	case OpDiskStop:
+		err = a.diskStop(r.Dir)
 	default:
 		err = fmt.Errorf("unknown op %q", r.Op)
 	}
@@ -219,7 +247,10 @@ func (a *agent) signal(pid int, sig syscall.Signal) error {
 	if sig == syscall.SIGKILL {
 		syscall.Kill(-pid, sig)
 	}
-	return syscall.Kill(pid, sig)
+	if err := syscall.Kill(pid, sig); err != nil || sig != syscall.SIGSTOP {
+		return err
+	}
+	return waitStopped(pid)
 }
 
 func (a *agent) nft(table, rules string) error {
@@ -262,8 +293,8 @@ func validTable(t string) bool {
 	return true
 }
 
-// cleanup kills every process it started, deletes every table it loaded
-// and removes Root (and an empty parent it was told it owns). Requests
+// cleanup kills every process it started, unmounts every disk layer,
+// closes every proxy, deletes every table it loaded and removes Root (and an empty parent it was told it owns). Requests
 // still in flight finish first; later ones are refused.
 //
 // When the harness vanished (abandoned), Root is removed a second time a
@@ -279,7 +310,7 @@ func (a *agent) cleanup(abandoned bool) error {
 	for pid := range a.procs {
 		pids = append(pids, pid)
 	}
-	tables := a.tables
+	tables, disks, proxies := a.tables, a.disks, a.proxies
 	a.mu.Unlock()
 	for _, pid := range pids {
 		syscall.Kill(-pid, syscall.SIGCONT) // a stopped group dies just as well, but let it be reaped
@@ -299,6 +330,13 @@ func (a *agent) cleanup(abandoned bool) error {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The nodes are dead: nothing holds a file of a mount open.
+	for mount := range disks {
+		errs = append(errs, a.diskStop(mount))
+	}
+	for _, p := range proxies {
+		p.Close()
 	}
 	for t := range tables {
 		errs = append(errs, a.nftDelete(t))
