@@ -76,6 +76,12 @@ func TestSSHProviderCampaign(t *testing.T) {
 	if left := h.leftovers(); len(left) > 0 {
 		t.Errorf("left on the hosts after teardown: %v", left)
 	}
+	// The same through ssh, as on real hosts (the run recorded the keys).
+	if out, err := h.harness(shipGate, "check-hosts", "--inventory", h.inv).CombinedOutput(); err != nil {
+		t.Errorf("check-hosts after teardown: %v:\n%s", err, out)
+	} else {
+		t.Logf("check-hosts after teardown:\n%s", out)
+	}
 }
 
 // TestSSHDeadManCleansHostsWhenHarnessDies stops the harness without
