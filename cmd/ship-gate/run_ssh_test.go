@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -14,11 +15,14 @@ import (
 	"github.com/aimemory/ai-memory/shipgate/report"
 )
 
-// TestSSHProviderCampaign runs a reduced campaign through --provider ssh
-// against three sshd namespaces: phases 1 and 2 must pass, and every
-// fault class must be applied through the agents and pass (the disk
-// classes are skipped, with the hosts' reason, only where this machine
-// has no FUSE layer); nothing may be left on any host.
+// TestSSHProviderCampaign runs a campaign through --provider ssh against
+// three sshd namespaces: reduced (every phase and class, 2 cycles, 2
+// lanes), or the default campaign with SHIPGATE_SSH_CAMPAIGN=default. It
+// must be green: every phase passes, every fault class is applied through
+// the agents and passes (the disk classes may be skipped, with the
+// hosts' reason, only where this machine has no FUSE layer, and then the
+// run is red for it); nothing may be left on any host.
+// SHIPGATE_SSH_KEEP=DIR copies the run's evidence there.
 func TestSSHProviderCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a reduced campaign over ssh (minutes)")
@@ -26,12 +30,28 @@ func TestSSHProviderCampaign(t *testing.T) {
 	h := newSSHHosts(t)
 	shipGate, aiMemory := buildBinaries(t)
 	out := filepath.Join(h.dir, "runs")
-	cmd := h.harness(shipGate, "run", "--provider", "ssh", "--inventory", h.inv, "--accept-new-host-keys",
-		"--phases", "1,2,4", "--cycles", "2", "--lanes", "2", "--binary", aiMemory, "--out", out, "--campaign-id", "ssh",
-		"--state-dir", filepath.Join(h.dir, "state"))
-	b, _ := cmd.CombinedOutput()
-	t.Logf("ship-gate run --provider ssh:\n%s", b)
+	args := []string{"run", "--provider", "ssh", "--inventory", h.inv, "--accept-new-host-keys",
+		"--binary", aiMemory, "--out", out, "--campaign-id", "ssh", "--state-dir", filepath.Join(h.dir, "state")}
+	if os.Getenv("SHIPGATE_SSH_CAMPAIGN") != "default" {
+		args = append(args, "--cycles", "2", "--lanes", "2")
+	}
+	cmd := h.harness(append([]string{shipGate}, args...)...)
+	b, runErr := cmd.CombinedOutput()
+	t.Logf("ship-gate %s:\n%s", strings.Join(args, " "), b)
 	run := filepath.Join(out, "ssh")
+	if keep := os.Getenv("SHIPGATE_SSH_KEEP"); keep != "" {
+		if b, err := exec.Command("cp", "-a", run, keep).CombinedOutput(); err != nil {
+			t.Errorf("keeping the evidence: %v: %s", err, b)
+		}
+	}
+	var sum report.Summary
+	readJSON(t, filepath.Join(run, report.SummaryFile), &sum)
+	for _, pt := range sum.Timings {
+		t.Logf("phase %d %-10s %7.1f s", pt.Phase, pt.Name, pt.WallSeconds)
+	}
+	if runErr != nil || !sum.OverallPass {
+		t.Errorf("campaign over ssh: %v; overall_pass %v; reasons %v", runErr, sum.OverallPass, sum.Reasons)
+	}
 	for _, n := range []string{"a", "b", "c"} {
 		var p1 report.Phase1
 		readJSON(t, filepath.Join(run, "phase1-node-"+n+".json"), &p1)
