@@ -64,6 +64,11 @@ func TestSSHProviderCampaign(t *testing.T) {
 	if !p2.Pass {
 		t.Errorf("phase 2: %v", p2.Reasons)
 	}
+	var p3 report.Phase3
+	readJSON(t, filepath.Join(run, "phase3.json"), &p3)
+	if !p3.Pass || !strings.Contains(p3.Placement, "host a (198.18.0.201)") || !strings.Contains(p3.Placement, "control host") {
+		t.Errorf("phase 3: pass %v, reasons %v, placement %q", p3.Pass, p3.Reasons, p3.Placement)
+	}
 	var hosts []cluster.HostRecord
 	readJSON(t, filepath.Join(run, sshHostsFile), &hosts)
 	if len(hosts) != 3 || hosts[0].SHA256["ai-memory"] == "" {

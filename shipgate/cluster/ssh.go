@@ -162,6 +162,17 @@ func (s *SSH) Unsupported(class string) string {
 	return "ssh provider: " + strings.Join(why, "; ")
 }
 
+// MigrationPlacement is where phase 3 runs over ssh, for its artifact.
+// Its one node (the seeding server) runs on the first host like any node;
+// the migrations and the reads that judge them run on the control host.
+func (s *SSH) MigrationPlacement() string {
+	h := s.inv.Hosts[0]
+	return fmt.Sprintf("the seeding node ran on host %s (%s), started by its agent; its database came back over SFTP when it stopped. "+
+		"migrate, export, the MCP records, sqlite3 and psql ran on the control host: the throwaway PostgreSQL is the harness's and "+
+		"listens on the control host's loopback only (the hosts need no PostgreSQL), and migrate is a CLI run of the same binary, "+
+		"whose sha256 every host confirmed (%s)", h.Name, h.Address, "ssh-hosts.json")
+}
+
 // Close tears every host down through its agent and checks its campaign
 // directory is gone.
 func (s *SSH) Close() error {
