@@ -199,6 +199,32 @@ func (s *sshHosts) leftovers() []string {
 	return out
 }
 
+// diskMounted reports whether a lazyfs is mounted on any host.
+func (s *sshHosts) diskMounted() bool {
+	for _, c := range s.sshd {
+		mi, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", c.Process.Pid))
+		if strings.Contains(string(mi), "fuse.lazyfs") {
+			return true
+		}
+	}
+	return false
+}
+
+// namespaceCheck runs the README's check of the host namespaces from
+// outside (processes, nftables tables, lazyfs mounts) and returns what
+// it printed: only sshd processes when clean.
+func (s *sshHosts) namespaceCheck() string {
+	script := `for ns in "$@"; do
+  echo "== $ns"; ip netns pids $ns | xargs -r ps -o pid=,comm= -p; ip netns exec $ns nft list tables
+  for p in $(ip netns pids $ns); do grep -h lazyfs /proc/$p/mountinfo; done | sort -u
+done`
+	out, err := exec.Command("bash", append([]string{"-c", script, "check"}, s.hosts...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("%s\n(%v)", out, err)
+	}
+	return string(out)
+}
+
 // inHostMounts runs a command in host i's mount namespace (its sshd's).
 func (s *sshHosts) inHostMounts(i int, args ...string) *exec.Cmd {
 	return exec.Command("nsenter", append([]string{"-t", fmt.Sprint(s.sshd[i].Process.Pid), "-m", "--"}, args...)...)
