@@ -96,10 +96,10 @@ type Summary struct {
 	Status      []PhaseStatus `json:"phase_status"`
 	// Topologies are the other topologies the run certifies (the
 	// federated one is Status); each must pass.
-	Topologies []TopologyStatus `json:"topologies,omitempty"`
-	Timings     []PhaseTiming `json:"timings"`
-	Provenance  *Provenance   `json:"provenance"`
-	Cost        Cost          `json:"cost"`
-	Interrupted string        `json:"interrupted,omitempty"`
-	Aggregator  string        `json:"aggregator"`
+	Topologies  []TopologyStatus `json:"topologies,omitempty"`
+	Timings     []PhaseTiming    `json:"timings"`
+	Provenance  *Provenance      `json:"provenance"`
+	Cost        Cost             `json:"cost"`
+	Interrupted string           `json:"interrupted,omitempty"`
+	Aggregator  string           `json:"aggregator"`
 }
