@@ -298,3 +298,36 @@ func TestAgentPauseAnswersOnceStopped(t *testing.T) {
 		t.Fatal("the agent signalled a process it did not start")
 	}
 }
+
+// A request the harness sent just before it died may land after the
+// first removal (an SFTP mkdir and file): the agent removes the campaign
+// directory again before it exits.
+func TestAgentRemovesWhatLandsJustAfterTheSessionEnds(t *testing.T) {
+	a := startAgent(t)
+	a.must(Request{Op: OpMkdir, Dir: filepath.Join(a.root, "n")})
+	landed := make(chan error, 1)
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if _, err := os.Stat(a.root); errors.Is(err, os.ErrNotExist) {
+				time.Sleep(100 * time.Millisecond)
+				late := filepath.Join(a.root, "n", "late")
+				if err := os.MkdirAll(late, 0o755); err != nil {
+					landed <- err
+					return
+				}
+				landed <- os.WriteFile(filepath.Join(late, "ai-memory.db"), []byte("x"), 0o644)
+				return
+			}
+		}
+		landed <- errors.New("the campaign directory was never removed")
+	}()
+	if err := a.endSession(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-landed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(a.root)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("what landed after the first removal is still there: %v", err)
+	}
+}
