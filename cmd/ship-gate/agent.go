@@ -15,9 +15,11 @@ func init() {
 		Use:   "agent",
 		Short: "Serve the harness on a remote host (internal: started over SSH by --provider ssh)",
 		Long: "Reads one JSON request per line on stdin and answers on stdout: start and signal nodes,\n" +
-			"load and delete nftables tables, digest and tail files. At teardown, at stdin EOF, on\n" +
-			"SIGTERM, or after --dead-man without a line, it kills every process it started, deletes\n" +
-			"every table it loaded and removes --root. It never powers anything off.",
+			"load and delete nftables tables, run proxies for peer links and lazyfs mounts, probe what\n" +
+			"the host allows, digest and tail files. Everything it makes lies under --root. At teardown,\n" +
+			"at stdin EOF, on SIGTERM, or after --dead-man without a line, it kills every process it\n" +
+			"started, unmounts every disk, closes its proxies, deletes every table it loaded and removes\n" +
+			"--root. It never powers anything off.",
 		Args:   cobra.NoArgs,
 		Hidden: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -44,6 +44,9 @@ func printVerdict(w interface{ Write([]byte) (int, error) }, s *report.Summary) 
 		}
 		fmt.Fprintf(w, "phase %d %-10s %-8s %6.1f s\n", st.Phase, st.Name, st.Status, wall)
 	}
+	for _, ts := range s.Topologies {
+		fmt.Fprintf(w, "topology %-16s %-8s %6.1f s\n", ts.Topology, ts.Status, ts.WallSeconds)
+	}
 	for _, r := range s.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
 	}

@@ -56,7 +56,7 @@ func init() {
 	fl.BoolVar(&f.acceptNewHostKeys, "accept-new-host-keys", false, "--provider ssh: record unknown host keys in known_hosts instead of refusing them")
 	fl.StringVar(&f.phases, "phases", "", "phases to run, e.g. 1,2,3,4 (default all)")
 	fl.StringVar(&f.faults, "faults", "", "fault classes: all or a comma list")
-	fl.StringVar(&f.topology, "topology", config.TopologyFederated, "federated (the campaign) or shared-postgres (nodes on one PostgreSQL, no federation; writes shared-postgres.json)")
+	fl.StringVar(&f.topology, "topology", config.TopologyFederated, "topologies to certify, comma separated: federated (phases 1-4) and/or shared-postgres (nodes on one PostgreSQL, no federation; writes shared-postgres.json); each must pass")
 	fl.IntVar(&f.cycles, "cycles", 0, "chaos cycles per fault class (default 30); lowers min_effective_cycles in proportion unless --min-effective-cycles is given")
 	fl.IntVar(&f.minEffective, "min-effective-cycles", 0, "cycles per class in which the fault must show its effect (default 25)")
 	fl.IntVar(&f.lanes, "lanes", 0, "chaos trios running at once (default 6)")
@@ -91,7 +91,16 @@ func campaignConfig(cmd *cobra.Command, f *runFlags) (config.Campaign, error) {
 		}
 		c.Phases = p
 	}
-	if set("faults") && f.topology != config.TopologySharedPostgres {
+	if set("topology") {
+		ts, err := config.ParseTopologies(f.topology)
+		if err != nil {
+			return c, err
+		}
+		c.Topologies = ts
+	}
+	// --faults applies to every topology certified (shared-postgres reads
+	// it in runSharedPostgres): each class must exist in each of them.
+	if set("faults") && c.Certifies(config.TopologyFederated) {
 		fs, err := config.ParseFaults(f.faults)
 		if err != nil {
 			return c, err
@@ -139,9 +148,6 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	cfg, err := campaignConfig(cmd, f)
 	if err != nil {
 		return err
-	}
-	if f.topology != config.TopologyFederated && f.topology != config.TopologySharedPostgres {
-		return fmt.Errorf("--topology %q: want %s or %s", f.topology, config.TopologyFederated, config.TopologySharedPostgres)
 	}
 	started := time.Now().UTC()
 	id := f.id
@@ -247,10 +253,15 @@ func runCampaign(cmd *cobra.Command, f *runFlags) error {
 	host, _ := os.Hostname()
 	env := &phases.Env{Cfg: cfg, Sup: sup, Provider: prov, Binary: binary, Version: pv.Version, RunDir: runDir,
 		WorkDir: work, Clock: history.NewClock(), Progress: prog, Host: host}
-	if f.topology == config.TopologySharedPostgres {
-		return runSharedPostgres(ctx, cmd, f, env, prog)
+	var runs []report.PhaseRun
+	if cfg.Certifies(config.TopologyFederated) {
+		runs = phases.Run(ctx, env, f.failFast)
 	}
-	runs := phases.Run(ctx, env, f.failFast)
+	if cfg.Certifies(config.TopologySharedPostgres) && ctx.Err() == nil {
+		if err := runSharedPostgres(ctx, cmd, f, env, prog); err != nil {
+			return err
+		}
+	}
 
 	meta := report.Meta{CampaignID: id, StartedAt: started, CompletedAt: time.Now().UTC(), Phases: runs}
 	meta.WallSeconds = meta.CompletedAt.Sub(started).Seconds()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/aimemory/ai-memory/shipgate/remote"
 )
@@ -31,6 +32,21 @@ type sshHosts struct {
 	dir   string // keys, configs, inventory, data dirs
 	inv   string
 	sshd  []*exec.Cmd
+	// hostKeys are the sshds' public keys; known_hosts starts empty.
+	hostKeys []ssh.PublicKey
+}
+
+// trustHostKeys writes the hosts' keys to the inventory's known_hosts,
+// for commands that never accept a new key.
+func (s *sshHosts) trustHostKeys(t *testing.T) {
+	t.Helper()
+	var b strings.Builder
+	for i, k := range s.hostKeys {
+		b.WriteString(knownhosts.Line([]string{knownhosts.Normalize(s.addrs[i] + ":22")}, k) + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "known_hosts"), []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // newSSHHosts builds the namespaces and starts the sshds; cleanup undoes
@@ -83,7 +99,7 @@ func newSSHHosts(t *testing.T) *sshHosts {
 		run("ip", "-n", ns, "link", "set", "eth0", "up")
 		run("ip", "-n", ns, "link", "set", "lo", "up")
 		hostKey := filepath.Join(dir, fmt.Sprintf("host%d_ed25519", i))
-		writeKey(t, hostKey)
+		s.hostKeys = append(s.hostKeys, writeKey(t, hostKey))
 		cfg := filepath.Join(dir, fmt.Sprintf("sshd%d.conf", i))
 		conf := fmt.Sprintf("ListenAddress %s\nPort 22\nHostKey %s\nAuthorizedKeysFile %s\nPidFile %s\n"+
 			"PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"+
@@ -170,7 +186,76 @@ func (s *sshHosts) leftovers() []string {
 			out = append(out, fmt.Sprintf("%s: data dir %s still exists", ns, data))
 		}
 	}
+	// `ip netns exec` gave each sshd a mount namespace of its own, which
+	// its sessions, and so the agents' mounts, share.
+	for i, c := range s.sshd {
+		mi, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", c.Process.Pid))
+		for _, line := range strings.Split(string(mi), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], s.dir+"/") {
+				out = append(out, fmt.Sprintf("%s: mount %s", s.hosts[i], f[4]))
+			}
+		}
+	}
 	return out
+}
+
+// diskMounted reports whether a lazyfs is mounted on any host.
+func (s *sshHosts) diskMounted() bool {
+	for _, c := range s.sshd {
+		mi, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", c.Process.Pid))
+		if strings.Contains(string(mi), "fuse.lazyfs") {
+			return true
+		}
+	}
+	return false
+}
+
+// namespaceCheck runs the README's check of the host namespaces from
+// outside (processes, nftables tables, lazyfs mounts) and returns what
+// it printed: only sshd processes when clean.
+func (s *sshHosts) namespaceCheck() string {
+	script := `for ns in "$@"; do
+  echo "== $ns"; ip netns pids $ns | xargs -r ps -o pid=,comm= -p; ip netns exec $ns nft list tables
+  for p in $(ip netns pids $ns); do grep -h lazyfs /proc/$p/mountinfo; done | sort -u
+done`
+	out, err := exec.Command("bash", append([]string{"-c", script, "check"}, s.hosts...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("%s\n(%v)", out, err)
+	}
+	return string(out)
+}
+
+// inHostMounts runs a command in host i's mount namespace (its sshd's).
+func (s *sshHosts) inHostMounts(i int, args ...string) *exec.Cmd {
+	return exec.Command("nsenter", append([]string{"-t", fmt.Sprint(s.sshd[i].Process.Pid), "-m", "--"}, args...)...)
+}
+
+// dataDirExists reports whether a host's data dir exists yet: the
+// harness is copying the binaries.
+func (s *sshHosts) dataDirExists() bool {
+	for i := range s.hosts {
+		if _, err := os.Stat(filepath.Join(s.dir, fmt.Sprintf("data-%c", 'a'+i))); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// nodesOnEveryHost reports whether an ai-memory process runs in every
+// host namespace.
+func (s *sshHosts) nodesOnEveryHost() bool {
+	for _, ns := range s.hosts {
+		pids, _ := exec.Command("ip", "netns", "pids", ns).Output()
+		found := false
+		for _, pid := range strings.Fields(string(pids)) {
+			comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+			found = found || strings.TrimSpace(string(comm)) == "ai-memory"
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // harness runs ship-gate in the control namespace.

@@ -19,6 +19,9 @@ import (
 // peer links run, so faults can cut them.
 type Provider interface {
 	Name() string
+	// Unsupported says why a fault class cannot be applied to this
+	// provider's nodes, "" if it can.
+	Unsupported(class string) string
 	// Network lays out the nodes of one cluster; lane separates clusters
 	// that run at the same time.
 	Network(ctx context.Context, lane int, names []string) (Network, error)
@@ -38,7 +41,7 @@ type Network interface {
 	PartitionOutbound(i int) error
 	// PeerLinks are the proxies that carry node i's peer traffic: its own
 	// requests to each peer, and each peer's requests to it.
-	PeerLinks(i int) []*proxy.Proxy
+	PeerLinks(i int) []Link
 	// Heal restores every link.
 	Heal() error
 	Close() error
@@ -76,6 +79,9 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 	for i, name := range spec.Names {
 		host, port, dial, peers, wrap := nw.Node(i)
 		n, err := newNode(sup, spec.Dir, name, host, port, dial, spec.Node, client)
+		if l, ok := nw.(launcher); ok && n != nil {
+			n.remote = l
+		}
 		if err == nil && spec.Node.Disk {
 			err = n.attachDisk(ctx)
 		}
@@ -91,9 +97,6 @@ func New(ctx context.Context, sup *Supervisor, prov Provider, spec Spec) (*Clust
 		}
 		n.Traffic = client("http://" + n.ClientLink.Addr())
 		n.Peers, n.wrap = peers, wrap
-		if l, ok := nw.(launcher); ok {
-			n.remote = l
-		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	return c, nil
@@ -180,10 +183,49 @@ func (c *Cluster) PartitionOutbound(n *Node) error {
 
 // Links are every proxy on n's paths: its peer links both ways and the
 // harness's client link to it. Lost answers and latency are set on these.
-func (c *Cluster) Links(n *Node) []*proxy.Proxy {
+func (c *Cluster) Links(n *Node) []Link {
 	i := c.Index(n)
 	if i < 0 {
 		return nil
 	}
-	return append(c.Net.PeerLinks(i), n.ClientLink)
+	return append(c.Net.PeerLinks(i), LocalLink{n.ClientLink})
+}
+
+// Link is one directed link a fault can delay or lose answers on: a
+// harness proxy (LocalLink), or one an agent runs on a remote host.
+type Link interface {
+	SetLatency(base, jitter time.Duration) error
+	SetDropResponses(prob float64) error
+	Pass() error
+	// Dropped is how many answers it lost on purpose so far.
+	Dropped() (int64, error)
+}
+
+// LocalLink is a proxy of this harness as a Link.
+type LocalLink struct{ *proxy.Proxy }
+
+func (l LocalLink) SetLatency(base, jitter time.Duration) error {
+	l.Proxy.SetLatency(base, jitter)
+	return nil
+}
+
+func (l LocalLink) SetDropResponses(prob float64) error {
+	l.Proxy.SetDropResponses(prob)
+	return nil
+}
+
+func (l LocalLink) Pass() error {
+	l.Proxy.Set(proxy.Pass, 0)
+	return nil
+}
+
+func (l LocalLink) Dropped() (int64, error) { return l.Proxy.Dropped(), nil }
+
+// localLinks wraps harness proxies.
+func localLinks(ps []*proxy.Proxy) []Link {
+	out := make([]Link, len(ps))
+	for i, p := range ps {
+		out[i] = LocalLink{p}
+	}
+	return out
 }

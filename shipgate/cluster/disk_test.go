@@ -144,7 +144,7 @@ func TestDiskCleanupForcesOffADeadServersMount(t *testing.T) {
 	}
 	// The server dies as under the harness's SIGKILL: its mount stays,
 	// dead, until cleanup forces it off.
-	d.proc.Kill()
+	d.srv.(*localDisk).proc.Kill()
 	if ok, _ := lazyfs.Mounted(mount); !ok {
 		t.Fatal("no mount left behind by the killed server: the test proves nothing")
 	}

@@ -16,6 +16,10 @@ type Local struct{}
 func (Local) Name() string { return "local" }
 func (Local) Close() error { return nil }
 
+// Unsupported: every class runs, the disk ones where DiskUnavailable
+// allows.
+func (Local) Unsupported(class string) string { return diskUnsupported(class) }
+
 type localNet struct {
 	ports []int
 	// links[i][j] carries node i's requests to node j (nil on the diagonal).
@@ -86,14 +90,14 @@ func (nw *localNet) PartitionOutbound(i int) error {
 	return nil
 }
 
-func (nw *localNet) PeerLinks(i int) []*proxy.Proxy {
+func (nw *localNet) PeerLinks(i int) []Link {
 	var out []*proxy.Proxy
 	for j := range nw.links {
 		if j != i {
 			out = append(out, nw.links[i][j], nw.links[j][i])
 		}
 	}
-	return out
+	return localLinks(out)
 }
 
 func (nw *localNet) Heal() error {

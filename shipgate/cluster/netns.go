@@ -78,6 +78,10 @@ func NewNetns(ctx context.Context, sup *Supervisor, campaign string) (*Netns, er
 
 func (*Netns) Name() string { return "netns" }
 
+// Unsupported: every class runs, the disk ones where DiskUnavailable
+// allows (the namespaces share this machine's mounts).
+func (*Netns) Unsupported(class string) string { return diskUnsupported(class) }
+
 // Close deletes every namespace (which takes its veth pair along) and the
 // bridge.
 func (n *Netns) Close() error {
@@ -189,14 +193,14 @@ func (v *netnsView) Node(i int) (string, int, string, []string, []string) {
 	return v.l.addrs[i], netnsPort, v.l.addrs[i], peers, []string{"ip", "netns", "exec", v.l.ns[i]}
 }
 
-func (v *netnsView) PeerLinks(i int) []*proxy.Proxy {
+func (v *netnsView) PeerLinks(i int) []Link {
 	var out []*proxy.Proxy
 	for j := range v.n {
 		if j != i {
 			out = append(out, v.links[i][j], v.links[j][i])
 		}
 	}
-	return out
+	return localLinks(out)
 }
 
 // Partition drops, inside node i's namespace, every packet to or from the

@@ -80,6 +80,9 @@ type process interface {
 type launcher interface {
 	launch(ctx context.Context, n *Node, extra []string) (process, error)
 	logTail(n *Node, max int) string
+	// startDisk mounts the node's disk layer on its host: backed by disk/
+	// in its directory, mounted on data/.
+	startDisk(ctx context.Context, n *Node) (*Disk, error)
 }
 
 // serveArgs is the command line of one incarnation.
@@ -206,6 +209,9 @@ func (n *Node) Pause() error {
 	}
 	if err := p.Signal(syscall.SIGSTOP); err != nil {
 		return err
+	}
+	if n.remote != nil {
+		return nil // the pid is on another host; its agent waited for the stop
 	}
 	stat := fmt.Sprintf("/proc/%d/stat", p.PID())
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {

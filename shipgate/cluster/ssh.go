@@ -6,24 +6,28 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/config"
-	"github.com/aimemory/ai-memory/shipgate/proxy"
 	"github.com/aimemory/ai-memory/shipgate/remote"
 )
 
 // SSH is the provider for real hosts: node i runs on inventory host i,
 // started by the `ship-gate agent` deployed there, which the harness
 // drives over the SSH session's stdio. Nodes talk to each other host to
-// host; a partition is an nftables table the agent loads on the victim's
-// host. Everything ship-gate puts on a host lives under its data dir's
-// campaign directory and is removed by the agent: at teardown, when the
-// harness's connection closes, or when it hears nothing for DeadMan.
+// host, each through a proxy its own host's agent runs on loopback for
+// each peer link (latency and lost answers are set there); a partition is
+// an nftables table the agent loads on the victim's host; the disk layer
+// is a `ship-gate lazyfs` the agent runs. Everything ship-gate puts on a
+// host lives under its data dir's campaign directory and is removed by
+// the agent: at teardown, when the harness's connection closes, or when
+// it hears nothing for DeadMan.
 type SSH struct {
 	inv       *remote.Inventory
 	campaign  string
@@ -33,6 +37,8 @@ type SSH struct {
 
 	mu    sync.Mutex
 	conns []*remote.Conn
+	// caps[i] is what host i allows, probed at deploy.
+	caps []remote.Capabilities
 	// started are nodes launched at least once: a database is copied to
 	// the host only before the first start.
 	started map[*Node]bool
@@ -72,6 +78,7 @@ func (s *SSH) Deploy(ctx context.Context, aiMemory string) error {
 		kh = filepath.Join(home, ".ssh", "known_hosts")
 	}
 	conns := make([]*remote.Conn, len(s.inv.Hosts))
+	caps := make([]remote.Capabilities, len(s.inv.Hosts))
 	errs := make([]error, len(s.inv.Hosts))
 	var wg sync.WaitGroup
 	var khMu sync.Mutex // appending to known_hosts from several dials at once
@@ -88,14 +95,18 @@ func (s *SSH) Deploy(ctx context.Context, aiMemory string) error {
 					c.Close()
 				}
 			}
+			if err == nil {
+				caps[i], err = conns[i].Probe(ctx)
+			}
 			errs[i] = err
 		}()
 	}
 	wg.Wait()
 	s.mu.Lock()
-	for _, c := range conns {
+	for i, c := range conns {
 		if c != nil {
 			s.conns = append(s.conns, c)
+			s.caps = append(s.caps, caps[i])
 		}
 	}
 	s.mu.Unlock()
@@ -108,6 +119,9 @@ type HostRecord struct {
 	Address string            `json:"address"`
 	Root    string            `json:"root"`
 	SHA256  map[string]string `json:"sha256"`
+	// Allows is what the host's agent found it allows (nftables, the
+	// FUSE disk layer): "" each when it does, else why not.
+	Allows remote.Capabilities `json:"allows"`
 }
 
 // Hosts are the deployed hosts with the digests they computed.
@@ -115,25 +129,48 @@ func (s *SSH) Hosts() []HostRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []HostRecord
-	for _, c := range s.conns {
-		out = append(out, HostRecord{Name: c.Host.Name, Address: c.Host.Address, Root: c.Root, SHA256: c.SHA256})
+	for i, c := range s.conns {
+		out = append(out, HostRecord{Name: c.Host.Name, Address: c.Host.Address, Root: c.Root, SHA256: c.SHA256, Allows: s.caps[i]})
 	}
 	return out
 }
 
 // Unsupported says why a fault class cannot be applied over SSH ("" if
-// it can). Latency and lost answers are set on harness proxies, which
-// the peer links do not pass through here; the disk layer is not run on
-// remote hosts.
-func (*SSH) Unsupported(class string) string {
-	switch class {
-	case config.Latency, config.DropAcks:
-		return "ssh provider: peer links run host to host, not through harness proxies, so latency and lost answers cannot be set on them"
+// it can): partitions need nftables on every host, the disk classes the
+// FUSE layer on every host, as each host's agent found when probed. Every
+// other class goes through the agents (process signals, their proxies) or
+// the nodes' fault endpoint (clock skew).
+func (s *SSH) Unsupported(class string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) == 0 {
+		return "ssh provider: no host deployed"
 	}
-	if fc, _ := config.Class(class); fc.NeedsDisk {
-		return "ssh provider: the FUSE disk layer is not run on remote hosts"
+	fc, _ := config.Class(class)
+	var why []string
+	for i, c := range s.conns {
+		switch {
+		case (class == config.PartitionMinority || class == config.PartitionAsymmetric) && s.caps[i].Nft != "":
+			why = append(why, fmt.Sprintf("host %s: %s", c.Host.Name, s.caps[i].Nft))
+		case fc.NeedsDisk && s.caps[i].Disk != "":
+			why = append(why, fmt.Sprintf("host %s: %s", c.Host.Name, s.caps[i].Disk))
+		}
 	}
-	return ""
+	if len(why) == 0 {
+		return ""
+	}
+	return "ssh provider: " + strings.Join(why, "; ")
+}
+
+// MigrationPlacement is where phase 3 runs over ssh, for its artifact.
+// Its one node (the seeding server) runs on the first host like any node;
+// the migrations and the reads that judge them run on the control host.
+func (s *SSH) MigrationPlacement() string {
+	h := s.inv.Hosts[0]
+	return fmt.Sprintf("the seeding node ran on host %s (%s), started by its agent; its database came back over SFTP when it stopped. "+
+		"migrate, export, the MCP records, sqlite3 and psql ran on the control host: the throwaway PostgreSQL is the harness's and "+
+		"listens on the control host's loopback only (the hosts need no PostgreSQL), and migrate is a CLI run of the same binary, "+
+		"whose sha256 every host confirmed (%s)", h.Name, h.Address, "ssh-hosts.json")
 }
 
 // Close tears every host down through its agent and checks its campaign
@@ -167,7 +204,25 @@ func (s *SSH) Network(ctx context.Context, lane int, names []string) (Network, e
 	if len(names) > len(s.inv.Hosts) {
 		return nil, fmt.Errorf("ssh provider: %d nodes for %d hosts", len(names), len(s.inv.Hosts))
 	}
-	return &sshNet{s: s, lane: lane, n: len(names), port: sshPortBase + lane}, nil
+	v := &sshNet{s: s, lane: lane, n: len(names), port: sshPortBase + lane, links: make([][]*remote.Link, len(names))}
+	for i := range names {
+		v.links[i] = make([]*remote.Link, len(names))
+		c, err := s.conn(i)
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		for j := range names {
+			if i == j {
+				continue
+			}
+			if v.links[i][j], err = c.StartProxy(ctx, net.JoinHostPort(v.addr(j), strconv.Itoa(v.port))); err != nil {
+				v.Close()
+				return nil, fmt.Errorf("link %s->%s: %w", names[i], names[j], err)
+			}
+		}
+	}
+	return v, nil
 }
 
 type sshNet struct {
@@ -175,21 +230,32 @@ type sshNet struct {
 	lane int
 	n    int
 	port int
+	// links[i][j] carries node i's requests to node j: a proxy on host
+	// i's loopback, run by its agent, dialing host j from host i.
+	links [][]*remote.Link
 }
 
 func (v *sshNet) addr(i int) string { return v.s.inv.Hosts[i].Address }
 
 func (v *sshNet) Node(i int) (string, int, string, []string, []string) {
 	var peers []string
-	for j := range v.n {
-		if j != i {
-			peers = append(peers, fmt.Sprintf("http://%s:%d", v.addr(j), v.port))
+	for j, l := range v.links[i] {
+		if j != i && l != nil {
+			peers = append(peers, "http://"+l.Addr)
 		}
 	}
 	return v.addr(i), v.port, v.addr(i), peers, nil
 }
 
-func (v *sshNet) PeerLinks(int) []*proxy.Proxy { return nil }
+func (v *sshNet) PeerLinks(i int) []Link {
+	var out []Link
+	for j := range v.n {
+		if j != i {
+			out = append(out, v.links[i][j], v.links[j][i])
+		}
+	}
+	return out
+}
 
 // clientHost: the client links dial the nodes from the inventory's client
 // address (a proxy dials from the address it listens on).
@@ -209,7 +275,8 @@ func (v *sshNet) peerSet(i int) string {
 }
 
 // Partition drops, on node i's host, every packet of the lane's port to
-// or from its peers: both directions, by the kernel.
+// or from its peers: both directions, by the kernel. Node i's own peer
+// proxies dial its peers from this host, so its requests are cut too.
 func (v *sshNet) Partition(i int) error {
 	return v.nft(i, fmt.Sprintf(`table inet %[1]s {
 	chain in { type filter hook input priority 0; policy accept; ip saddr { %[2]s } tcp dport %[3]d drop; ip saddr { %[2]s } tcp sport %[3]d drop; }
@@ -253,7 +320,18 @@ func (v *sshNet) Heal() error {
 	return errors.Join(errs...)
 }
 
-func (v *sshNet) Close() error { return v.Heal() }
+// Close heals and closes the cluster's link proxies.
+func (v *sshNet) Close() error {
+	errs := []error{v.Heal()}
+	for i := range v.links {
+		for _, l := range v.links[i] {
+			if l != nil {
+				errs = append(errs, l.Close())
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // remotePath is where a local path of the harness lives on the host:
 // under the campaign directory, so teardown removes it.
@@ -263,13 +341,7 @@ func remotePath(c *remote.Conn, local string) string { return c.Root + "/n" + lo
 // (phase 1's CLI store, phase 3's seed) is copied to the host before the
 // node's first start, and back after a graceful stop.
 func (v *sshNet) launch(ctx context.Context, n *Node, extra []string) (process, error) {
-	i := -1
-	for j := range v.n {
-		if h, p, _, _, _ := v.Node(j); h == n.Host && p == n.Port {
-			i = j
-		}
-	}
-	c, err := v.s.conn(i)
+	c, err := v.hostOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -305,15 +377,38 @@ func (v *sshNet) launch(ctx context.Context, n *Node, extra []string) (process, 
 	return &sshProc{Process: p, c: c, n: n, db: db, copyBack: mirror}, nil
 }
 
-func (v *sshNet) logTail(n *Node, max int) string {
+// hostOf is the connection to node n's host.
+func (v *sshNet) hostOf(n *Node) (*remote.Conn, error) {
 	for j := range v.n {
-		if h, p, _, _, _ := v.Node(j); h == n.Host && p == n.Port {
-			if c, err := v.s.conn(j); err == nil {
-				return c.Tail(remotePath(c, n.Log), max)
-			}
+		if v.addr(j) == n.Host && v.port == n.Port {
+			return v.s.conn(j)
 		}
 	}
-	return ""
+	return nil, fmt.Errorf("node %s (%s:%d) is on no host of this cluster", n.Name, n.Host, n.Port)
+}
+
+func (v *sshNet) logTail(n *Node, max int) string {
+	c, err := v.hostOf(n)
+	if err != nil {
+		return err.Error()
+	}
+	return c.Tail(remotePath(c, n.Log), max)
+}
+
+// startDisk has node n's host's agent mount its disk layer: disk/ in the
+// node's directory there, mounted on data/, the server's log beside them.
+func (v *sshNet) startDisk(ctx context.Context, n *Node) (*Disk, error) {
+	c, err := v.hostOf(n)
+	if err != nil {
+		return nil, err
+	}
+	dir := remotePath(c, n.Dir)
+	backing, mount := dir+"/disk", dir+"/data"
+	d, err := c.StartDisk(ctx, backing, mount, dir+"/lazyfs.log")
+	if err != nil {
+		return nil, err
+	}
+	return &Disk{Backing: backing, Mount: mount, srv: d}, nil
 }
 
 // sshProc is a remote node; a graceful stop of one whose database came

@@ -16,9 +16,12 @@ import (
 // Campaign holds every knob of a run. The `doc` tag of each field is the
 // sentence the methodology prints next to its value.
 type Campaign struct {
-	Phases   []int    `json:"phases" doc:"phases to run; a phase not run makes overall_pass false"`
-	Provider string   `json:"provider" doc:"cluster provider: local (loopback + harness TCP proxies), netns (root; namespaces on a bridge, nftables partitions) or ssh (real hosts from an inventory, driven by an agent over SSH)"`
-	Deadline Duration `json:"deadline" doc:"whole-run deadline; phases still running are cut and fail"`
+	Phases []int `json:"phases" doc:"phases to run; a phase not run makes overall_pass false"`
+	// Topologies are the deployments this run certifies; each one listed
+	// must pass for overall_pass (a missing or red artifact fails it).
+	Topologies []string `json:"topologies" doc:"topologies this run certifies: federated (phases 1-4) and/or shared-postgres (shared-postgres.json, local provider); each one listed must pass"`
+	Provider   string   `json:"provider" doc:"cluster provider: local (loopback + harness TCP proxies), netns (root; namespaces on a bridge, nftables partitions) or ssh (real hosts from an inventory, driven by an agent over SSH)"`
+	Deadline   Duration `json:"deadline" doc:"whole-run deadline; phases still running are cut and fail"`
 	// NodeArgs go to every serve; PhaseNodeArgs only to the serves of one
 	// phase (key "1".."4"). Canaries plant bugs through these.
 	NodeArgs      []string            `json:"node_args,omitempty" doc:"extra arguments for every ai-memory serve (fault switches for canaries)"`
@@ -121,9 +124,10 @@ type Phase4Config struct {
 func Default() Campaign {
 	agents := []string{"ai:agent-alice", "ai:agent-bob", "ai:agent-charlie", "ai:agent-dana"}
 	return Campaign{
-		Phases:   []int{1, 2, 3, 4},
-		Provider: "local",
-		Deadline: Duration(30 * time.Minute),
+		Phases:     []int{1, 2, 3, 4},
+		Topologies: []string{TopologyFederated},
+		Provider:   "local",
+		Deadline:   Duration(30 * time.Minute),
 		Node: NodeConfig{
 			StartTimeout: Duration(15 * time.Second),
 			HealthPoll:   Duration(10 * time.Millisecond),
@@ -227,6 +231,20 @@ func (c *Campaign) Validate() error {
 			bad("phase %d does not exist (1..4)", p)
 		}
 	}
+	if len(c.Topologies) == 0 {
+		bad("no topology to certify (want %s and/or %s)", TopologyFederated, TopologySharedPostgres)
+	}
+	for i, t := range c.Topologies {
+		if t != TopologyFederated && t != TopologySharedPostgres {
+			bad("topology %q: want %s or %s", t, TopologyFederated, TopologySharedPostgres)
+		}
+		if slices.Contains(c.Topologies[:i], t) {
+			bad("topology %q listed twice", t)
+		}
+	}
+	if c.Certifies(TopologySharedPostgres) && c.Provider != "local" {
+		bad("topology %s runs on the local provider only (its database links are harness proxies); provider is %q", TopologySharedPostgres, c.Provider)
+	}
 	if c.Provider != "local" && c.Provider != "netns" && c.Provider != "ssh" {
 		bad("provider %q: want local, netns or ssh", c.Provider)
 	}
@@ -285,6 +303,9 @@ func (c *Campaign) Validate() error {
 
 // Runs reports whether phase p is selected.
 func (c *Campaign) Runs(p int) bool { return slices.Contains(c.Phases, p) }
+
+// Certifies reports whether topology t is one this run certifies.
+func (c *Campaign) Certifies(t string) bool { return slices.Contains(c.Topologies, t) }
 
 // ServeArgs returns the extra serve arguments for phase p: the global ones
 // first, then the phase's own.

@@ -91,6 +91,21 @@ func DefaultSharedPostgres(c Campaign) SharedPostgresConfig {
 	}
 }
 
+// ParseTopologies turns a comma list of topologies into a list.
+func ParseTopologies(s string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		t = strings.TrimSpace(t)
+		if t != TopologyFederated && t != TopologySharedPostgres {
+			return nil, fmt.Errorf("topology %q: want %s, %s or both, comma separated", t, TopologyFederated, TopologySharedPostgres)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // ParseSharedFaults turns "all" or a comma list into shared-postgres classes.
 func ParseSharedFaults(s string) ([]string, error) {
 	var all []string

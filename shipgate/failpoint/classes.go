@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/cluster"
-	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // eachVictim runs f on every victim at once: two nodes killed "at once"
@@ -56,24 +55,35 @@ func pause(ctx context.Context, cl *cluster.Cluster, p Plan, inj *Injection) err
 // peers unanswered, and clients writing through it hear nothing back.
 func dropAcks(ctx context.Context, cl *cluster.Cluster, p Plan, inj *Injection) error {
 	links := cl.Links(p.Victims[0])
-	before := dropped(links)
+	before, err := dropped(links)
 	for _, l := range links {
-		l.SetDropResponses(p.DropP)
+		err = errors.Join(err, l.SetDropResponses(p.DropP))
 	}
 	hold(ctx, p.Duration)
-	for _, l := range links {
-		l.Set(proxy.Pass, 0)
-	}
-	inj.Dropped = dropped(links) - before
-	return nil
+	err = errors.Join(err, heal(links))
+	after, derr := dropped(links)
+	inj.Dropped = after - before
+	return errors.Join(err, derr)
 }
 
-func dropped(links []*proxy.Proxy) int64 {
+func dropped(links []cluster.Link) (int64, error) {
 	var n int64
+	var errs []error
 	for _, l := range links {
-		n += l.Dropped()
+		d, err := l.Dropped()
+		n += d
+		errs = append(errs, err)
 	}
-	return n
+	return n, errors.Join(errs...)
+}
+
+// heal lets every link pass again; each is tried even if one fails.
+func heal(links []cluster.Link) error {
+	var errs []error
+	for _, l := range links {
+		errs = append(errs, l.Pass())
+	}
+	return errors.Join(errs...)
 }
 
 // latency delays the victim's peer links so that a round trip takes up to
@@ -82,14 +92,12 @@ func dropped(links []*proxy.Proxy) int64 {
 func latency(ctx context.Context, cl *cluster.Cluster, p Plan, inj *Injection) error {
 	links := cl.Net.PeerLinks(cl.Index(p.Victims[0]))
 	half := p.Delay / 2
+	var err error
 	for _, l := range links {
-		l.SetLatency(half/4, half/2)
+		err = errors.Join(err, l.SetLatency(half/4, half/2))
 	}
 	hold(ctx, p.Duration)
-	for _, l := range links {
-		l.Set(proxy.Pass, 0)
-	}
-	return nil
+	return errors.Join(err, heal(links))
 }
 
 // clockSkew moves the victim's clock while it serves. In set-back cycles

@@ -34,6 +34,9 @@ func Phase3(ctx context.Context, e *Env) *report.Phase3 {
 		r.Steps = st.list
 		r.Pass, r.Reasons = report.Record("migration", report.Migration(r, c), r.Timing)
 	}()
+	if p, ok := e.Provider.(interface{ MigrationPlacement() string }); ok {
+		r.Placement = p.MigrationPlacement()
+	}
 	dir, err := mkdir(e.WorkDir, "phase3")
 	if st.do("prepare", func() error { return err }) != nil {
 		return r

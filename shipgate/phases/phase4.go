@@ -36,19 +36,11 @@ func Phase4(ctx context.Context, e *Env) *report.Phase4 {
 	}
 	r := &report.Phase4{Phase: 4, CyclesPerFault: c.Cycles, Faults: c.Faults, Skipped: map[string]string{}, ClockStartUnixMS: e.Clock.StartUnixMS(),
 		Lanes: c.Lanes, Seed: seed, ConvergenceByFault: map[string]float64{}, Reasons: []string{}, Cycles: []report.Cycle{}}
-	if why := cluster.DiskUnavailable(); why != "" {
-		for _, f := range c.Faults {
-			if fc, _ := config.Class(f); fc.NeedsDisk {
-				r.Skipped[f] = why
-			}
-		}
-	}
-	// A provider may be unable to apply a class on its hosts; it says why.
-	if u, ok := e.Provider.(interface{ Unsupported(class string) string }); ok {
-		for _, f := range c.Faults {
-			if why := u.Unsupported(f); why != "" && r.Skipped[f] == "" {
-				r.Skipped[f] = why
-			}
+	// A provider may be unable to apply a class to its nodes (no FUSE
+	// layer without root, no nftables on a host); it says why.
+	for _, f := range c.Faults {
+		if why := e.Provider.Unsupported(f); why != "" {
+			r.Skipped[f] = why
 		}
 	}
 	r.Timing.Start()

@@ -11,10 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
 // AgentConfig is what `ship-gate agent` is told on its command line.
@@ -37,9 +40,32 @@ type agent struct {
 	outMu sync.Mutex
 	out   *json.Encoder
 
-	mu     sync.Mutex
-	procs  map[int]*exec.Cmd
-	tables map[string]bool
+	// ops is held shared by every request that adds something to undo
+	// (a process, a table, a directory) and exclusively by cleanup, which
+	// sets closing: nothing can be added after cleanup took its list, so
+	// a request still in flight when the harness vanishes cannot leave a
+	// node running or a table loaded behind it.
+	ops     sync.RWMutex
+	closing bool
+
+	mu      sync.Mutex
+	procs   map[int]*exec.Cmd
+	tables  map[string]bool
+	proxies map[string]*proxy.Proxy // by listen address
+	disks   map[string]*agentDisk   // by mount point
+}
+
+// errClosing answers a request that arrived while the agent tears down.
+var errClosing = errors.New("the agent is tearing the host down")
+
+// adding runs f unless cleanup has begun; cleanup waits for it to end.
+func (a *agent) adding(f func() error) error {
+	a.ops.RLock()
+	defer a.ops.RUnlock()
+	if a.closing {
+		return errClosing
+	}
+	return f()
 }
 
 // ServeAgent answers requests from in on out until teardown, EOF or the
@@ -52,7 +78,8 @@ func ServeAgent(cfg AgentConfig, in io.Reader, out io.Writer) error {
 	// the agent: a write to a closed pipe becomes an error, a hangup is
 	// ignored.
 	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP)
-	a := &agent{cfg: cfg, out: json.NewEncoder(out), procs: map[int]*exec.Cmd{}, tables: map[string]bool{}}
+	a := &agent{cfg: cfg, out: json.NewEncoder(out), procs: map[int]*exec.Cmd{}, tables: map[string]bool{},
+		proxies: map[string]*proxy.Proxy{}, disks: map[string]*agentDisk{}}
 	lines := make(chan []byte)
 	go func() {
 		defer close(lines)
@@ -82,7 +109,7 @@ func ServeAgent(cfg AgentConfig, in io.Reader, out io.Writer) error {
 				continue
 			}
 			if r.Op == OpTeardown {
-				err := a.cleanup()
+				err := a.cleanup(false)
 				resp := Response{ID: r.ID}
 				if err != nil {
 					resp.Error = err.Error()
@@ -99,7 +126,7 @@ func ServeAgent(cfg AgentConfig, in io.Reader, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "ship-gate agent: %s: cleaning up\n", why)
-	return a.cleanup()
+	return a.cleanup(true)
 }
 
 func (a *agent) send(r Response) {
@@ -114,11 +141,11 @@ func (a *agent) handle(r Request) {
 	switch r.Op {
 	case OpPing:
 	case OpStart:
-		resp.PID, err = a.start(r)
+		err = a.adding(func() (err error) { resp.PID, err = a.start(r); return err })
 	case OpSignal:
 		err = a.signal(r.PID, syscall.Signal(r.Sig))
 	case OpNft:
-		err = a.nft(r.Table, r.Rules)
+		err = a.adding(func() error { return a.nft(r.Table, r.Rules) })
 	case OpNftDelete:
 		err = a.nftDelete(r.Table)
 	case OpSHA256:
@@ -126,7 +153,30 @@ func (a *agent) handle(r Request) {
 	case OpTail:
 		resp.Text, err = tailFile(r.Path, r.Max)
 	case OpMkdir:
-		err = os.MkdirAll(r.Dir, 0o755)
+		err = a.adding(func() error { return a.mkdir(r.Dir) })
+	case OpProbe:
+		err = a.adding(func() error {
+			b, _ := json.Marshal(a.probe())
+			resp.Text = string(b)
+			return nil
+		})
+	case OpProxy:
+		err = a.adding(func() (err error) { resp.Text, err = a.proxyStart(r.Target); return err })
+	case OpProxySet:
+		err = a.proxySet(r)
+	case OpProxyDropped:
+		var p *proxy.Proxy
+		if p, err = a.proxy(r.Addr); err == nil {
+			resp.N = p.Dropped()
+		}
+	case OpProxyClose:
+		err = a.proxyClose(r.Addr)
+	case OpDiskStart:
+		err = a.adding(func() error { return a.diskStart(r.Path, r.Dir, r.Log) })
+	case OpDisk:
+		resp.Text, err = a.diskCommand(r.Dir, r.Command)
+	case OpDiskStop:
+		err = a.diskStop(r.Dir)
 	default:
 		err = fmt.Errorf("unknown op %q", r.Op)
 	}
@@ -136,9 +186,25 @@ func (a *agent) handle(r Request) {
 	a.send(resp)
 }
 
+// mkdir creates dir, which must lie under Root: everything the agent
+// makes is removed with Root.
+func (a *agent) mkdir(dir string) error {
+	if !a.under(dir) {
+		return fmt.Errorf("%s is outside %s", dir, a.cfg.Root)
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+func (a *agent) under(path string) bool {
+	return a.cfg.Root != "" && strings.HasPrefix(filepath.Clean(path)+"/", filepath.Clean(a.cfg.Root)+"/")
+}
+
 // start runs a node in its own process group, killed with the agent
 // (parent-death signal), its output appended to r.Log.
 func (a *agent) start(r Request) (int, error) {
+	if !a.under(r.Dir) || !a.under(r.Log) {
+		return 0, fmt.Errorf("node directory %s or log %s is outside %s", r.Dir, r.Log, a.cfg.Root)
+	}
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return 0, err
 	}
@@ -181,7 +247,10 @@ func (a *agent) signal(pid int, sig syscall.Signal) error {
 	if sig == syscall.SIGKILL {
 		syscall.Kill(-pid, sig)
 	}
-	return syscall.Kill(pid, sig)
+	if err := syscall.Kill(pid, sig); err != nil || sig != syscall.SIGSTOP {
+		return err
+	}
+	return waitStopped(pid)
 }
 
 func (a *agent) nft(table, rules string) error {
@@ -224,44 +293,78 @@ func validTable(t string) bool {
 	return true
 }
 
-// cleanup kills every process it started, deletes every table it loaded
-// and removes Root (and an empty parent it was told it owns).
-func (a *agent) cleanup() error {
+// cleanup kills every process it started, unmounts every disk layer,
+// closes every proxy, deletes every table it loaded and removes Root (and an empty parent it was told it owns). Requests
+// still in flight finish first; later ones are refused.
+//
+// When the harness vanished (abandoned), Root is removed a second time a
+// moment later: an SFTP request the harness sent just before it died (a
+// database copy creating its directory) may still be carried out by the
+// host's sftp server after the first removal.
+func (a *agent) cleanup(abandoned bool) error {
+	a.ops.Lock()
+	a.closing = true
+	a.ops.Unlock()
 	a.mu.Lock()
 	var pids []int
 	for pid := range a.procs {
 		pids = append(pids, pid)
 	}
-	tables := a.tables
+	tables, disks, proxies := a.tables, a.disks, a.proxies
 	a.mu.Unlock()
 	for _, pid := range pids {
 		syscall.Kill(-pid, syscall.SIGCONT) // a stopped group dies just as well, but let it be reaped
 		syscall.Kill(-pid, syscall.SIGKILL)
 	}
+	var errs []error
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	for {
 		a.mu.Lock()
 		n := len(a.procs)
 		a.mu.Unlock()
 		if n == 0 {
 			break
 		}
+		if time.Now().After(deadline) {
+			errs = append(errs, fmt.Errorf("%d processes not reaped 10 s after SIGKILL", n))
+			break
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	var errs []error
+	// The nodes are dead: nothing holds a file of a mount open.
+	for mount := range disks {
+		errs = append(errs, a.diskStop(mount))
+	}
+	for _, p := range proxies {
+		p.Close()
+	}
 	for t := range tables {
 		errs = append(errs, a.nftDelete(t))
 	}
-	if a.cfg.Root != "" {
-		errs = append(errs, os.RemoveAll(a.cfg.Root))
-		if a.cfg.RemoveParent {
-			parent := a.cfg.Root[:strings.LastIndexByte(a.cfg.Root, '/')]
-			if err := os.Remove(parent); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
-				errs = append(errs, err)
-			}
-		}
+	if a.cfg.Root == "" {
+		return errors.Join(errs...)
+	}
+	errs = append(errs, a.removeRoot())
+	if abandoned {
+		time.Sleep(stragglerWait)
+		errs = append(errs, a.removeRoot())
 	}
 	return errors.Join(errs...)
+}
+
+// stragglerWait is how long after the harness vanished a request it had
+// already sent may still land on the host.
+const stragglerWait = time.Second
+
+func (a *agent) removeRoot() error {
+	err := os.RemoveAll(a.cfg.Root)
+	if a.cfg.RemoveParent {
+		parent := filepath.Dir(a.cfg.Root)
+		if perr := os.Remove(parent); perr != nil && !errors.Is(perr, os.ErrNotExist) && !errors.Is(perr, syscall.ENOTEMPTY) && !errors.Is(perr, syscall.EEXIST) {
+			err = errors.Join(err, perr)
+		}
+	}
+	return err
 }
 
 func fileSHA256(path string) (string, error) {

@@ -116,6 +116,7 @@ type Conn struct {
 	pending map[int64]chan Response
 	procs   map[int]*Process
 	exited  map[int]string // exits seen before their start was answered
+	ready   chan struct{}  // closed when the agent said it serves
 	closed  chan struct{}
 	err     error
 }
@@ -124,6 +125,14 @@ type Conn struct {
 // DataDir/campaign/bin over SFTP and starts `ship-gate agent` there (the
 // binary named "ship-gate") on the session's stdio. deadMan is the
 // agent's bound on silence from the harness.
+//
+// Nothing is put on the host before something there will remove it if
+// the harness dies: the session that becomes the agent is opened first,
+// running a shell that waits for one line. If its stdin ends before that
+// line (the harness died during the copies, sshd closed the session) the
+// shell removes the campaign directory; on "start" it execs the agent in
+// its place on the same stdin, and the agent owns the directory from then
+// on.
 func Deploy(ctx context.Context, client *ssh.Client, h Host, campaign string, bins map[string]string, deadMan time.Duration) (*Conn, error) {
 	c := &Conn{Host: h, Root: h.DataDir + "/" + campaign, client: client, Binaries: map[string]string{}, SHA256: map[string]string{},
 		pending: map[int64]chan Response{}, procs: map[int]*Process{}, exited: map[int]string{}, closed: make(chan struct{})}
@@ -134,44 +143,32 @@ func Deploy(ctx context.Context, client *ssh.Client, h Host, campaign string, bi
 	defer fs.Close()
 	_, statErr := fs.Stat(h.DataDir)
 	ownParent := errors.Is(statErr, os.ErrNotExist)
+	if err := c.openAgentSession(ownParent, deadMan); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Conn, error) {
+		c.sess.Close() // stdin ends: the shell (or the agent) removes what was copied
+		return nil, fmt.Errorf("host %s: %w", h.Name, err)
+	}
 	if err := fs.MkdirAll(c.Root + "/bin"); err != nil {
-		return nil, fmt.Errorf("host %s: mkdir %s: %w", h.Name, c.Root, err)
+		return fail(fmt.Errorf("mkdir %s: %w", c.Root, err))
 	}
 	for name, local := range bins {
 		remote := c.Root + "/bin/" + name
 		if err := upload(fs, local, remote, 0o755); err != nil {
-			return nil, fmt.Errorf("host %s: %w", h.Name, err)
+			return fail(err)
 		}
 		c.Binaries[name] = remote
 	}
-	sess, err := client.NewSession()
-	if err != nil {
-		return nil, fmt.Errorf("host %s: session: %w", h.Name, err)
+	if _, err := io.WriteString(c.stdin, "start\n"); err != nil {
+		return fail(fmt.Errorf("start agent: %w", err))
 	}
-	c.sess = sess
-	if c.stdin, err = sess.StdinPipe(); err != nil {
-		return nil, err
-	}
-	out, err := sess.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	sess.Stderr = &lockedWriter{w: &c.stderr, mu: &c.mu}
-	args := []string{c.Binaries["ship-gate"], "agent", "--root", c.Root, "--dead-man", deadMan.String()}
-	if ownParent {
-		args = append(args, "--remove-parent")
-	}
-	if err := sess.Start(shellJoin(args)); err != nil {
-		return nil, fmt.Errorf("host %s: start agent: %w", h.Name, err)
-	}
-	ready := make(chan struct{})
-	go c.read(out, ready)
 	select {
-	case <-ready:
+	case <-c.ready:
 	case <-c.closed:
-		return nil, fmt.Errorf("host %s: agent ended before it was ready: %v %s", h.Name, c.err, c.Stderr())
+		return fail(fmt.Errorf("agent ended before it was ready: %v %s", c.err, c.Stderr()))
 	case <-time.After(30 * time.Second):
-		return nil, fmt.Errorf("host %s: agent not ready within 30 s: %s", h.Name, c.Stderr())
+		return fail(fmt.Errorf("agent not ready within 30 s: %s", c.Stderr()))
 	}
 	go c.heartbeat(deadMan / 4)
 	for name, remote := range c.Binaries {
@@ -183,6 +180,48 @@ func Deploy(ctx context.Context, client *ssh.Client, h Host, campaign string, bi
 		c.SHA256[name] = sum.Text
 	}
 	return c, nil
+}
+
+// deployShell is the first program of the agent's session: $1 is the
+// campaign directory, $2 its parent if the harness created it (else
+// empty), the rest the agent's arguments. `read` takes the line byte by
+// byte, so the agent finds the session's stdin just past it. A second
+// removal a moment later catches an SFTP request that was still queued
+// when the harness died.
+const deployShell = `root=$1 parent=$2; shift 2
+if read -r go && [ "$go" = start ]; then exec "$root/bin/ship-gate" agent "$@"; fi
+rm -rf -- "$root"; sleep 1; rm -rf -- "$root"
+if [ -n "$parent" ]; then rmdir -- "$parent" 2>/dev/null; fi
+exit 0`
+
+// openAgentSession opens the session that becomes the agent, running
+// deployShell until the binaries are in place.
+func (c *Conn) openAgentSession(ownParent bool, deadMan time.Duration) error {
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return fmt.Errorf("host %s: session: %w", c.Host.Name, err)
+	}
+	c.sess = sess
+	if c.stdin, err = sess.StdinPipe(); err == nil {
+		var out io.Reader
+		if out, err = sess.StdoutPipe(); err == nil {
+			c.ready = make(chan struct{})
+			sess.Stderr = &lockedWriter{w: &c.stderr, mu: &c.mu}
+			parent := ""
+			args := []string{"--root", c.Root, "--dead-man", deadMan.String()}
+			if ownParent {
+				parent = c.Host.DataDir
+				args = append(args, "--remove-parent")
+			}
+			cmd := append([]string{"sh", "-c", deployShell, "ship-gate-deploy", c.Root, parent}, args...)
+			if err = sess.Start(shellJoin(cmd)); err == nil {
+				go c.read(out)
+				return nil
+			}
+		}
+	}
+	sess.Close()
+	return fmt.Errorf("host %s: start agent session: %w", c.Host.Name, err)
 }
 
 // Stderr is what the agent wrote to its stderr.
@@ -203,10 +242,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func (c *Conn) read(out io.Reader, ready chan struct{}) {
+func (c *Conn) read(out io.Reader) {
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
-	readyOnce := sync.OnceFunc(func() { close(ready) })
+	readyOnce := sync.OnceFunc(func() { close(c.ready) })
 	for sc.Scan() {
 		var r Response
 		if json.Unmarshal(sc.Bytes(), &r) != nil {

@@ -23,6 +23,19 @@ type Request struct {
 	Table string `json:"table,omitempty"`
 	Rules string `json:"rules,omitempty"`
 	Max   int    `json:"max,omitempty"`
+	// Target is where a proxy forwards (proxy); Addr names a proxy by
+	// the address it listens on (proxy_set, proxy_dropped,
+	// proxy_close). Mode, Delay, Jitter and Prob are its fault
+	// (proxy_set): "pass", "delay" (Delay plus up to Jitter per chunk)
+	// or "drop_responses" (each answer chunk lost with Prob).
+	Target string  `json:"target,omitempty"`
+	Addr   string  `json:"addr,omitempty"`
+	Mode   string  `json:"mode,omitempty"`
+	Delay  int64   `json:"delay_ns,omitempty"`
+	Jitter int64   `json:"jitter_ns,omitempty"`
+	Prob   float64 `json:"prob,omitempty"`
+	// Command is a lazyfs command (disk): cut, fault MODE or stats.
+	Command string `json:"command,omitempty"`
 }
 
 // Ops an agent answers.
@@ -34,9 +47,32 @@ const (
 	OpNftDelete = "nft_delete" // delete table Table if present
 	OpSHA256    = "sha256"     // digest of the file at Path
 	OpTail      = "tail"       // last Max bytes of the file at Path
-	OpMkdir     = "mkdir"      // create Dir and its parents
+	OpMkdir     = "mkdir"      // create Dir and its parents (under the campaign directory)
+	OpProbe     = "probe"      // what this host allows: answers Capabilities as JSON in Text
+	// Proxies for peer links, run inside the agent: a node's peer
+	// addresses are proxies on its own host's loopback, so latency and
+	// lost answers can be set on its links while the traffic still goes
+	// host to host.
+	OpProxy        = "proxy"         // listen on 127.0.0.1, forward to Target; answers Addr in Text
+	OpProxySet     = "proxy_set"     // set the fault of proxy Addr
+	OpProxyDropped = "proxy_dropped" // answers in N how many answers proxy Addr lost on purpose
+	OpProxyClose   = "proxy_close"   // close proxy Addr
+	// The disk layer: `ship-gate lazyfs` run by the agent, mounting Dir
+	// over Path (the backing directory), its stderr to Log.
+	OpDiskStart = "disk_start" // mount; answers when mounted
+	OpDisk      = "disk"       // pass Command to the mount at Dir; answers its lazyfs reply as JSON in Text
+	OpDiskStop  = "disk_stop"  // unmount Dir (forced if its server hangs) and end its server
 	OpTeardown  = "teardown"   // undo everything, answer, exit
 )
+
+// Capabilities says what an agent's host allows; each field is "" when
+// it does, else why not.
+type Capabilities struct {
+	// Nft: partitions are nftables tables the agent loads.
+	Nft string `json:"nft"`
+	// Disk: the FUSE disk layer, tried for real (a mount and an unmount).
+	Disk string `json:"disk"`
+}
 
 // Response answers a Request, or, with Event set, reports something the
 // agent saw on its own: "ready" once it serves, "exit" when a process it
@@ -48,4 +84,5 @@ type Response struct {
 	PID   int    `json:"pid,omitempty"`
 	State string `json:"state,omitempty"`
 	Text  string `json:"text,omitempty"`
+	N     int64  `json:"n,omitempty"`
 }

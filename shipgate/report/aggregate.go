@@ -36,7 +36,11 @@ func Aggregate(dir string, judges []Judge) (*Summary, error) {
 	s := &Summary{CampaignID: filepath.Base(filepath.Clean(dir)), Phases: []any{}, Aggregator: AggregatorVersion}
 	cfg, meta, checks := loadRun(dir, s)
 	s.Checks = checks
+	federated := cfg.Certifies(config.TopologyFederated)
 	for _, j := range judges {
+		if !federated {
+			break // the phases certify the federated topology only
+		}
 		st := PhaseStatus{Phase: j.N, Name: j.Name, Status: "FAIL"}
 		var t Timing
 		if !cfg.Runs(j.N) {
@@ -67,13 +71,27 @@ func Aggregate(dir string, judges []Judge) (*Summary, error) {
 		}
 		s.Timings = append(s.Timings, pt)
 	}
+	if cfg.Certifies(config.TopologySharedPostgres) {
+		s.Topologies = append(s.Topologies, JudgeSharedPostgres(dir))
+	}
 	s.Reasons = Reasons(s.Checks)
 	for _, st := range s.Status {
 		for _, r := range st.Reasons {
 			s.Reasons = append(s.Reasons, fmt.Sprintf("phase %d: %s", st.Phase, r))
 		}
 	}
-	s.OverallPass = len(s.Reasons) == 0 && len(s.Status) == len(judges) && len(judges) > 0
+	for _, ts := range s.Topologies {
+		for _, r := range ts.Reasons {
+			s.Reasons = append(s.Reasons, ts.Topology+": "+r)
+		}
+	}
+	// Every topology the run certifies must have been judged, and pass.
+	judged := len(s.Topologies)
+	if federated {
+		judged++
+	}
+	s.OverallPass = len(s.Reasons) == 0 && judged == len(cfg.Topologies) && judged > 0 &&
+		(!federated || len(s.Status) == len(judges) && len(judges) > 0)
 	return s, nil
 }
 

@@ -201,6 +201,9 @@ type Phase3 struct {
 	SQLPostgres  SQLView `json:"sql_postgres"`
 	SQLRoundTrip SQLView `json:"sql_round_trip"`
 	Steps        []Step  `json:"steps"`
+	// Placement says where the steps ran, and why, when not all on the
+	// machine that ran the campaign (--provider ssh).
+	Placement string `json:"placement,omitempty"`
 	Timing
 }
 

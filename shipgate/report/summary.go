@@ -94,9 +94,12 @@ type Summary struct {
 	Reasons     []string      `json:"reasons"` // of every failing check, phase checks prefixed "phase N: "
 	Checks      []Check       `json:"checks"`  // campaign-level: config, provenance, finished
 	Status      []PhaseStatus `json:"phase_status"`
-	Timings     []PhaseTiming `json:"timings"`
-	Provenance  *Provenance   `json:"provenance"`
-	Cost        Cost          `json:"cost"`
-	Interrupted string        `json:"interrupted,omitempty"`
-	Aggregator  string        `json:"aggregator"`
+	// Topologies are the other topologies the run certifies (the
+	// federated one is Status); each must pass.
+	Topologies  []TopologyStatus `json:"topologies,omitempty"`
+	Timings     []PhaseTiming    `json:"timings"`
+	Provenance  *Provenance      `json:"provenance"`
+	Cost        Cost             `json:"cost"`
+	Interrupted string           `json:"interrupted,omitempty"`
+	Aggregator  string           `json:"aggregator"`
 }
