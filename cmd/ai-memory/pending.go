@@ -9,46 +9,57 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 )
 
-var pendingCmd = &cobra.Command{
-	Use:   "pending",
-	Short: "Writes queued for approval by a namespace standard",
+func newPendingCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pending",
+		Short: "Writes queued for approval by a namespace standard",
+	}
+	cmd.AddCommand(newPendingListCmd(a),
+		newDecideCmd(a, "approve", "Apply a pending write (decided by --agent-id)", true),
+		newDecideCmd(a, "reject", "Discard a pending write (decided by --agent-id)", false))
+	return cmd
 }
 
-var pendingListFlags struct {
-	status string
-	limit  int
-}
-
-var pendingListCmd = &cobra.Command{
-	Use:   "list",
-	Short: "List pending actions, oldest first",
-	Args:  cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		ps, err := eng.PendingList(cmd.Context(), pendingListFlags.status, pendingListFlags.limit)
-		if err != nil {
-			return err
-		}
-		return printResult(cmd, map[string]any{"pending": ps, "count": len(ps)}, func(w io.Writer) {
-			for _, p := range ps {
-				fmt.Fprintf(w, "%s %-8s %s %q by %s\n", p.ID, p.Status, p.Namespace, p.Memory.Title, p.RequestedBy)
+func newPendingListCmd(a *app) *cobra.Command {
+	var f struct {
+		status string
+		limit  int
+	}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List pending actions, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, done, err := a.openEngine(cmd.Context())
+			if err != nil {
+				return err
 			}
-		})
-	},
+			defer done()
+			ps, err := eng.PendingList(cmd.Context(), f.status, f.limit)
+			if err != nil {
+				return err
+			}
+			return a.print(map[string]any{"pending": ps, "count": len(ps)}, func(w io.Writer) {
+				for _, p := range ps {
+					fmt.Fprintf(w, "%s %-8s %s %q by %s\n", p.ID, p.Status, p.Namespace, p.Memory.Title, p.RequestedBy)
+				}
+			})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.status, "status", "", "only pending, approved or rejected")
+	fs.IntVar(&f.limit, "limit", engine.DefaultListLimit, "at most this many")
+	return cmd
 }
 
-// decideCmd approves or rejects as --agent-id.
-func decideCmd(use, short string, approve bool) *cobra.Command {
+// newDecideCmd approves or rejects as --agent-id.
+func newDecideCmd(a *app, use, short string, approve bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   use + " <id>",
 		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := openEngine(cmd)
+			eng, done, err := a.openEngine(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -57,11 +68,11 @@ func decideCmd(use, short string, approve bool) *cobra.Command {
 			if approve {
 				decide = eng.PendingApprove
 			}
-			p, _, err := decide(cmd.Context(), args[0], globals.AgentID)
+			p, _, err := decide(cmd.Context(), args[0], a.global.AgentID)
 			if err != nil {
 				return err
 			}
-			return printResult(cmd, p, func(w io.Writer) {
+			return a.print(p, func(w io.Writer) {
 				fmt.Fprintf(w, "%s %s", p.ID, p.Status)
 				if p.MemoryID != "" {
 					fmt.Fprintf(w, " (memory %s)", p.MemoryID)
@@ -70,14 +81,4 @@ func decideCmd(use, short string, approve bool) *cobra.Command {
 			})
 		},
 	}
-}
-
-func init() {
-	fs := pendingListCmd.Flags()
-	fs.StringVar(&pendingListFlags.status, "status", "", "only pending, approved or rejected")
-	fs.IntVar(&pendingListFlags.limit, "limit", engine.DefaultListLimit, "at most this many")
-	pendingCmd.AddCommand(pendingListCmd,
-		decideCmd("approve", "Apply a pending write (decided by --agent-id)", true),
-		decideCmd("reject", "Discard a pending write (decided by --agent-id)", false))
-	rootCmd.AddCommand(pendingCmd)
 }

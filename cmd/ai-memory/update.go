@@ -10,80 +10,78 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 )
 
-var updateFlags memoryFlags
-
-var updateCmd = &cobra.Command{
-	Use:   "update <id or unique id prefix>",
-	Short: "Change only the given fields of a memory",
-	Args:  exactArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		f, fs := &updateFlags, cmd.Flags()
-		var p engine.Patch
-		var err error
-		if fs.Changed("title") {
-			p.Title = &f.title
-		}
-		if fs.Changed("content") {
-			c, err := readContent(cmd, f.content)
+func newUpdateCmd(a *app) *cobra.Command {
+	var f memoryFlags
+	cmd := &cobra.Command{
+		Use:   "update <id or unique id prefix>",
+		Short: "Change only the given fields of a memory",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fs := cmd.Flags()
+			var p engine.Patch
+			var err error
+			if fs.Changed("title") {
+				p.Title = &f.title
+			}
+			if fs.Changed("content") {
+				c, err := a.readContent(f.content)
+				if err != nil {
+					return err
+				}
+				p.Content = &c
+			}
+			if fs.Changed("tier") {
+				t := memory.Tier(f.tier)
+				p.Tier = &t
+			}
+			if fs.Changed("namespace") {
+				p.Namespace = &f.namespace
+			}
+			if fs.Changed("tags") {
+				p.Tags = &f.tags
+			}
+			if fs.Changed("priority") {
+				p.Priority = &f.priority
+			}
+			if fs.Changed("confidence") {
+				p.Confidence = &f.confidence
+			}
+			if fs.Changed("source") {
+				p.Source = &f.source
+			}
+			if fs.Changed("ttl-secs") {
+				p.TTLSecs = &f.ttlSecs
+			}
+			if fs.Changed("expires-at") {
+				if p.ExpiresAt, err = parseTime("expires-at", f.expiresAt); err != nil {
+					return err
+				}
+			}
+			if fs.Changed("metadata") {
+				m, err := parseMetadata(f.metadata)
+				if err != nil {
+					return err
+				}
+				p.Metadata = &m
+			}
+			eng, done, err := a.openEngine(cmd.Context())
 			if err != nil {
 				return err
 			}
-			p.Content = &c
-		}
-		if fs.Changed("tier") {
-			t := memory.Tier(f.tier)
-			p.Tier = &t
-		}
-		if fs.Changed("namespace") {
-			p.Namespace = &f.namespace
-		}
-		if fs.Changed("tags") {
-			p.Tags = &f.tags
-		}
-		if fs.Changed("priority") {
-			p.Priority = &f.priority
-		}
-		if fs.Changed("confidence") {
-			p.Confidence = &f.confidence
-		}
-		if fs.Changed("source") {
-			p.Source = &f.source
-		}
-		if fs.Changed("ttl-secs") {
-			p.TTLSecs = &f.ttlSecs
-		}
-		if fs.Changed("expires-at") {
-			if p.ExpiresAt, err = parseTime("expires-at", f.expiresAt); err != nil {
-				return err
-			}
-		}
-		if fs.Changed("metadata") {
-			m, err := parseMetadata(f.metadata)
+			defer done()
+			id, err := eng.ResolveID(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			p.Metadata = &m
-		}
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		id, err := eng.ResolveID(cmd.Context(), args[0])
-		if err != nil {
-			return err
-		}
-		m, _, err := eng.Update(cmd.Context(), id, p)
-		if err != nil {
-			return err
-		}
-		return printResult(cmd, m, func(w io.Writer) {
-			fmt.Fprintf(w, "updated %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
-		})
-	},
-}
-
-func init() {
-	updateFlags.register(updateCmd.Flags(), "cli")
-	rootCmd.AddCommand(updateCmd)
+			m, _, err := eng.Update(cmd.Context(), id, p)
+			if err != nil {
+				return err
+			}
+			return a.print(m, func(w io.Writer) {
+				fmt.Fprintf(w, "updated %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
+			})
+		},
+	}
+	f.register(cmd.Flags(), "cli")
+	return cmd
 }
