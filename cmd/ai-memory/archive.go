@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -29,24 +30,18 @@ func newArchiveListCmd(a *app) *cobra.Command {
 		Short: "List archived memories in id order",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.ArchiveList(cmd.Context(), memory.ListQuery{Namespace: f.namespace, AfterID: f.cursor, Limit: f.limit})
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				for _, m := range res.Memories {
-					fmt.Fprintf(w, "%s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
-				}
-				fmt.Fprintf(w, "%d archived", res.Count)
-				if res.HasMore {
-					fmt.Fprintf(w, "; more after --cursor %s", res.NextCursor)
-				}
-				fmt.Fprintln(w)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.ArchiveList(ctx, memory.ListQuery{Namespace: f.namespace, AfterID: f.cursor, Limit: f.limit})
+				return res, func(w io.Writer) {
+					for _, m := range res.Memories {
+						fmt.Fprintf(w, "%s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
+					}
+					fmt.Fprintf(w, "%d archived", res.Count)
+					if res.HasMore {
+						fmt.Fprintf(w, "; more after --cursor %s", res.NextCursor)
+					}
+					fmt.Fprintln(w)
+				}, err
 			})
 		},
 	}
@@ -63,16 +58,10 @@ func newArchiveRestoreCmd(a *app) *cobra.Command {
 		Short: "Bring an archived memory back (its expiry renewed from now)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			m, _, err := eng.ArchiveRestore(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.print(m, func(w io.Writer) { fmt.Fprintf(w, "restored %s [%s] %s\n", m.ID, m.Namespace, m.Title) })
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				m, _, err := eng.ArchiveRestore(ctx, args[0])
+				return m, func(w io.Writer) { fmt.Fprintf(w, "restored %s [%s] %s\n", m.ID, m.Namespace, m.Title) }, err
+			})
 		},
 	}
 }
@@ -87,16 +76,10 @@ func newArchivePurgeCmd(a *app) *cobra.Command {
 		Short: "Delete archived memories for good",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.ArchivePurge(cmd.Context(), f.olderThanDays, f.dryRun)
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) { printBulk(w, "purged", res) })
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.ArchivePurge(ctx, f.olderThanDays, f.dryRun)
+				return res, func(w io.Writer) { printBulk(w, "purged", res) }, err
+			})
 		},
 	}
 	fs := cmd.Flags()
@@ -111,20 +94,14 @@ func newArchiveStatsCmd(a *app) *cobra.Command {
 		Short: "Count archived memories per namespace",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			st, err := eng.ArchiveStats(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return a.print(st, func(w io.Writer) {
-				fmt.Fprintf(w, "%d archived\n", st.Total)
-				for _, n := range st.ByNamespace {
-					fmt.Fprintf(w, "  %s %d\n", n.Namespace, n.Count)
-				}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				st, err := eng.ArchiveStats(ctx)
+				return st, func(w io.Writer) {
+					fmt.Fprintf(w, "%d archived\n", st.Total)
+					for _, n := range st.ByNamespace {
+						fmt.Fprintf(w, "  %s %d\n", n.Namespace, n.Count)
+					}
+				}, err
 			})
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -19,26 +20,20 @@ func newConsolidateCmd(a *app) *cobra.Command {
 		Short: "Merge memories into one long memory linked derived_from each (the sources are deleted)",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			var ids []string
-			for _, ref := range append(args, f.ids...) {
-				id, err := eng.ResolveID(cmd.Context(), ref)
-				if err != nil {
-					return err
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				var ids []string
+				for _, ref := range append(args, f.ids...) {
+					id, err := eng.ResolveID(ctx, ref)
+					if err != nil {
+						return nil, nil, err
+					}
+					ids = append(ids, id)
 				}
-				ids = append(ids, id)
-			}
-			res, err := eng.Consolidate(cmd.Context(), engine.ConsolidateInput{IDs: ids, Title: f.title, Namespace: f.namespace,
-				Summary: f.summary, Source: "cli", AgentID: a.global.AgentID})
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "consolidated %d memories into %s [%s] %s\n", len(res.Sources), res.Memory.ID, res.Memory.Namespace, res.Memory.Title)
+				res, err := eng.Consolidate(ctx, engine.ConsolidateInput{IDs: ids, Title: f.title, Namespace: f.namespace,
+					Summary: f.summary, Source: "cli", AgentID: a.global.AgentID})
+				return res, func(w io.Writer) {
+					fmt.Fprintf(w, "consolidated %d memories into %s [%s] %s\n", len(res.Sources), res.Memory.ID, res.Memory.Namespace, res.Memory.Title)
+				}, err
 			})
 		},
 	}

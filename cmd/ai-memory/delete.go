@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newDeleteCmd(a *app) *cobra.Command {
@@ -13,20 +16,13 @@ func newDeleteCmd(a *app) *cobra.Command {
 		Short: "Delete a memory and its links",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			id, err := eng.ResolveID(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if _, err := eng.Delete(cmd.Context(), id); err != nil {
-				return err
-			}
-			return a.print(map[string]any{"deleted": true, "id": id}, func(w io.Writer) {
-				fmt.Fprintf(w, "deleted %s\n", id)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				id, err := eng.ResolveID(ctx, args[0])
+				if err != nil {
+					return nil, nil, err
+				}
+				_, err = eng.Delete(ctx, id)
+				return map[string]any{"deleted": true, "id": id}, func(w io.Writer) { fmt.Fprintf(w, "deleted %s\n", id) }, err
 			})
 		},
 	}

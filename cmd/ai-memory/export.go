@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -18,25 +21,20 @@ func newExportCmd(a *app) *cobra.Command {
 		Short: "Write every memory, link and record as lossless JSON (stdout or --out)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			x, err := eng.Export(cmd.Context(), f.namespace)
-			if err != nil {
-				return err
-			}
-			if f.out == "" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(x)
-			}
-			if err := writeJSONFile(f.out, x); err != nil {
-				return err
-			}
-			return a.print(map[string]any{"path": f.out, "memories": x.Count, "links": len(x.Links)}, func(w io.Writer) {
-				fmt.Fprintf(w, "exported %d memories and %d links to %s\n", x.Count, len(x.Links), f.out)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				x, err := eng.Export(ctx, f.namespace)
+				if err != nil {
+					return nil, nil, err
+				}
+				if f.out == "" {
+					return x, nil, nil // JSON with or without --json
+				}
+				if err := writeJSONFile(f.out, x); err != nil {
+					return nil, nil, err
+				}
+				return map[string]any{"path": f.out, "memories": x.Count, "links": len(x.Links)}, func(w io.Writer) {
+					fmt.Fprintf(w, "exported %d memories and %d links to %s\n", x.Count, len(x.Links), f.out)
+				}, nil
 			})
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -21,17 +22,11 @@ func newForgetCmd(a *app) *cobra.Command {
 		Short: "Archive every memory matching a filter (namespace, tier, pattern, tags)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.Forget(cmd.Context(), engine.ForgetQuery{Namespace: f.namespace, Tier: memory.Tier(f.tier),
-				Pattern: f.pattern, Tags: f.tags, DryRun: f.dryRun})
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) { printBulk(w, "archived", res) })
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.Forget(ctx, engine.ForgetQuery{Namespace: f.namespace, Tier: memory.Tier(f.tier),
+					Pattern: f.pattern, Tags: f.tags, DryRun: f.dryRun})
+				return res, func(w io.Writer) { printBulk(w, "archived", res) }, err
+			})
 		},
 	}
 	fs := cmd.Flags()

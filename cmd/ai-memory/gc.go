@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newGCCmd(a *app) *cobra.Command {
@@ -13,16 +16,10 @@ func newGCCmd(a *app) *cobra.Command {
 		Short: "Archive every memory whose expiry has passed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.GC(cmd.Context(), dryRun)
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) { printBulk(w, "archived", res) })
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.GC(ctx, dryRun)
+				return res, func(w io.Writer) { printBulk(w, "archived", res) }, err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be archived, change nothing")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newGetCmd(a *app) *cobra.Command {
@@ -16,32 +18,26 @@ func newGetCmd(a *app) *cobra.Command {
 		Short: "Show a memory with its links",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			id, err := eng.ResolveID(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			m, links, err := eng.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			if links == nil {
-				links = []memory.Link{}
-			}
-			return a.print(map[string]any{"memory": m, "links": links}, func(w io.Writer) {
-				fmt.Fprintf(w, "%s\n  title:      %s\n  namespace:  %s\n  tier:       %s\n  priority:   %d\n  confidence: %g\n  tags:       %s\n  source:     %s\n  created:    %s\n",
-					m.ID, m.Title, m.Namespace, m.Tier, m.Priority, m.Confidence, strings.Join(m.Tags, ","), m.Source, m.CreatedAt.Format(timeFormat))
-				if m.ExpiresAt != nil {
-					fmt.Fprintf(w, "  expires:    %s\n", m.ExpiresAt.Format(timeFormat))
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				id, err := eng.ResolveID(ctx, args[0])
+				if err != nil {
+					return nil, nil, err
 				}
-				for _, l := range links {
-					fmt.Fprintf(w, "  link: %s -%s-> %s\n", l.SourceID, l.Relation, l.TargetID)
+				m, links, err := eng.Get(ctx, id)
+				if links == nil {
+					links = []memory.Link{}
 				}
-				fmt.Fprintf(w, "\n%s\n", m.Content)
+				return map[string]any{"memory": m, "links": links}, func(w io.Writer) {
+					fmt.Fprintf(w, "%s\n  title:      %s\n  namespace:  %s\n  tier:       %s\n  priority:   %d\n  confidence: %g\n  tags:       %s\n  source:     %s\n  created:    %s\n",
+						m.ID, m.Title, m.Namespace, m.Tier, m.Priority, m.Confidence, strings.Join(m.Tags, ","), m.Source, m.CreatedAt.Format(timeFormat))
+					if m.ExpiresAt != nil {
+						fmt.Fprintf(w, "  expires:    %s\n", m.ExpiresAt.Format(timeFormat))
+					}
+					for _, l := range links {
+						fmt.Fprintf(w, "  link: %s -%s-> %s\n", l.SourceID, l.Relation, l.TargetID)
+					}
+					fmt.Fprintf(w, "\n%s\n", m.Content)
+				}, err
 			})
 		},
 	}

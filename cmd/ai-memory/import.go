@@ -66,36 +66,30 @@ way; the exit status is 2 unless --skip-invalid.)`,
 			if err := json.NewDecoder(in).Decode(&x); err != nil {
 				return invalidf("reading export: %v", err)
 			}
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			rows := len(x.Memories) + len(x.Links) + len(x.Records)
-			invalid, err := eng.NormalizeImport(cmd.Context(), &x)
-			if err != nil {
-				return err
-			}
-			if len(invalid) > 0 && !f.skipInvalid {
-				return &memory.Error{Code: memory.CodeInvalid,
-					Message: fmt.Sprintf("%d of %d rows are invalid, so nothing was imported:\n  %s\nFix them, or pass --skip-invalid to import the other %d",
-						len(invalid), rows, strings.Join(invalid, "\n  "), rows-len(invalid)),
-					Details: map[string]any{"invalid": invalid}}
-			}
-			res, err := importChunked(cmd.Context(), eng, &x)
-			res.Errors = append(invalid, res.Errors...)
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "imported %d memories, %d links, %d records", res.Imported, res.Links, res.Records)
-				if len(res.Errors) > 0 {
-					fmt.Fprintf(w, "; %d invalid rows skipped:", len(res.Errors))
-					for _, e := range res.Errors {
-						fmt.Fprintf(w, "\n  %s", e)
-					}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				rows := len(x.Memories) + len(x.Links) + len(x.Records)
+				invalid, err := eng.NormalizeImport(ctx, &x)
+				if err != nil {
+					return nil, nil, err
 				}
-				fmt.Fprintln(w)
+				if len(invalid) > 0 && !f.skipInvalid {
+					return nil, nil, &memory.Error{Code: memory.CodeInvalid,
+						Message: fmt.Sprintf("%d of %d rows are invalid, so nothing was imported:\n  %s\nFix them, or pass --skip-invalid to import the other %d",
+							len(invalid), rows, strings.Join(invalid, "\n  "), rows-len(invalid)),
+						Details: map[string]any{"invalid": invalid}}
+				}
+				res, err := importChunked(ctx, eng, &x)
+				res.Errors = append(invalid, res.Errors...)
+				return res, func(w io.Writer) {
+					fmt.Fprintf(w, "imported %d memories, %d links, %d records", res.Imported, res.Links, res.Records)
+					if len(res.Errors) > 0 {
+						fmt.Fprintf(w, "; %d invalid rows skipped:", len(res.Errors))
+						for _, e := range res.Errors {
+							fmt.Fprintf(w, "\n  %s", e)
+						}
+					}
+					fmt.Fprintln(w)
+				}, err
 			})
 		},
 	}

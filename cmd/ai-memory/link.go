@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newLinkCmd(a *app) *cobra.Command {
@@ -19,32 +21,24 @@ func newLinkCmd(a *app) *cobra.Command {
 		Short: "Link two memories (related_to, supersedes, contradicts, derived_from); --remove unlinks",
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			src, err := eng.ResolveID(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			dst, err := eng.ResolveID(cmd.Context(), args[1])
-			if err != nil {
-				return err
-			}
-			rel := memory.Relation(f.relation)
-			if f.remove {
-				if _, err := eng.Unlink(cmd.Context(), src, dst, rel); err != nil {
-					return err
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				src, err := eng.ResolveID(ctx, args[0])
+				if err != nil {
+					return nil, nil, err
 				}
-				return a.print(map[string]any{"deleted": true, "source_id": src, "target_id": dst, "relation": rel},
-					func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", src, rel, dst) })
-			}
-			l, _, err := eng.Link(cmd.Context(), src, dst, rel)
-			if err != nil {
-				return err
-			}
-			return a.print(l, func(w io.Writer) { fmt.Fprintf(w, "linked %s -%s-> %s\n", l.SourceID, l.Relation, l.TargetID) })
+				dst, err := eng.ResolveID(ctx, args[1])
+				if err != nil {
+					return nil, nil, err
+				}
+				rel := memory.Relation(f.relation)
+				if f.remove {
+					_, err := eng.Unlink(ctx, src, dst, rel)
+					return map[string]any{"deleted": true, "source_id": src, "target_id": dst, "relation": rel},
+						func(w io.Writer) { fmt.Fprintf(w, "unlinked %s -%s-> %s\n", src, rel, dst) }, err
+				}
+				l, _, err := eng.Link(ctx, src, dst, rel)
+				return l, func(w io.Writer) { fmt.Fprintf(w, "linked %s -%s-> %s\n", l.SourceID, l.Relation, l.TargetID) }, err
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&f.relation, "relation", "r", string(memory.RelatedTo), "related_to, supersedes, contradicts or derived_from")

@@ -28,24 +28,18 @@ func newListCmd(a *app) *cobra.Command {
 				return err
 			}
 			q.AfterID, q.Offset = f.cursor, f.offset
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := listPages(cmd.Context(), eng, q, f.all)
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				for _, m := range res.Memories {
-					fmt.Fprintf(w, "%s [%s/%s] p%d %s\n", m.ID, m.Namespace, m.Tier, m.Priority, m.Title)
-				}
-				fmt.Fprintf(w, "%d memories", res.Count)
-				if res.HasMore {
-					fmt.Fprintf(w, "; more after --cursor %s", res.NextCursor)
-				}
-				fmt.Fprintln(w)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := listPages(ctx, eng, q, f.all)
+				return res, func(w io.Writer) {
+					for _, m := range res.Memories {
+						fmt.Fprintf(w, "%s [%s/%s] p%d %s\n", m.ID, m.Namespace, m.Tier, m.Priority, m.Title)
+					}
+					fmt.Fprintf(w, "%d memories", res.Count)
+					if res.HasMore {
+						fmt.Fprintf(w, "; more after --cursor %s", res.NextCursor)
+					}
+					fmt.Fprintln(w)
+				}, err
 			})
 		},
 	}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newNamespacesCmd(a *app) *cobra.Command {
@@ -13,19 +16,13 @@ func newNamespacesCmd(a *app) *cobra.Command {
 		Short: "List namespaces with their memory counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			ns, err := eng.Namespaces(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return a.print(map[string]any{"namespaces": ns, "count": len(ns)}, func(w io.Writer) {
-				for _, n := range ns {
-					fmt.Fprintf(w, "%s %d\n", n.Namespace, n.Count)
-				}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				ns, err := eng.Namespaces(ctx)
+				return map[string]any{"namespaces": ns, "count": len(ns)}, func(w io.Writer) {
+					for _, n := range ns {
+						fmt.Fprintf(w, "%s %d\n", n.Namespace, n.Count)
+					}
+				}, err
 			})
 		},
 	}

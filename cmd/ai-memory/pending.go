@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -30,19 +31,13 @@ func newPendingListCmd(a *app) *cobra.Command {
 		Short: "List pending actions, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			ps, err := eng.PendingList(cmd.Context(), f.status, f.limit)
-			if err != nil {
-				return err
-			}
-			return a.print(map[string]any{"pending": ps, "count": len(ps)}, func(w io.Writer) {
-				for _, p := range ps {
-					fmt.Fprintf(w, "%s %-8s %s %q by %s\n", p.ID, p.Status, p.Namespace, p.Memory.Title, p.RequestedBy)
-				}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				ps, err := eng.PendingList(ctx, f.status, f.limit)
+				return map[string]any{"pending": ps, "count": len(ps)}, func(w io.Writer) {
+					for _, p := range ps {
+						fmt.Fprintf(w, "%s %-8s %s %q by %s\n", p.ID, p.Status, p.Namespace, p.Memory.Title, p.RequestedBy)
+					}
+				}, err
 			})
 		},
 	}
@@ -59,25 +54,19 @@ func newDecideCmd(a *app, use, short string, approve bool) *cobra.Command {
 		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			decide := eng.PendingReject
-			if approve {
-				decide = eng.PendingApprove
-			}
-			p, _, err := decide(cmd.Context(), args[0], a.global.AgentID)
-			if err != nil {
-				return err
-			}
-			return a.print(p, func(w io.Writer) {
-				fmt.Fprintf(w, "%s %s", p.ID, p.Status)
-				if p.MemoryID != "" {
-					fmt.Fprintf(w, " (memory %s)", p.MemoryID)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				decide := eng.PendingReject
+				if approve {
+					decide = eng.PendingApprove
 				}
-				fmt.Fprintln(w)
+				p, _, err := decide(ctx, args[0], a.global.AgentID)
+				return p, func(w io.Writer) {
+					fmt.Fprintf(w, "%s %s", p.ID, p.Status)
+					if p.MemoryID != "" {
+						fmt.Fprintf(w, " (memory %s)", p.MemoryID)
+					}
+					fmt.Fprintln(w)
+				}, err
 			})
 		},
 	}

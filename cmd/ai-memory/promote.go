@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
 func newPromoteCmd(a *app) *cobra.Command {
@@ -14,21 +17,13 @@ func newPromoteCmd(a *app) *cobra.Command {
 		Short: "Make a memory long-term, or copy it into an ancestor namespace (--to-namespace)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			id, err := eng.ResolveID(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			m, _, err := eng.Promote(cmd.Context(), id, to)
-			if err != nil {
-				return err
-			}
-			return a.print(m, func(w io.Writer) {
-				fmt.Fprintf(w, "promoted %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				id, err := eng.ResolveID(ctx, args[0])
+				if err != nil {
+					return nil, nil, err
+				}
+				m, _, err := eng.Promote(ctx, id, to)
+				return m, func(w io.Writer) { fmt.Fprintf(w, "promoted %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title) }, err
 			})
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -24,22 +25,16 @@ func newRecallCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.Recall(cmd.Context(), engine.RecallQuery{Context: strings.Join(args, " "), Namespace: q.Namespace,
-				Tags: q.Tags, Tier: q.Tier, Since: q.Since, Until: q.Until, MinPriority: q.MinPriority, AgentID: q.AgentID,
-				Limit: q.Limit, BudgetTokens: f.budgetTokens})
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				for _, m := range res.Memories {
-					fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", m.Score, m.ID, m.Namespace, m.Tier, m.Title)
-				}
-				fmt.Fprintf(w, "%d memories, ~%d tokens\n", res.Count, res.TokensUsed)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.Recall(ctx, engine.RecallQuery{Context: strings.Join(args, " "), Namespace: q.Namespace,
+					Tags: q.Tags, Tier: q.Tier, Since: q.Since, Until: q.Until, MinPriority: q.MinPriority, AgentID: q.AgentID,
+					Limit: q.Limit, BudgetTokens: f.budgetTokens})
+				return res, func(w io.Writer) {
+					for _, m := range res.Memories {
+						fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", m.Score, m.ID, m.Namespace, m.Tier, m.Title)
+					}
+					fmt.Fprintf(w, "%d memories, ~%d tokens\n", res.Count, res.TokensUsed)
+				}, err
 			})
 		},
 	}

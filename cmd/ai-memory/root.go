@@ -3,7 +3,7 @@
 //
 // Layout: root.go holds Run, the in-process entry point main calls, and the
 // app every command runs in: its standard streams, its environment, the
-// global flags and the helpers every subcommand shares (openEngine,
+// global flags and the helpers every subcommand shares (withEngine,
 // print, error output). Each subcommand lives in its own file as a
 // constructor, newFooCmd(a *app), whose flags bind to a struct of its own;
 // newRootCmd adds them all. Nothing is kept in package variables, so a
@@ -191,6 +191,22 @@ func (a *app) openEngine(ctx context.Context) (*engine.Engine, func(), error) {
 	return eng, done, err
 }
 
+// withEngine is the shape of most commands: open the engine, call run,
+// close the engine, and print what run returned (see print). An error
+// from run is returned and nothing is printed.
+func (a *app) withEngine(cmd *cobra.Command, run func(ctx context.Context, eng *engine.Engine) (v any, text func(io.Writer), err error)) error {
+	eng, done, err := a.openEngine(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, text, err := run(cmd.Context(), eng)
+	if err != nil {
+		return err
+	}
+	return a.print(v, text)
+}
+
 // resolveNodeID returns want (persisting it) or the stored node id,
 // generating one the first time a store is opened.
 func resolveNodeID(ctx context.Context, st memory.Store, want string) (string, error) {
@@ -208,9 +224,10 @@ func resolveNodeID(ctx context.Context, st memory.Store, want string) (string, e
 	return id, st.LocalSet(ctx, nodeIDKey, id)
 }
 
-// print writes v as JSON when --json is set, else calls text.
+// print writes v as JSON when --json is set or text is nil, else calls
+// text.
 func (a *app) print(v any, text func(io.Writer)) error {
-	if a.global.JSON {
+	if a.global.JSON || text == nil {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -21,20 +22,14 @@ func newSearchCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			res, err := eng.Search(cmd.Context(), strings.Join(args, " "), q)
-			if err != nil {
-				return err
-			}
-			return a.print(res, func(w io.Writer) {
-				for _, h := range res.Results {
-					fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", h.Relevance, h.Memory.ID, h.Memory.Namespace, h.Memory.Tier, h.Memory.Title)
-				}
-				fmt.Fprintf(w, "%d results\n", res.Count)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.Search(ctx, strings.Join(args, " "), q)
+				return res, func(w io.Writer) {
+					for _, h := range res.Results {
+						fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", h.Relevance, h.Memory.ID, h.Memory.Namespace, h.Memory.Tier, h.Memory.Title)
+					}
+					fmt.Fprintf(w, "%d results\n", res.Count)
+				}, err
 			})
 		},
 	}

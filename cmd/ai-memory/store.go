@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -101,27 +102,24 @@ func newStoreCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			gov, err := eng.StoreGoverned(cmd.Context(), in)
-			if err != nil {
-				return err
-			}
-			if p := gov.Pending; p != nil {
-				return a.print(map[string]any{"status": engine.PendingStatus, "pending_id": p.ID, "pending": p}, func(w io.Writer) {
-					fmt.Fprintf(w, "queued %s: namespace %s requires approval (ai-memory pending)\n", p.ID, p.Namespace)
-				})
-			}
-			res := gov.Stored
-			return a.print(res.Memory, func(w io.Writer) {
-				verb := "stored"
-				if !res.Created {
-					verb = "updated"
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				gov, err := eng.StoreGoverned(ctx, in)
+				if err != nil {
+					return nil, nil, err
 				}
-				fmt.Fprintf(w, "%s %s [%s/%s] %s\n", verb, res.Memory.ID, res.Memory.Namespace, res.Memory.Tier, res.Memory.Title)
+				if p := gov.Pending; p != nil {
+					return map[string]any{"status": engine.PendingStatus, "pending_id": p.ID, "pending": p}, func(w io.Writer) {
+						fmt.Fprintf(w, "queued %s: namespace %s requires approval (ai-memory pending)\n", p.ID, p.Namespace)
+					}, nil
+				}
+				res := gov.Stored
+				return res.Memory, func(w io.Writer) {
+					verb := "stored"
+					if !res.Created {
+						verb = "updated"
+					}
+					fmt.Fprintf(w, "%s %s [%s/%s] %s\n", verb, res.Memory.ID, res.Memory.Namespace, res.Memory.Tier, res.Memory.Title)
+				}, nil
 			})
 		},
 	}

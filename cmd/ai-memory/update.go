@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -64,21 +65,13 @@ func newUpdateCmd(a *app) *cobra.Command {
 				}
 				p.Metadata = &m
 			}
-			eng, done, err := a.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
-			id, err := eng.ResolveID(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			m, _, err := eng.Update(cmd.Context(), id, p)
-			if err != nil {
-				return err
-			}
-			return a.print(m, func(w io.Writer) {
-				fmt.Fprintf(w, "updated %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				id, err := eng.ResolveID(ctx, args[0])
+				if err != nil {
+					return nil, nil, err
+				}
+				m, _, err := eng.Update(ctx, id, p)
+				return m, func(w io.Writer) { fmt.Fprintf(w, "updated %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title) }, err
 			})
 		},
 	}
