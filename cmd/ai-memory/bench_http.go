@@ -52,7 +52,7 @@ func (b *bench) runHTTP(ctx context.Context, path string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := seq.Add(1)
 				// A unique title per request: every POST creates a row.
 				body := bytes.Replace(bodies[i%int64(len(bodies))], []byte(`"title":"bench `), fmt.Appendf(nil, `"title":"bench h%d `, i), 1)

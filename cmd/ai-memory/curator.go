@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,8 +113,6 @@ func (a *app) runCurator(ctx context.Context, f curatorFlags, rollbackLast bool)
 		}
 		return rbErr
 	case f.daemon:
-		ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-		defer stop()
 		enc := json.NewEncoder(a.stdout)
 		return c.Daemon(ctx, time.Duration(f.intervalSecs)*time.Second, func(r *curator.Report) {
 			if a.global.JSON {

@@ -53,7 +53,7 @@ way; the exit status is 2 unless --skip-invalid.)`,
 				return a.copyOriginal(cmd.Context(), f.fromOriginal, a.global.DB, st,
 					migrate.Options{SourceRowsOnly: true}, f.skipInvalid)
 			}
-			var in io.Reader = a.stdin
+			in := a.input(cmd.Context())
 			if len(args) == 1 && args[0] != "-" {
 				file, err := os.Open(args[0])
 				if err != nil {
@@ -64,6 +64,9 @@ way; the exit status is 2 unless --skip-invalid.)`,
 			}
 			var x engine.Export
 			if err := json.NewDecoder(in).Decode(&x); err != nil {
+				if ctxErr := cmd.Context().Err(); ctxErr != nil {
+					return ctxErr // interrupted, not invalid
+				}
 				return invalidf("reading export: %v", err)
 			}
 			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {

@@ -34,10 +34,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,13 +52,17 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	os.Exit(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	ctx, _ := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	os.Exit(Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
 // Run runs the command line args (without the program name) and returns
 // the exit status: 0 success, 2 invalid input, 1 anything else. Errors
 // are printed on stderr, as {"error":{"code","message"}} with --json.
-// Every environment lookup goes through env.
+// Every environment lookup goes through env. Cancelling ctx ends the
+// command: serve, mcp and curator --daemon stop gracefully, a command
+// waiting for standard input stops waiting. main cancels it on SIGINT and
+// SIGTERM.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
 	root := newRootCmd(a)
@@ -234,6 +240,46 @@ func (a *app) print(v any, text func(io.Writer)) error {
 	}
 	text(a.stdout)
 	return nil
+}
+
+// input is standard input, whose reads end with ctx's error once ctx is
+// done: an interrupted command does not wait for input that may never
+// come. A read under way is then abandoned.
+func (a *app) input(ctx context.Context) io.Reader {
+	return &ctxReader{ctx: ctx, r: a.stdin}
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	// buf takes each read, so an abandoned one never writes into a
+	// caller's slice; no read starts once ctx is done.
+	buf []byte
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if c.buf == nil {
+		c.buf = make([]byte, 32<<10)
+	}
+	buf := c.buf[:min(len(p), len(c.buf))]
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := c.r.Read(buf)
+		done <- result{n, err}
+	}()
+	select {
+	case res := <-done:
+		return copy(p, buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
 
 // invalidf is a shorthand for an invalid-input error (exit code 2).

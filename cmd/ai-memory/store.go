@@ -39,11 +39,11 @@ func (f *memoryFlags) register(fs *pflag.FlagSet, sourceDefault string) {
 }
 
 // readContent resolves "-" to standard input.
-func (a *app) readContent(c string) (string, error) {
+func (a *app) readContent(ctx context.Context, c string) (string, error) {
 	if c != "-" {
 		return c, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(a.stdin, memory.MaxContentBytes+1))
+	b, err := io.ReadAll(io.LimitReader(a.input(ctx), memory.MaxContentBytes+1))
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +77,7 @@ func newStoreCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fs := cmd.Flags()
-			content, err := a.readContent(f.content)
+			content, err := a.readContent(cmd.Context(), f.content)
 			if err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ func newUpdateCmd(a *app) *cobra.Command {
 				p.Title = &f.title
 			}
 			if fs.Changed("content") {
-				c, err := a.readContent(f.content)
+				c, err := a.readContent(cmd.Context(), f.content)
 				if err != nil {
 					return err
 				}
