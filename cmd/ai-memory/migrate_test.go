@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,20 +18,17 @@ import (
 // decodes the report it prints; it returns the exit status.
 func runMigrateCLI(t *testing.T, args ...string) (migrate.Report, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	env := map[string]string{"HOME": t.TempDir()}
-	code := Run(context.Background(), append([]string{"--json", "migrate"}, args...), strings.NewReader(""), &out, &errb,
-		func(k string) string { return env[k] })
+	r := cli(t, map[string]string{"HOME": t.TempDir()}, "", append([]string{"--json", "migrate"}, args...)...)
 	var rep migrate.Report
-	if out.Len() > 0 {
-		if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
-			t.Fatalf("report is not JSON: %v\n%s", jerr, out.String())
+	if r.stdout != "" {
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("report is not JSON: %v\n%s", err, r.stdout)
 		}
 	}
-	if code != 0 {
-		t.Logf("migrate %v: exit %d: %s", args, code, errb.String())
+	if r.code != 0 {
+		t.Logf("migrate %v: exit %d: %s", args, r.code, r.stderr)
 	}
-	return rep, code
+	return rep, r.code
 }
 
 func TestMigrateCommandRoundTrip(t *testing.T) {
