@@ -51,20 +51,17 @@ func newServeCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// serveHook adds to serve a part another file owns: MCP over HTTP
-// (mcp.go), federation and fault injection (serve_federation.go). Hooks
-// run in order after the engine is open and before the HTTP server is
-// built.
-type serveHook func(ctx context.Context, sc *serveContext) error
-
-// serveContext is what hooks may change.
+// serveContext is what the parts of serve other files own may change:
+// MCP over HTTP (mcp.go), fault injection and federation
+// (serve_federation.go). They run after the engine is open and before the
+// HTTP server is built.
 type serveContext struct {
 	Engine *engine.Engine
-	// Store is the engine's store, for hooks that read it directly
+	// Store is the engine's store, for the parts that read it directly
 	// (federation's change feed) or tune it (fault switches).
 	Store  memory.Store
 	Logger *slog.Logger
-	// HTTP are the server options; a hook may set FederationEnabled, wrap
+	// HTTP are the server options; a part may set FederationEnabled, wrap
 	// nothing else.
 	HTTP *httpapi.Options
 	// TLS is the API's TLS configuration (nil: plain HTTP); federation
@@ -121,14 +118,11 @@ func (a *app) runServe(ctx context.Context, f *serveFlags) error {
 			sc.stops[i]()
 		}
 	}()
-	hooks := []serveHook{
-		func(ctx context.Context, sc *serveContext) error { return a.mountMCP(sc, f.mcpTools) },
-		func(ctx context.Context, sc *serveContext) error { return serveFederation(ctx, sc, f.fed, f.faults) },
+	if err := a.mountMCP(sc, f.mcpTools); err != nil {
+		return err
 	}
-	for _, h := range hooks {
-		if err := h(ctx, sc); err != nil {
-			return err
-		}
+	if err := serveFederation(ctx, sc, f.fed, f.faults); err != nil {
+		return err
 	}
 	tlsCfg = sc.TLS
 	srv := httpapi.New(*sc.HTTP)
