@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVersion(t *testing.T) {
@@ -241,5 +245,35 @@ func TestBenchSmall(t *testing.T) {
 	h := bench(db, "--http-clients", "2", "--duration", "1s", "--synchronous", "NORMAL")
 	if h["writes"].(float64) < 1 || h["errors"] != 0.0 || h["writes_per_sec"].(float64) <= 0 {
 		t.Fatalf("http bench: %v", h)
+	}
+}
+
+// Cancelling Run's context (main does on SIGINT and SIGTERM) ends a
+// command waiting on standard input, and stops mcp cleanly.
+func TestCancelEndsWaitingCommands(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{{[]string{"store", "-T", "t", "-c", "-"}, 1}, {[]string{"import", "-"}, 1}, {[]string{"mcp"}, 0}} {
+		stdin, w := io.Pipe() // never written: the command waits
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb bytes.Buffer
+		exited := make(chan int, 1)
+		env := map[string]string{"HOME": t.TempDir()}
+		go func() {
+			exited <- Run(ctx, append([]string{"--db", filepath.Join(t.TempDir(), "c.db")}, c.args...), stdin, &out, &errb,
+				func(k string) string { return env[k] })
+		}()
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		select {
+		case code := <-exited:
+			if code != c.code {
+				t.Errorf("%v: exit %d after cancel, want %d: %s", c.args, code, c.code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v still running 10s after its context ended", c.args)
+		}
+		w.Close()
 	}
 }

@@ -52,6 +52,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	// The handler lives as long as the process: there is no stop to call.
 	ctx, _ := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	os.Exit(Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
