@@ -19,15 +19,17 @@ import (
 )
 
 // TestBackupWhileServeWrites: 4 HTTP clients write to a running serve; the
-// backup command, a separate process, snapshots the same database
+// backup command, in another process, snapshots the same database
 // meanwhile. Restoring the snapshot gives a database that passes the
 // integrity check (restore runs it) and holds every memory acknowledged
 // (201) before the backup started. Restore into the served database is
-// refused until the server stops.
+// refused until the server stops. The server is a process: restore looks
+// for another process holding the database, and the server is stopped
+// with SIGTERM.
 func TestBackupWhileServeWrites(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
-	s := startServe(t, db)
+	s := startServeProcess(t, db)
 
 	var mu sync.Mutex
 	var acked []string
@@ -105,7 +107,7 @@ func TestBackupWhileServeWrites(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	t.Logf("backup (separate process) of a serve taking 4 concurrent HTTP writers: %d acknowledged before, %d during the %v backup command, %d after; snapshot %d memories, %d bytes; %d failed requests",
+	t.Logf("backup (another process) of a serve taking 4 concurrent HTTP writers: %d acknowledged before, %d during the %v backup command, %d after; snapshot %d memories, %d bytes; %d failed requests",
 		len(before), during, took.Round(time.Millisecond), count(), b.Manifest.Rows.Memories["active"], b.Manifest.SizeBytes, failures.Load())
 	if failures.Load() != 0 {
 		t.Errorf("%d writes failed during the backup", failures.Load())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -16,7 +17,10 @@ import (
 	"github.com/aimemory/ai-memory/storeurl"
 )
 
-var benchFlags struct {
+// bench is one run of the bench command: its flags, and the app it
+// prints with. Its modes are methods, one file each.
+type bench struct {
+	a                      *app
 	n, ops, clients, vocab int
 	duration               time.Duration
 	synchronous            string
@@ -26,10 +30,12 @@ var benchFlags struct {
 	mcp, quorum, migrate   bool
 }
 
-var benchCmd = &cobra.Command{
-	Use:   "bench",
-	Short: "Latency of every operation at one or several store sizes, against bare SQLite; HTTP, MCP, quorum and migrate throughput",
-	Long: `bench seeds memories (StoreMany, batches of 1000) into a file-backed
+func newBenchCmd(a *app) *cobra.Command {
+	b := &bench{a: a}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Latency of every operation at one or several store sizes, against bare SQLite; HTTP, MCP, quorum and migrate throughput",
+		Long: `bench seeds memories (StoreMany, batches of 1000) into a file-backed
 database (a fresh temporary file unless --db is given), then times --ops
 sequential calls of each operation through the engine and reports p50, p95
 and p99 in milliseconds, beside the plain SQLite query closest to it, timed
@@ -54,25 +60,26 @@ Other modes (one figure each, instead of the table):
   --quorum           3 serve children on loopback; stores through a W=2 and a W=1 node, alternately
   --mcp              memory_search of the common word over 'ai-memory mcp' stdio at --n
   --migrate          migrate SQLite→PostgreSQL→SQLite at --n (a throwaway PostgreSQL)`,
-	Args: cobra.NoArgs,
-	RunE: runBench,
-}
-
-func init() {
-	fs := benchCmd.Flags()
-	fs.IntVar(&benchFlags.n, "n", 100000, "memories to seed before timing")
-	fs.IntVar(&benchFlags.ops, "ops", 2000, "timed calls per operation")
-	fs.IntVar(&benchFlags.vocab, "vocab", 5000, "distinct words in generated content")
-	fs.IntVar(&benchFlags.clients, "http-clients", 0, "measure HTTP writes/s with this many concurrent clients instead")
-	fs.DurationVar(&benchFlags.duration, "duration", 10*time.Second, "length of the HTTP write run")
-	fs.StringVar(&benchFlags.synchronous, "synchronous", "FULL", "SQLite synchronous mode for store and baseline: FULL or NORMAL")
-	fs.BoolVar(&benchFlags.keep, "keep", false, "keep the temporary database")
-	fs.IntSliceVar(&benchFlags.scale, "scale", nil, "grow one database through these sizes (e.g. 10000,100000,1000000) and print one row per operation and size")
-	fs.StringVar(&benchFlags.profile, "profile", "", "write a CPU profile of each timed operation into this directory (SIZE-OP.pprof)")
-	fs.BoolVar(&benchFlags.mcp, "mcp", false, "measure memory_search of one common word (with and without a namespace) through an `ai-memory mcp` child over stdio instead")
-	fs.BoolVar(&benchFlags.quorum, "quorum", false, "measure quorum writes on a 3-node loopback cluster (W=2 and W=1 coordinators side by side) instead")
-	fs.BoolVar(&benchFlags.migrate, "migrate", false, "measure migrate SQLite→PostgreSQL→SQLite rows/s at --n (a throwaway PostgreSQL) instead")
-	rootCmd.AddCommand(benchCmd)
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := cmd.Flag("db")
+			return b.run(cmd.Context(), f != nil && f.Changed)
+		},
+	}
+	fs := cmd.Flags()
+	fs.IntVar(&b.n, "n", 100000, "memories to seed before timing")
+	fs.IntVar(&b.ops, "ops", 2000, "timed calls per operation")
+	fs.IntVar(&b.vocab, "vocab", 5000, "distinct words in generated content")
+	fs.IntVar(&b.clients, "http-clients", 0, "measure HTTP writes/s with this many concurrent clients instead")
+	fs.DurationVar(&b.duration, "duration", 10*time.Second, "length of the HTTP write run")
+	fs.StringVar(&b.synchronous, "synchronous", "FULL", "SQLite synchronous mode for store and baseline: FULL or NORMAL")
+	fs.BoolVar(&b.keep, "keep", false, "keep the temporary database")
+	fs.IntSliceVar(&b.scale, "scale", nil, "grow one database through these sizes (e.g. 10000,100000,1000000) and print one row per operation and size")
+	fs.StringVar(&b.profile, "profile", "", "write a CPU profile of each timed operation into this directory (SIZE-OP.pprof)")
+	fs.BoolVar(&b.mcp, "mcp", false, "measure memory_search of one common word (with and without a namespace) through an `ai-memory mcp` child over stdio instead")
+	fs.BoolVar(&b.quorum, "quorum", false, "measure quorum writes on a 3-node loopback cluster (W=2 and W=1 coordinators side by side) instead")
+	fs.BoolVar(&b.migrate, "migrate", false, "measure migrate SQLite→PostgreSQL→SQLite rows/s at --n (a throwaway PostgreSQL) instead")
+	return cmd
 }
 
 // latency summarises timed calls in milliseconds.
@@ -165,12 +172,12 @@ func check(name string, v, limit float64, higherIsBetter bool) target {
 	return target{Name: name, Value: v, Limit: limit, Met: met}
 }
 
-// benchDB is --db when given on the command line, else a fresh temporary
-// file: a default from AI_MEMORY_DB is ignored so a benchmark never fills
-// someone's real store with generated memories.
-func benchDB(cmd *cobra.Command) (path string, cleanup func(), err error) {
-	if f := cmd.Flag("db"); f != nil && f.Changed {
-		path, err := storeurl.SQLitePath(globals.DB)
+// db is --db when given on the command line (dbGiven), else a fresh
+// temporary file: a default from AI_MEMORY_DB is ignored so a benchmark
+// never fills someone's real store with generated memories.
+func (b *bench) db(dbGiven bool) (path string, cleanup func(), err error) {
+	if dbGiven {
+		path, err := storeurl.SQLitePath(b.a.global.DB)
 		return path, func() {}, err
 	}
 	dir, err := os.MkdirTemp("", "ai-memory-bench-")
@@ -178,33 +185,32 @@ func benchDB(cmd *cobra.Command) (path string, cleanup func(), err error) {
 		return "", nil, err
 	}
 	return filepath.Join(dir, "bench.db"), func() {
-		if !benchFlags.keep {
+		if !b.keep {
 			os.RemoveAll(dir)
 		}
 	}, nil
 }
 
-func runBench(cmd *cobra.Command, _ []string) error {
-	f := &benchFlags
-	if f.n < 0 || f.ops <= 0 || f.vocab < 10 || f.clients < 0 {
+func (b *bench) run(ctx context.Context, dbGiven bool) error {
+	if b.n < 0 || b.ops <= 0 || b.vocab < 10 || b.clients < 0 {
 		return invalidf("--n >= 0, --ops > 0, --vocab >= 10 and --http-clients >= 0 required")
 	}
-	path, cleanup, err := benchDB(cmd)
+	path, cleanup, err := b.db(dbGiven)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	switch {
-	case f.clients > 0:
-		return benchHTTP(cmd, path)
-	case f.quorum:
-		return benchQuorum(cmd, path)
-	case f.mcp:
-		return benchMCP(cmd, path)
-	case f.migrate:
-		return benchMigrate(cmd, path)
+	case b.clients > 0:
+		return b.runHTTP(ctx, path)
+	case b.quorum:
+		return b.runQuorum(ctx, path)
+	case b.mcp:
+		return b.runMCP(ctx, path)
+	case b.migrate:
+		return b.runMigrate(ctx, path)
 	}
-	return benchScale(cmd, path)
+	return b.runScale(ctx, path)
 }
 
 func printTargets(w io.Writer, ts []target) {

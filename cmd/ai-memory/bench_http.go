@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/spf13/cobra"
 )
 
 type httpBenchReport struct {
@@ -29,32 +28,31 @@ type httpBenchReport struct {
 // benchHTTP runs --http-clients concurrent POST /api/v1/memories clients
 // for --duration against a serve child on a loopback port (serve is always
 // synchronous=FULL).
-func benchHTTP(cmd *cobra.Command, path string) error {
-	f := &benchFlags
-	srv, err := startServeChild(cmd.Context(), path)
+func (b *bench) runHTTP(ctx context.Context, path string) error {
+	srv, err := b.startServeChild(ctx, path)
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
 	url := srv.url + "/api/v1/memories"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.clients, MaxConnsPerHost: f.clients}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: b.clients, MaxConnsPerHost: b.clients}}
 	// Bodies are generated up front so the clients measure the server.
-	c := newCorpus(f.vocab)
+	c := newCorpus(b.vocab)
 	bodies := make([][]byte, 4096)
 	for i := range bodies {
 		m := c.memory(i)
 		bodies[i], _ = json.Marshal(map[string]any{"title": m.Title, "content": m.Content, "namespace": m.Namespace, "tags": m.Tags})
 	}
 	var writes, errs, seq atomic.Int64
-	lat := make([][]time.Duration, f.clients)
-	deadline := time.Now().Add(f.duration)
+	lat := make([][]time.Duration, b.clients)
+	deadline := time.Now().Add(b.duration)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for k := range f.clients {
+	for k := range b.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(deadline) {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := seq.Add(1)
 				// A unique title per request: every POST creates a row.
 				body := bytes.Replace(bodies[i%int64(len(bodies))], []byte(`"title":"bench `), fmt.Appendf(nil, `"title":"bench h%d `, i), 1)
@@ -81,13 +79,13 @@ func benchHTTP(cmd *cobra.Command, path string) error {
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	rep := httpBenchReport{Clients: f.clients, DurationSecs: elapsed.Seconds(), Writes: writes.Load(), Errors: errs.Load(),
+	rep := httpBenchReport{Clients: b.clients, DurationSecs: elapsed.Seconds(), Writes: writes.Load(), Errors: errs.Load(),
 		WritesPerSec: float64(writes.Load()) / elapsed.Seconds(), Latency: summarize(all), DB: path, Synchronous: "FULL"}
 	if rep.ServeRSSMiB, err = srv.peakRSSMiB(); err != nil {
 		return err
 	}
 	rep.Targets = []target{check("http_writes_per_sec", rep.WritesPerSec, 10000, true)}
-	return printResult(cmd, rep, func(w io.Writer) {
+	return b.a.print(rep, func(w io.Writer) {
 		fmt.Fprintf(w, "%d clients, %.1fs: %d writes (%d errors) = %.0f writes/s; latency p50 %.3f ms p95 %.3f ms p99 %.3f ms; serve peak RSS %.1f MiB\n",
 			rep.Clients, rep.DurationSecs, rep.Writes, rep.Errors, rep.WritesPerSec, rep.Latency.P50, rep.Latency.P95, rep.Latency.P99, rep.ServeRSSMiB)
 		printTargets(w, rep.Targets)

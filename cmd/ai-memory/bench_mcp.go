@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/sqlite"
 )
@@ -27,17 +25,16 @@ type mcpBenchReport struct {
 // benchMCP seeds --n memories, starts `ai-memory mcp` on them and times
 // memory_search of the common word (one memory in commonEvery holds it),
 // limit 10, without and with a namespace filter, alternately.
-func benchMCP(cmd *cobra.Command, path string) error {
-	f := &benchFlags
-	if err := seedBench(cmd.Context(), path, f.n); err != nil {
+func (b *bench) runMCP(ctx context.Context, path string) error {
+	if err := b.seed(ctx, path, b.n); err != nil {
 		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	child := exec.CommandContext(cmd.Context(), self, "mcp", "--db", path)
-	child.Stderr = os.Stderr
+	child := exec.CommandContext(ctx, self, "mcp", "--db", path)
+	child.Stderr = b.a.stderr
 	in, err := child.StdinPipe()
 	if err != nil {
 		return err
@@ -69,7 +66,7 @@ func benchMCP(cmd *cobra.Command, path string) error {
 		}
 	}
 	var all, inNS []time.Duration
-	for i := range 2 * f.ops {
+	for i := range 2 * b.ops {
 		op, dst := search(""), &all
 		if i%2 == 1 {
 			op, dst = search(benchNamespace(3)), &inNS
@@ -80,10 +77,10 @@ func benchMCP(cmd *cobra.Command, path string) error {
 		}
 		*dst = append(*dst, time.Since(t0))
 	}
-	rep := mcpBenchReport{N: f.n, Matches: fmt.Sprintf("1 in %d memories", commonEvery), All: summarize(all), InNamespace: summarize(inNS)}
+	rep := mcpBenchReport{N: b.n, Matches: fmt.Sprintf("1 in %d memories", commonEvery), All: summarize(all), InNamespace: summarize(inNS)}
 	rep.Targets = []target{check("mcp_search_common_p95_ms", rep.All.P95, 1, false),
 		check("mcp_search_common_namespace_p95_ms", rep.InNamespace.P95, 1, false)}
-	return printResult(cmd, rep, func(w io.Writer) {
+	return b.a.print(rep, func(w io.Writer) {
 		fmt.Fprintf(w, "memory_search %q (%s) over MCP stdio at %d memories, limit 10\n", commonWord, rep.Matches, rep.N)
 		fmt.Fprintf(w, "all namespaces  p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms\n", rep.All.P50, rep.All.P95, rep.All.P99)
 		fmt.Fprintf(w, "one namespace   p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms\n", rep.InNamespace.P50, rep.InNamespace.P95, rep.InNamespace.P99)
@@ -132,10 +129,10 @@ func (r *stdioRPC) call(method string, params any) (json.RawMessage, error) {
 	}
 }
 
-// seedBench stores n bench memories into the file at path (StoreMany,
+// seed stores n bench memories into the file at path (StoreMany,
 // batches of 1000) and closes it.
-func seedBench(ctx context.Context, path string, n int) error {
-	st, err := sqlite.Open(path, sqlite.Options{Synchronous: benchFlags.synchronous})
+func (b *bench) seed(ctx context.Context, path string, n int) error {
+	st, err := sqlite.Open(path, sqlite.Options{Synchronous: b.synchronous})
 	if err != nil {
 		return err
 	}
@@ -144,7 +141,7 @@ func seedBench(ctx context.Context, path string, n int) error {
 	if err != nil {
 		return err
 	}
-	c := newCorpus(benchFlags.vocab)
+	c := newCorpus(b.vocab)
 	for i := 0; i < n; i += 1000 {
 		batch := make([]engine.NewMemory, 0, 1000)
 		for j := i; j < min(i+1000, n); j++ {

@@ -1,12 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/migrate"
@@ -28,10 +27,8 @@ type migrateBenchReport struct {
 // fsync on), and times migrate into it and back into a fresh SQLite file:
 // rows copied (memories, links, records) per second of copying, the
 // digests that end a run excluded.
-func benchMigrate(cmd *cobra.Command, path string) error {
-	f := &benchFlags
-	ctx := cmd.Context()
-	if err := seedBench(ctx, path, f.n); err != nil {
+func (b *bench) runMigrate(ctx context.Context, path string) error {
+	if err := b.seed(ctx, path, b.n); err != nil {
 		return err
 	}
 	pg, err := pgtest.FromEnv(ctx, pgtest.Options{})
@@ -66,7 +63,7 @@ func benchMigrate(cmd *cobra.Command, path string) error {
 		// fingerprint the destination, which is not copying.
 		var rep migrate.Report
 		var start, copied time.Time
-		_, err = timed(name, 1, func() (err error) {
+		_, err = b.timed(name, 1, func() (err error) {
 			start = time.Now()
 			rep, err = migrate.Run(ctx, from, to, migrate.Options{OnBatch: func(migrate.Report) { copied = time.Now() }})
 			return err
@@ -80,7 +77,7 @@ func benchMigrate(cmd *cobra.Command, path string) error {
 		secs = copied.Sub(start).Seconds()
 		return float64(rep.Written+rep.Links+rep.Records) / secs, secs, nil
 	}
-	rep := migrateBenchReport{N: f.n}
+	rep := migrateBenchReport{N: b.n}
 	if rep.ToPostgres, rep.ToPostgresSecs, err = run(true, path); err != nil {
 		return err
 	}
@@ -95,7 +92,7 @@ func benchMigrate(cmd *cobra.Command, path string) error {
 	}
 	rep.Targets = []target{check("migrate_sqlite_to_postgres_rows_per_sec", rep.ToPostgres, 30000, true),
 		check("migrate_postgres_to_sqlite_rows_per_sec", rep.ToSQLite, 30000, true)}
-	return printResult(cmd, rep, func(w io.Writer) {
+	return b.a.print(rep, func(w io.Writer) {
 		fmt.Fprintf(w, "%d memories: SQLite→PostgreSQL %.0f rows/s (%.1fs), PostgreSQL→SQLite %.0f rows/s (%.1fs)\n",
 			rep.N, rep.ToPostgres, rep.ToPostgresSecs, rep.ToSQLite, rep.ToSQLiteSecs)
 		printTargets(w, rep.Targets)

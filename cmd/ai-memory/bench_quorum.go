@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/spf13/cobra"
 )
 
 type quorumBenchReport struct {
@@ -28,8 +27,7 @@ type quorumBenchReport struct {
 // needs W=2 copies per write, node b W=1 (its own), node c W=2. It times
 // --ops stores through a and through b, alternately, so both see the same
 // machine and the same background fan-out.
-func benchQuorum(cmd *cobra.Command, path string) error {
-	f := &benchFlags
+func (b *bench) runQuorum(ctx context.Context, path string) error {
 	names := []string{"a", "b", "c"}
 	w := map[string]string{"a": "2", "b": "1", "c": "2"}
 	ports := make([]string, len(names))
@@ -51,7 +49,7 @@ func benchQuorum(cmd *cobra.Command, path string) error {
 		}
 		db := path + "-" + name
 		dbs = append(dbs, db)
-		srv, err := startServeChild(cmd.Context(), db, "--port", ports[i], "--node-id", "bench-"+name,
+		srv, err := b.startServeChild(ctx, db, "--port", ports[i], "--node-id", "bench-"+name,
 			"--quorum-peers", strings.Join(peers, ","), "--quorum-writes", w[name])
 		if err != nil {
 			return err
@@ -59,7 +57,7 @@ func benchQuorum(cmd *cobra.Command, path string) error {
 		defer srv.stop()
 		nodes[name] = srv
 	}
-	c := newCorpus(f.vocab)
+	c := newCorpus(b.vocab)
 	post := func(srv *child, i int) (time.Duration, error) {
 		m := c.memory(i)
 		body, _ := json.Marshal(map[string]any{"title": m.Title, "content": m.Content, "namespace": m.Namespace})
@@ -81,7 +79,7 @@ func benchQuorum(cmd *cobra.Command, path string) error {
 		}
 	}
 	var w2, w1 []time.Duration
-	for i := range 2 * f.ops {
+	for i := range 2 * b.ops {
 		srv, dst := nodes["a"], &w2
 		if i%2 == 1 {
 			srv, dst = nodes["b"], &w1
@@ -92,11 +90,11 @@ func benchQuorum(cmd *cobra.Command, path string) error {
 		}
 		*dst = append(*dst, d)
 	}
-	rep := quorumBenchReport{W2: summarize(w2), W1: summarize(w1), Ops: f.ops, DBs: dbs, NodeNames: names}
+	rep := quorumBenchReport{W2: summarize(w2), W1: summarize(w1), Ops: b.ops, DBs: dbs, NodeNames: names}
 	rep.Overhead = rep.W2.P95 - rep.W1.P95
 	rep.Targets = []target{check("quorum_w2_p95_ms", rep.W2.P95, 2, false), check("quorum_overhead_p95_ms", rep.Overhead, 0.3, false)}
-	return printResult(cmd, rep, func(out io.Writer) {
-		fmt.Fprintf(out, "3 nodes on loopback, %d stores each way\n", f.ops)
+	return b.a.print(rep, func(out io.Writer) {
+		fmt.Fprintf(out, "3 nodes on loopback, %d stores each way\n", b.ops)
 		fmt.Fprintf(out, "W=2/N=3 p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms\n", rep.W2.P50, rep.W2.P95, rep.W2.P99)
 		fmt.Fprintf(out, "W=1/N=3 p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms\n", rep.W1.P50, rep.W1.P95, rep.W1.P99)
 		fmt.Fprintf(out, "quorum overhead (p95 W=2 - W=1) %.3f ms\n", rep.Overhead)

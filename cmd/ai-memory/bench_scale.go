@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
 	"github.com/aimemory/ai-memory/sqlite"
@@ -49,27 +47,25 @@ type scaleReport struct {
 // benchScale seeds the store up to each size in turn (StoreMany, batches
 // of 1000), times every operation there with its bare SQLite floor, and
 // measures the file and a serve process on it.
-func benchScale(cmd *cobra.Command, path string) error {
-	f := &benchFlags
-	sizes := f.scale
+func (b *bench) runScale(ctx context.Context, path string) error {
+	sizes := b.scale
 	if len(sizes) == 0 {
-		sizes = []int{f.n}
+		sizes = []int{b.n}
 	}
 	if !slices.IsSorted(sizes) || sizes[0] < 0 {
 		return invalidf("--scale: sizes must be ascending and not negative")
 	}
-	st, err := sqlite.Open(path, sqlite.Options{Synchronous: f.synchronous})
+	st, err := sqlite.Open(path, sqlite.Options{Synchronous: b.synchronous})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctx := cmd.Context()
 	eng, err := engine.Open(ctx, st, engine.Options{NodeID: "bench", PromoteAfter: engine.DefaultPromoteAfter})
 	if err != nil {
 		return err
 	}
-	rep := scaleReport{DB: path, Synchronous: strings.ToUpper(f.synchronous), Ops: f.ops}
-	c := newCorpus(f.vocab)
+	rep := scaleReport{DB: path, Synchronous: strings.ToUpper(b.synchronous), Ops: b.ops}
+	c := newCorpus(b.vocab)
 	var ids []string
 	next := 0 // corpus index of the next memory
 	for _, n := range sizes {
@@ -89,7 +85,7 @@ func benchScale(cmd *cobra.Command, path string) error {
 			}
 		}
 		size := sizeRow{N: n, SeedSecs: time.Since(start).Seconds()}
-		rows, stored, err := timeOps(ctx, eng, path, c, ids, &next)
+		rows, stored, err := b.timeOps(ctx, eng, path, c, ids, &next)
 		if err != nil {
 			return err
 		}
@@ -98,18 +94,17 @@ func benchScale(cmd *cobra.Command, path string) error {
 			return err
 		}
 		size.BytesPerMemory = float64(fileBytes(path)) / float64(len(ids)+stored)
-		if size.ServeRSSMiB, err = serveRSS(ctx, path, c); err != nil {
+		if size.ServeRSSMiB, err = b.serveRSS(ctx, path, c); err != nil {
 			return err
 		}
 		rep.Sizes = append(rep.Sizes, size)
 	}
 	rep.Targets = scaleTargets(&rep)
-	return printResult(cmd, rep, func(w io.Writer) { printScale(w, &rep) })
+	return b.a.print(rep, func(w io.Writer) { printScale(w, &rep) })
 }
 
 // timeOps times every operation at the current size.
-func timeOps(ctx context.Context, eng *engine.Engine, path string, c *corpus, ids []string, next *int) ([]opRow, int, error) {
-	f := &benchFlags
+func (b *bench) timeOps(ctx context.Context, eng *engine.Engine, path string, c *corpus, ids []string, next *int) ([]opRow, int, error) {
 	n := len(ids)
 	bare, err := sqlite.OpenBareReads(path)
 	if err != nil {
@@ -160,15 +155,15 @@ func timeOps(ctx context.Context, eng *engine.Engine, path string, c *corpus, id
 		if n == 0 && o.name != "store" {
 			continue
 		}
-		d, err := timed(fmt.Sprintf("%d-%s", n, o.name), f.ops, o.run)
+		d, err := b.timed(fmt.Sprintf("%d-%s", n, o.name), b.ops, o.run)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: %w", o.name, err)
 		}
 		var floor []time.Duration
 		if o.floor != nil {
-			floor, err = timed("", f.ops, o.floor)
+			floor, err = b.timed("", b.ops, o.floor)
 		} else { // the store's floor: a bare INSERT+COMMIT with the same durability
-			floor, err = sqlite.BareInsertBaseline(path+".baseline", f.ops, f.synchronous)
+			floor, err = sqlite.BareInsertBaseline(path+".baseline", b.ops, b.synchronous)
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s baseline: %w", o.name, err)
@@ -184,12 +179,12 @@ func timeOps(ctx context.Context, eng *engine.Engine, path string, c *corpus, id
 
 // timed runs op ops times and returns each call's duration; with --profile
 // and a name it writes the CPU profile of the calls to DIR/name.pprof.
-func timed(name string, ops int, op func() error) ([]time.Duration, error) {
-	if benchFlags.profile != "" && name != "" {
-		if err := os.MkdirAll(benchFlags.profile, 0o755); err != nil {
+func (b *bench) timed(name string, ops int, op func() error) ([]time.Duration, error) {
+	if b.profile != "" && name != "" {
+		if err := os.MkdirAll(b.profile, 0o755); err != nil {
 			return nil, err
 		}
-		pf, err := os.Create(filepath.Join(benchFlags.profile, name+".pprof"))
+		pf, err := os.Create(filepath.Join(b.profile, name+".pprof"))
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ type child struct {
 
 // startServeChild runs this binary's serve on db with extra flags and waits for
 // the line naming its address.
-func startServeChild(ctx context.Context, db string, extra ...string) (*child, error) {
+func (b *bench) startServeChild(ctx context.Context, db string, extra ...string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func startServeChild(ctx context.Context, db string, extra ...string) (*child, e
 		args = append(args, "--port", "0")
 	}
 	cmd := exec.CommandContext(ctx, self, args...)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = b.a.stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -92,13 +92,13 @@ func (c *child) peakRSSMiB() (float64, error) {
 
 // serveRSS starts serve on db, sends it --ops recalls and searches of the
 // bench's kind over HTTP, and returns its peak resident set.
-func serveRSS(ctx context.Context, db string, c *corpus) (float64, error) {
-	srv, err := startServeChild(ctx, db)
+func (b *bench) serveRSS(ctx context.Context, db string, c *corpus) (float64, error) {
+	srv, err := b.startServeChild(ctx, db)
 	if err != nil {
 		return 0, err
 	}
 	defer srv.stop()
-	for i := range benchFlags.ops {
+	for i := range b.ops {
 		route := "/api/v1/recall?context=" + url.QueryEscape(c.phrase(3))
 		if i%2 == 1 {
 			route = "/api/v1/search?q=" + url.QueryEscape(c.phrase(2))

@@ -1,18 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVersion(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "v.db")
 	for _, args := range [][]string{{"--version"}, {"version"}} {
-		if r := run(t, db, "", args...); r.code != 0 || r.stdout != "ai-memory 7.7.7-test\n" {
+		if r := run(t, db, "", args...); r.code != 0 || r.stdout != "ai-memory "+version+"\n" {
 			t.Fatalf("%v: %d %q", args, r.code, r.stdout)
 		}
 	}
@@ -196,10 +200,21 @@ func TestArchiveConsolidatePendingCommands(t *testing.T) {
 	}
 }
 
-// bench runs end to end on a small store and reports every figure.
+// bench runs end to end on a small store and reports every figure. It
+// runs as a process: it starts serve and mcp children from its own
+// executable.
 func TestBenchSmall(t *testing.T) {
+	bench := func(db string, args ...string) map[string]any {
+		t.Helper()
+		r := runProcess(t, db, append(append([]string{"bench"}, args...), "--json")...)
+		var v map[string]any
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v) != nil {
+			t.Fatalf("bench %v: exit %d: %s %s", args, r.code, r.stdout, r.stderr)
+		}
+		return v
+	}
 	db := filepath.Join(t.TempDir(), "bench.db")
-	r := runJSON(t, db, "bench", "--n", "300", "--ops", "20", "--synchronous", "NORMAL")
+	r := bench(db, "--n", "300", "--ops", "20", "--synchronous", "NORMAL")
 	ops := map[string]bool{}
 	for _, row := range r["rows"].([]any) {
 		row := row.(map[string]any)
@@ -219,16 +234,46 @@ func TestBenchSmall(t *testing.T) {
 	if st := runJSON(t, db, "stats"); st["total"] != 320.0 {
 		t.Fatalf("bench --db wrote %v memories, want 300 seeded + 20 timed", st["total"])
 	}
-	m := runJSON(t, filepath.Join(t.TempDir(), "mcp.db"), "bench", "--mcp", "--n", "200", "--ops", "10", "--synchronous", "NORMAL")
+	m := bench(filepath.Join(t.TempDir(), "mcp.db"), "--mcp", "--n", "200", "--ops", "10", "--synchronous", "NORMAL")
 	if m["search_common"].(map[string]any)["n"] != 10.0 || m["search_common_namespace"].(map[string]any)["p95_ms"].(float64) <= 0 {
 		t.Fatalf("mcp bench: %v", m)
 	}
-	q := runJSON(t, filepath.Join(t.TempDir(), "q.db"), "bench", "--quorum", "--ops", "10")
+	q := bench(filepath.Join(t.TempDir(), "q.db"), "--quorum", "--ops", "10")
 	if q["w2"].(map[string]any)["n"] != 10.0 || q["w1"].(map[string]any)["p95_ms"].(float64) <= 0 {
 		t.Fatalf("quorum bench: %v", q)
 	}
-	h := runJSON(t, db, "bench", "--http-clients", "2", "--duration", "1s", "--synchronous", "NORMAL")
+	h := bench(db, "--http-clients", "2", "--duration", "1s", "--synchronous", "NORMAL")
 	if h["writes"].(float64) < 1 || h["errors"] != 0.0 || h["writes_per_sec"].(float64) <= 0 {
 		t.Fatalf("http bench: %v", h)
+	}
+}
+
+// Cancelling Run's context (main does on SIGINT and SIGTERM) ends a
+// command waiting on standard input, and stops mcp cleanly.
+func TestCancelEndsWaitingCommands(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+	}{{[]string{"store", "-T", "t", "-c", "-"}, 1}, {[]string{"import", "-"}, 1}, {[]string{"mcp"}, 0}} {
+		stdin, w := io.Pipe() // never written: the command waits
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb bytes.Buffer
+		exited := make(chan int, 1)
+		env := map[string]string{"HOME": t.TempDir()}
+		go func() {
+			exited <- Run(ctx, append([]string{"--db", filepath.Join(t.TempDir(), "c.db")}, c.args...), stdin, &out, &errb,
+				func(k string) string { return env[k] })
+		}()
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		select {
+		case code := <-exited:
+			if code != c.code {
+				t.Errorf("%v: exit %d after cancel, want %d: %s", c.args, code, c.code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v still running 10s after its context ended", c.args)
+		}
+		w.Close()
 	}
 }

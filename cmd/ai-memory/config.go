@@ -7,10 +7,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-var configCmd = &cobra.Command{
-	Use:   "config",
-	Short: "Print the effective configuration and where each value came from",
-	Long: `Print every setting with its value and its source: a flag, an environment
+func newConfigCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "config",
+		Short: "Print the effective configuration and where each value came from",
+		Long: `Print every setting with its value and its source: a flag, an environment
 variable, the config file, or the default. Secrets are shown as set or not,
 never their value.
 
@@ -33,25 +34,25 @@ takes the original ai-memory's keys where they mean the same thing here:
 The original's other keys are listed as ignored, each with the reason; an
 unknown key is reported on stderr. A syntax error is an error, not an empty
 configuration.`,
-	Args: cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
-		return printResult(cmd, cfg, func(w io.Writer) {
-			file := cfg.File
-			switch {
-			case file == "":
-				file = "(none)"
-			case !cfg.FileUsed:
-				file += " (not found)"
-			}
-			fmt.Fprintf(w, "config file  %s\n", file)
-			for _, s := range cfg.Settings {
-				fmt.Fprintf(w, "%-12s %-46s %s\n", s.Key, s.Value, s.Source)
-			}
-			for _, k := range cfg.Ignored {
-				fmt.Fprintf(w, "ignored      %s: %s\n", k.Key, k.Reason)
-			}
-		})
-	},
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg := a.cfg
+			return a.print(cfg, func(w io.Writer) {
+				file := cfg.File
+				switch {
+				case file == "":
+					file = "(none)"
+				case !cfg.FileUsed:
+					file += " (not found)"
+				}
+				fmt.Fprintf(w, "config file  %s\n", file)
+				for _, s := range cfg.Settings {
+					fmt.Fprintf(w, "%-12s %-46s %s\n", s.Key, s.Value, s.Source)
+				}
+				for _, k := range cfg.Ignored {
+					fmt.Fprintf(w, "ignored      %s: %s\n", k.Key, k.Reason)
+				}
+			})
+		},
+	}
 }
-
-func init() { rootCmd.AddCommand(configCmd) }

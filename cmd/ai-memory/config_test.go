@@ -1,34 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aimemory/ai-memory/original/originaltest"
 )
-
-// runIn executes the binary in dir with exactly env (plus PATH).
-func runIn(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Dir = dir
-	cmd.Env = append(env, "PATH="+os.Getenv("PATH"))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 func writeConfig(t *testing.T, home, text string) {
 	t.Helper()
@@ -56,7 +36,7 @@ short_ttl_secs = 60
 [mcp]
 profile = "core"
 `)
-	r := runIn(t, home, []string{"HOME=" + home, "AI_MEMORY_AGENT_ID=from-env"}, "config", "--json", "--db", "/from/flag.db")
+	r := cli(t, map[string]string{"HOME": home, "AI_MEMORY_AGENT_ID": "from-env"}, "", "config", "--json", "--db", "/from/flag.db")
 	if r.code != 0 {
 		t.Fatalf("config: exit %d: %s", r.code, r.stderr)
 	}
@@ -89,14 +69,15 @@ profile = "core"
 	}
 
 	// The file's values are used when no flag or variable names one.
-	r = runIn(t, home, []string{"HOME=" + home}, "config")
+	env := map[string]string{"HOME": home}
+	r = cli(t, env, "", "config")
 	if !strings.Contains(r.stdout, "from-file") || !strings.Contains(r.stdout, "/from/file.db") {
 		t.Fatalf("config without flags:\n%s", r.stdout)
 	}
 
 	// A syntax error is an error naming the file and the line.
 	writeConfig(t, home, "db = \"unterminated\n")
-	if r := runIn(t, home, []string{"HOME=" + home}, "config"); r.code != 2 || !strings.Contains(r.stderr, "line 1") {
+	if r := cli(t, env, "", "config"); r.code != 2 || !strings.Contains(r.stderr, "line 1") {
 		t.Fatalf("bad config: exit %d %q", r.code, r.stderr)
 	}
 }
@@ -106,7 +87,7 @@ func TestConfigTTLApplies(t *testing.T) {
 	home := t.TempDir()
 	writeConfig(t, home, "[ttl]\nmid_ttl_secs = 0\n")
 	db := filepath.Join(home, "ours.db")
-	r := runIn(t, home, []string{"HOME=" + home}, "--db", db, "--json", "store", "-T", "kept", "-c", "forever")
+	r := cli(t, map[string]string{"HOME": home}, "", "--db", db, "--json", "store", "-T", "kept", "-c", "forever")
 	if r.code != 0 || strings.Contains(r.stdout, "expires_at") {
 		t.Fatalf("store with mid_ttl_secs = 0: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -121,16 +102,18 @@ func TestOriginalDefaultDatabaseIsPointedOut(t *testing.T) {
 	if _, err := originaltest.Build(filepath.Join(work, "ai-memory.db"), originaltest.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	r := runIn(t, work, []string{"HOME=" + home}, "stats")
+	t.Chdir(work)
+	env := map[string]string{"HOME": home}
+	r := cli(t, env, "", "stats")
 	theirs := filepath.Join(work, "ai-memory.db")
 	if r.code != 0 || !strings.Contains(r.stderr, "ai-memory import --from-original "+theirs) {
 		t.Fatalf("stats: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if r := runIn(t, work, []string{"HOME=" + home}, "stats"); strings.Contains(r.stderr, "note:") {
+	if r := cli(t, env, "", "stats"); strings.Contains(r.stderr, "note:") {
 		t.Fatalf("the note repeats once this program's store exists: %q", r.stderr)
 	}
 	writeConfig(t, home, "db = \""+theirs+"\"\n")
-	r = runIn(t, work, []string{"HOME=" + home}, "list")
+	r = cli(t, env, "", "list")
 	if r.code != 2 || !strings.Contains(r.stderr, "import --from-original "+theirs) || !strings.Contains(r.stderr, "in the config file") {
 		t.Fatalf("config db on the original: exit %d, stderr %q", r.code, r.stderr)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,15 +91,12 @@ type effectiveConfig struct {
 	tools         string // mcp --tools / serve --mcp-tools default; "" keeps the flag's
 }
 
-// cfg is loaded before every command runs (see loadConfig).
-var cfg effectiveConfig
-
 // defaultConfigPath is $XDG_CONFIG_HOME/ai-memory/config.toml, else
 // ~/.config/ai-memory/config.toml (the original's place).
-func defaultConfigPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
+func (a *app) defaultConfigPath() string {
+	dir := a.env("XDG_CONFIG_HOME")
 	if dir == "" {
-		home, err := os.UserHomeDir()
+		home, err := a.homeDir()
 		if err != nil {
 			return ""
 		}
@@ -113,17 +109,17 @@ func defaultConfigPath() string {
 // default path) names. A missing default file is no file; a missing named
 // file, a syntax error or a value of the wrong type is an invalid-input
 // error naming the file (and the line). Unknown keys are returned.
-func readConfigFile() (fileConfig, string, bool, []string, error) {
+func (a *app) readConfigFile() (fileConfig, string, bool, []string, error) {
 	var fc fileConfig
-	path, named := globals.Config, true
+	path, named := a.global.Config, true
 	if path == "" {
-		path = os.Getenv("AI_MEMORY_CONFIG")
+		path = a.env("AI_MEMORY_CONFIG")
 	}
 	if path == "" {
-		if os.Getenv("AI_MEMORY_NO_CONFIG") != "" {
+		if a.env("AI_MEMORY_NO_CONFIG") != "" {
 			return fc, "", false, nil, nil
 		}
-		path, named = defaultConfigPath(), false
+		path, named = a.defaultConfigPath(), false
 	}
 	if path == "" {
 		return fc, "", false, nil, nil
@@ -150,10 +146,10 @@ func readConfigFile() (fileConfig, string, bool, []string, error) {
 }
 
 // loadConfig resolves every setting — flag, then environment, then the
-// file, then the default — into globals and cfg. It runs before every
+// file, then the default — into a.global and a.cfg. It runs before every
 // command.
-func loadConfig(cmd *cobra.Command) error {
-	fc, path, used, unknown, err := readConfigFile()
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	fc, path, used, unknown, err := a.readConfigFile()
 	if err != nil {
 		return err
 	}
@@ -168,8 +164,8 @@ func loadConfig(cmd *cobra.Command) error {
 		switch {
 		case flagChanged(flags, flag):
 			v, src = flags.Lookup(flag).Value.String(), "flag --"+flag
-		case env != "" && os.Getenv(env) != "":
-			v, src = os.Getenv(env), "env "+env
+		case env != "" && a.env(env) != "":
+			v, src = a.env(env), "env "+env
 		case file != nil:
 			v, src = *file, fileSrc(fileKey)
 		}
@@ -182,12 +178,12 @@ func loadConfig(cmd *cobra.Command) error {
 	}
 
 	var src string
-	globals.DB, src = pick("db", global, "db", "AI_MEMORY_DB", "db", expandHome(fc.DB), defaultDBPath(), nil)
+	a.global.DB, src = pick("db", global, "db", "AI_MEMORY_DB", "db", a.expandHome(fc.DB), a.defaultDBPath(), nil)
 	c.dbFromDefault = src == "default"
-	globals.AgentID, _ = pick("agent_id", global, "agent-id", "AI_MEMORY_AGENT_ID", "agent_id", fc.AgentID, "", orNone)
+	a.global.AgentID, _ = pick("agent_id", global, "agent-id", "AI_MEMORY_AGENT_ID", "agent_id", fc.AgentID, "", orNone)
 	c.apiKey, _ = pick("api_key", local, "api-key", "AI_MEMORY_API_KEY", "api_key", fc.APIKey, "", redacted)
 
-	if c.llm, err = resolveLLM(&c, fc, fileSrc); err != nil {
+	if c.llm, err = a.resolveLLM(&c, fc, fileSrc); err != nil {
 		return err
 	}
 	c.ttl = resolveTTL(&c, fc, fileSrc)
@@ -213,7 +209,7 @@ func loadConfig(cmd *cobra.Command) error {
 		}
 		c.Ignored = append(c.Ignored, ignoredKey{Key: k, Reason: reason})
 	}
-	cfg = c
+	a.cfg = c
 	return nil
 }
 
@@ -237,13 +233,13 @@ func flagChanged(fs *pflag.FlagSet, name string) bool {
 
 // resolveLLM: the AI_MEMORY_LLM_* environment, else the file's llm_model
 // served by Ollama at ollama_url (default http://localhost:11434), else none.
-func resolveLLM(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) (engine.LLM, error) {
-	if os.Getenv(llm.EnvLLMURL) != "" {
-		client, err := llm.FromEnv()
+func (a *app) resolveLLM(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) (engine.LLM, error) {
+	if u := a.env(llm.EnvLLMURL); u != "" {
+		client, err := llm.New(a.env(llm.EnvLLMKind), u, a.env(llm.EnvLLMModel), a.env(llm.EnvLLMAPIKey))
 		if err != nil {
 			return nil, err
 		}
-		c.Settings = append(c.Settings, configSetting{Key: "llm", Value: client.Name() + " at " + os.Getenv(llm.EnvLLMURL),
+		c.Settings = append(c.Settings, configSetting{Key: "llm", Value: client.Name() + " at " + u,
 			Source: "env " + llm.EnvLLMURL})
 		return client, nil
 	}
@@ -289,11 +285,11 @@ func resolveTTL(c *effectiveConfig, fc fileConfig, fileSrc func(string) string) 
 }
 
 // expandHome turns a leading "~/" into the home directory.
-func expandHome(p *string) *string {
+func (a *app) expandHome(p *string) *string {
 	if p == nil || !strings.HasPrefix(*p, "~/") {
 		return p
 	}
-	home, err := os.UserHomeDir()
+	home, err := a.homeDir()
 	if err != nil {
 		return p
 	}
@@ -319,11 +315,11 @@ func redacted(v string) string {
 // noteOriginalDefault tells, on stderr, a user of the default store that
 // does not exist yet about the original's database in its default place
 // (./ai-memory.db), with the command that imports it.
-func noteOriginalDefault(w io.Writer) {
-	if !cfg.dbFromDefault {
+func (a *app) noteOriginalDefault() {
+	if !a.cfg.dbFromDefault {
 		return
 	}
-	if _, err := os.Stat(globals.DB); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(a.global.DB); !errors.Is(err, os.ErrNotExist) {
 		return
 	}
 	const theirs = "ai-memory.db"
@@ -331,6 +327,6 @@ func noteOriginalDefault(w io.Writer) {
 		return
 	}
 	abs, _ := filepath.Abs(theirs)
-	fmt.Fprintf(w, "ai-memory: note: this program keeps its store at %s, which does not exist yet; %s is the original ai-memory's "+
-		"database and is not read. To bring its memories here: ai-memory import --from-original %s\n", globals.DB, abs, shellQuote(abs))
+	fmt.Fprintf(a.stderr, "ai-memory: note: this program keeps its store at %s, which does not exist yet; %s is the original ai-memory's "+
+		"database and is not read. To bring its memories here: ai-memory import --from-original %s\n", a.global.DB, abs, shellQuote(abs))
 }

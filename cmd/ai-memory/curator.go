@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,8 @@ import (
 	"github.com/aimemory/ai-memory/curator"
 )
 
-var curatorFlags struct {
+// curatorFlags are the flags of curator.
+type curatorFlags struct {
 	once, daemon, dryRun bool
 	intervalSecs, maxOps int
 	include, exclude     []string
@@ -21,10 +21,12 @@ var curatorFlags struct {
 	rollbackLast         int
 }
 
-var curatorCmd = &cobra.Command{
-	Use:   "curator --once | --daemon | --rollback ID | --rollback-last N",
-	Short: "Merge near-duplicates, flag contradictions, tag, expire and re-prioritise memories",
-	Long: `Curate the store without an LLM. One cycle:
+func newCuratorCmd(a *app) *cobra.Command {
+	var f curatorFlags
+	cmd := &cobra.Command{
+		Use:   "curator --once | --daemon | --rollback ID | --rollback-last N",
+		Short: "Merge near-duplicates, flag contradictions, tag, expire and re-prioritise memories",
+		Long: `Curate the store without an LLM. One cycle:
   - archives memories whose expiry has passed;
   - merges near-duplicates of one namespace (Jaccard similarity of title+content
     words, stopwords removed, >= 0.8) into one long memory titled after the
@@ -43,27 +45,29 @@ Every applied operation writes a rollback entry (the full prior rows);
 --rollback ID or --rollback-last N restores them exactly, refusing if a memory
 was changed after the operation. --dry-run reports the same plan and writes
 nothing. --json prints the report (one JSON object per line with --daemon).`,
-	Args: cobra.NoArgs,
-	RunE: runCurator,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runCurator(cmd.Context(), f, cmd.Flags().Changed("rollback-last"))
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVar(&f.once, "once", false, "run one cycle and exit")
+	fs.BoolVar(&f.daemon, "daemon", false, "run a cycle every --interval-secs until interrupted")
+	fs.IntVar(&f.intervalSecs, "interval-secs", 3600, "seconds between daemon cycles")
+	fs.IntVar(&f.maxOps, "max-ops", 100, "operations per cycle (0: no cap)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "report what would be done, change nothing")
+	fs.StringSliceVar(&f.include, "include-namespace", nil, "curate only these namespaces and their children (repeatable)")
+	fs.StringSliceVar(&f.exclude, "exclude-namespace", nil, "skip these namespaces and their children (repeatable)")
+	fs.StringVar(&f.rollback, "rollback", "", "undo the operation with this rollback entry id")
+	fs.IntVar(&f.rollbackLast, "rollback-last", 0, "undo the N most recent operations not yet undone")
+	return cmd
 }
 
-func init() {
-	f := curatorCmd.Flags()
-	f.BoolVar(&curatorFlags.once, "once", false, "run one cycle and exit")
-	f.BoolVar(&curatorFlags.daemon, "daemon", false, "run a cycle every --interval-secs until interrupted")
-	f.IntVar(&curatorFlags.intervalSecs, "interval-secs", 3600, "seconds between daemon cycles")
-	f.IntVar(&curatorFlags.maxOps, "max-ops", 100, "operations per cycle (0: no cap)")
-	f.BoolVar(&curatorFlags.dryRun, "dry-run", false, "report what would be done, change nothing")
-	f.StringSliceVar(&curatorFlags.include, "include-namespace", nil, "curate only these namespaces and their children (repeatable)")
-	f.StringSliceVar(&curatorFlags.exclude, "exclude-namespace", nil, "skip these namespaces and their children (repeatable)")
-	f.StringVar(&curatorFlags.rollback, "rollback", "", "undo the operation with this rollback entry id")
-	f.IntVar(&curatorFlags.rollbackLast, "rollback-last", 0, "undo the N most recent operations not yet undone")
-	rootCmd.AddCommand(curatorCmd)
-}
-
-func runCurator(cmd *cobra.Command, _ []string) error {
+// runCurator runs the one mode f selects; rollbackLast tells whether
+// --rollback-last was given (its value may be 0).
+func (a *app) runCurator(ctx context.Context, f curatorFlags, rollbackLast bool) error {
 	modes := 0
-	for _, on := range []bool{curatorFlags.once, curatorFlags.daemon, curatorFlags.rollback != "", cmd.Flags().Changed("rollback-last")} {
+	for _, on := range []bool{f.once, f.daemon, f.rollback != "", rollbackLast} {
 		if on {
 			modes++
 		}
@@ -71,35 +75,34 @@ func runCurator(cmd *cobra.Command, _ []string) error {
 	if modes != 1 {
 		return invalidf("give exactly one of --once, --daemon, --rollback ID or --rollback-last N")
 	}
-	rollingBack := curatorFlags.rollback != "" || cmd.Flags().Changed("rollback-last")
-	if rollingBack && curatorFlags.dryRun {
+	rollingBack := f.rollback != "" || rollbackLast
+	if rollingBack && f.dryRun {
 		return invalidf("--dry-run applies to --once and --daemon, not to a rollback")
 	}
-	if curatorFlags.daemon && curatorFlags.intervalSecs < 1 {
-		return invalidf("--interval-secs %d: want 1 or more", curatorFlags.intervalSecs)
+	if f.daemon && f.intervalSecs < 1 {
+		return invalidf("--interval-secs %d: want 1 or more", f.intervalSecs)
 	}
-	eng, st, done, err := openNode(cmd, "", warnLogger())
+	eng, st, done, err := a.openNode(ctx, "", a.warnLogger())
 	if err != nil {
 		return err
 	}
 	defer done()
-	c, err := curator.New(eng, st, curator.Options{MaxOps: curatorFlags.maxOps, DryRun: curatorFlags.dryRun,
-		IncludeNamespaces: curatorFlags.include, ExcludeNamespaces: curatorFlags.exclude})
+	c, err := curator.New(eng, st, curator.Options{MaxOps: f.maxOps, DryRun: f.dryRun,
+		IncludeNamespaces: f.include, ExcludeNamespaces: f.exclude})
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
 	switch {
-	case curatorFlags.rollback != "":
-		res, err := c.Rollback(ctx, curatorFlags.rollback)
+	case f.rollback != "":
+		res, err := c.Rollback(ctx, f.rollback)
 		if err != nil {
 			return err
 		}
-		return printResult(cmd, res, func(w io.Writer) { printRollback(w, res) })
-	case cmd.Flags().Changed("rollback-last"):
-		res, rbErr := c.RollbackLast(ctx, curatorFlags.rollbackLast)
+		return a.print(res, func(w io.Writer) { printRollback(w, res) })
+	case rollbackLast:
+		res, rbErr := c.RollbackLast(ctx, f.rollbackLast)
 		if res != nil {
-			if err := printResult(cmd, map[string]any{"rolled_back": res}, func(w io.Writer) {
+			if err := a.print(map[string]any{"rolled_back": res}, func(w io.Writer) {
 				for _, r := range res {
 					printRollback(w, r)
 				}
@@ -109,15 +112,13 @@ func runCurator(cmd *cobra.Command, _ []string) error {
 			}
 		}
 		return rbErr
-	case curatorFlags.daemon:
-		ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-		defer stop()
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		return c.Daemon(ctx, time.Duration(curatorFlags.intervalSecs)*time.Second, func(r *curator.Report) {
-			if globals.JSON {
+	case f.daemon:
+		enc := json.NewEncoder(a.stdout)
+		return c.Daemon(ctx, time.Duration(f.intervalSecs)*time.Second, func(r *curator.Report) {
+			if a.global.JSON {
 				enc.Encode(r)
 			} else {
-				printCuratorReport(cmd.OutOrStdout(), r)
+				printCuratorReport(a.stdout, r)
 			}
 		})
 	}
@@ -125,7 +126,7 @@ func runCurator(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := printResult(cmd, rep, func(w io.Writer) { printCuratorReport(w, rep) }); err != nil {
+	if err := a.print(rep, func(w io.Writer) { printCuratorReport(w, rep) }); err != nil {
 		return err
 	}
 	if n := len(rep.Errors) + len(rep.Autonomy.Errors); n > 0 {

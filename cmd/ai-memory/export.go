@@ -1,44 +1,46 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aimemory/ai-memory/engine"
 )
 
-var exportFlags struct {
-	namespace, out string
-}
-
-var exportCmd = &cobra.Command{
-	Use:   "export",
-	Short: "Write every memory, link and record as lossless JSON (stdout or --out)",
-	Args:  cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		x, err := eng.Export(cmd.Context(), exportFlags.namespace)
-		if err != nil {
-			return err
-		}
-		if exportFlags.out == "" {
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(x)
-		}
-		if err := writeJSONFile(exportFlags.out, x); err != nil {
-			return err
-		}
-		return printResult(cmd, map[string]any{"path": exportFlags.out, "memories": x.Count, "links": len(x.Links)}, func(w io.Writer) {
-			fmt.Fprintf(w, "exported %d memories and %d links to %s\n", x.Count, len(x.Links), exportFlags.out)
-		})
-	},
+func newExportCmd(a *app) *cobra.Command {
+	var f struct {
+		namespace, out string
+	}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write every memory, link and record as lossless JSON (stdout or --out)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				x, err := eng.Export(ctx, f.namespace)
+				if err != nil {
+					return nil, nil, err
+				}
+				if f.out == "" {
+					return x, nil, nil // JSON with or without --json
+				}
+				if err := writeJSONFile(f.out, x); err != nil {
+					return nil, nil, err
+				}
+				return map[string]any{"path": f.out, "memories": x.Count, "links": len(x.Links)}, func(w io.Writer) {
+					fmt.Fprintf(w, "exported %d memories and %d links to %s\n", x.Count, len(x.Links), f.out)
+				}, nil
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", "", "only this namespace")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "write to this file instead of stdout")
+	return cmd
 }
 
 // writeJSONFile writes v to a temporary file and renames it into place, so
@@ -66,10 +68,4 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func init() {
-	exportCmd.Flags().StringVarP(&exportFlags.namespace, "namespace", "n", "", "only this namespace")
-	exportCmd.Flags().StringVarP(&exportFlags.out, "out", "o", "", "write to this file instead of stdout")
-	rootCmd.AddCommand(exportCmd)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,15 +15,15 @@ import (
 	"github.com/aimemory/ai-memory/migrate"
 )
 
-var importFlags struct {
-	fromOriginal string
-	skipInvalid  bool
-}
-
-var importCmd = &cobra.Command{
-	Use:   "import [file|-] | import --from-original PATH.db",
-	Short: "Apply an export (from a file or stdin), or copy the original ai-memory's database; re-importing changes nothing",
-	Long: `Apply an export to the --db store: this program's export, or the original
+func newImportCmd(a *app) *cobra.Command {
+	var f struct {
+		fromOriginal string
+		skipInvalid  bool
+	}
+	cmd := &cobra.Command{
+		Use:   "import [file|-] | import --from-original PATH.db",
+		Short: "Apply an export (from a file or stdin), or copy the original ai-memory's database; re-importing changes nothing",
+		Long: `Apply an export to the --db store: this program's export, or the original
 ai-memory's (its memories and links; ids kept, the agent taken from
 metadata.agent_id). A memory without an id gets a new one. Importing the same
 file again changes nothing.
@@ -38,76 +39,78 @@ If any row cannot be imported, nothing is written and the command exits 2
 naming each row and why; --skip-invalid imports the others and exits 0 with
 the count. (From the original's database the readable rows are copied either
 way; the exit status is 2 unless --skip-invalid.)`,
-	Args: cobra.MaximumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		if importFlags.fromOriginal != "" {
-			if len(args) > 0 {
-				return invalidf("give a file to import or --from-original, not both")
-			}
-			st, err := openStore(cmd.Context(), globals.DB)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return copyOriginal(cmd, importFlags.fromOriginal, globals.DB, st,
-				migrate.Options{SourceRowsOnly: true}, importFlags.skipInvalid)
-		}
-		var in io.Reader = cmd.InOrStdin()
-		if len(args) == 1 && args[0] != "-" {
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			in = f
-		}
-		var x engine.Export
-		if err := json.NewDecoder(in).Decode(&x); err != nil {
-			return invalidf("reading export: %v", err)
-		}
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		rows := len(x.Memories) + len(x.Links) + len(x.Records)
-		invalid, err := eng.NormalizeImport(cmd.Context(), &x)
-		if err != nil {
-			return err
-		}
-		if len(invalid) > 0 && !importFlags.skipInvalid {
-			return &memory.Error{Code: memory.CodeInvalid,
-				Message: fmt.Sprintf("%d of %d rows are invalid, so nothing was imported:\n  %s\nFix them, or pass --skip-invalid to import the other %d",
-					len(invalid), rows, strings.Join(invalid, "\n  "), rows-len(invalid)),
-				Details: map[string]any{"invalid": invalid}}
-		}
-		res, err := importChunked(cmd, eng, &x)
-		res.Errors = append(invalid, res.Errors...)
-		if err != nil {
-			return err
-		}
-		return printResult(cmd, res, func(w io.Writer) {
-			fmt.Fprintf(w, "imported %d memories, %d links, %d records", res.Imported, res.Links, res.Records)
-			if len(res.Errors) > 0 {
-				fmt.Fprintf(w, "; %d invalid rows skipped:", len(res.Errors))
-				for _, e := range res.Errors {
-					fmt.Fprintf(w, "\n  %s", e)
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.fromOriginal != "" {
+				if len(args) > 0 {
+					return invalidf("give a file to import or --from-original, not both")
 				}
+				st, err := a.openStore(cmd.Context(), a.global.DB)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				return a.copyOriginal(cmd.Context(), f.fromOriginal, a.global.DB, st,
+					migrate.Options{SourceRowsOnly: true}, f.skipInvalid)
 			}
-			fmt.Fprintln(w)
-		})
-	},
+			in := a.input(cmd.Context())
+			if len(args) == 1 && args[0] != "-" {
+				file, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				in = file
+			}
+			var x engine.Export
+			if err := json.NewDecoder(in).Decode(&x); err != nil {
+				if ctxErr := cmd.Context().Err(); ctxErr != nil {
+					return ctxErr // interrupted, not invalid
+				}
+				return invalidf("reading export: %v", err)
+			}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				rows := len(x.Memories) + len(x.Links) + len(x.Records)
+				invalid, err := eng.NormalizeImport(ctx, &x)
+				if err != nil {
+					return nil, nil, err
+				}
+				if len(invalid) > 0 && !f.skipInvalid {
+					return nil, nil, &memory.Error{Code: memory.CodeInvalid,
+						Message: fmt.Sprintf("%d of %d rows are invalid, so nothing was imported:\n  %s\nFix them, or pass --skip-invalid to import the other %d",
+							len(invalid), rows, strings.Join(invalid, "\n  "), rows-len(invalid)),
+						Details: map[string]any{"invalid": invalid}}
+				}
+				res, err := importChunked(ctx, eng, &x)
+				res.Errors = append(invalid, res.Errors...)
+				return res, func(w io.Writer) {
+					fmt.Fprintf(w, "imported %d memories, %d links, %d records", res.Imported, res.Links, res.Records)
+					if len(res.Errors) > 0 {
+						fmt.Fprintf(w, "; %d invalid rows skipped:", len(res.Errors))
+						for _, e := range res.Errors {
+							fmt.Fprintf(w, "\n  %s", e)
+						}
+					}
+					fmt.Fprintln(w)
+				}, err
+			})
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.fromOriginal, "from-original", "", "copy this database of the original ai-memory (read-only)")
+	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "import the valid rows and succeed even if some are invalid")
+	return cmd
 }
 
 // importChunked applies an export of any size in batches the engine
 // accepts (memory.MaxBatchItems rows each): memories, then links, then
 // records. Each chunk is one transaction; rows keep their versions, so a
 // re-run after a failure applies only what is missing.
-func importChunked(cmd *cobra.Command, eng *engine.Engine, x *engine.Export) (engine.ImportResult, error) {
+func importChunked(ctx context.Context, eng *engine.Engine, x *engine.Export) (engine.ImportResult, error) {
 	total := engine.ImportResult{Errors: []string{}}
 	chunk := memory.MaxBatchItems
 	apply := func(part *engine.Export, offset int) error {
-		res, err := eng.Import(cmd.Context(), part)
+		res, err := eng.Import(ctx, part)
 		total.Imported += res.Imported
 		total.Links += res.Links
 		total.Records += res.Records
@@ -132,11 +135,4 @@ func importChunked(cmd *cobra.Command, eng *engine.Engine, x *engine.Export) (en
 		}
 	}
 	return total, nil
-}
-
-func init() {
-	f := importCmd.Flags()
-	f.StringVar(&importFlags.fromOriginal, "from-original", "", "copy this database of the original ai-memory (read-only)")
-	f.BoolVar(&importFlags.skipInvalid, "skip-invalid", false, "import the valid rows and succeed even if some are invalid")
-	rootCmd.AddCommand(importCmd)
 }

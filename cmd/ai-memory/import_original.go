@@ -1,12 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/migrate"
@@ -31,8 +30,7 @@ type originalReport struct {
 // the report. Rows it cannot read make it fail (exit 2) unless
 // skipInvalid; every other row is copied either way, and a second run
 // copies nothing new.
-func copyOriginal(cmd *cobra.Command, path, toURL string, to memory.Store, opts migrate.Options, skipInvalid bool) error {
-	ctx := cmd.Context()
+func (a *app) copyOriginal(ctx context.Context, path, toURL string, to memory.Store, opts migrate.Options, skipInvalid bool) error {
 	src, err := original.Open(path)
 	if err != nil {
 		return err
@@ -46,7 +44,7 @@ func copyOriginal(cmd *cobra.Command, path, toURL string, to memory.Store, opts 
 	rep, runErr := migrate.Run(ctx, src, to, opts)
 	out := originalReport{Report: rep, SchemaVersion: inv.SchemaVersion, NotCopied: inv.NotCopied,
 		ColumnsNotCopied: inv.ColumnsNotCopied, Skipped: src.Problems(), Warnings: src.Warnings()}
-	if err := printResult(cmd, out, func(w io.Writer) { printOriginalReport(w, out) }); err != nil {
+	if err := a.print(out, func(w io.Writer) { printOriginalReport(w, out) }); err != nil {
 		return err
 	}
 	switch {
@@ -116,7 +114,7 @@ func short(digest string) string { return digest[:min(12, len(digest))] }
 // refuseOriginal fails when dsn names a database of the original
 // ai-memory: such a file is never opened for writing here (that would
 // change it), and the error says how to import it.
-func refuseOriginal(dsn, flag string) error {
+func (a *app) refuseOriginal(dsn, flag string) error {
 	if isPostgresURL(dsn) {
 		return nil
 	}
@@ -128,19 +126,19 @@ func refuseOriginal(dsn, flag string) error {
 	if err != nil || !ok {
 		return nil // not the original's; opening reports anything else
 	}
-	if flag == "--db" && cfgSource("db") != "" && strings.HasPrefix(cfgSource("db"), "config file") {
+	if src := a.cfgSource("db"); flag == "--db" && strings.HasPrefix(src, "config file") {
 		return invalidf("db = %s in the config file %s is the original ai-memory's database (schema v%d). It is not opened "+
 			"in place, so it stays usable by the original. Copy it into this program's store with: ai-memory --db %s "+
 			"import --from-original %s, then set db in the config file to that store (or remove it)",
-			path, cfg.File, v, shellQuote(defaultDBPath()), shellQuote(path))
+			path, a.cfg.File, v, shellQuote(a.defaultDBPath()), shellQuote(path))
 	}
 	return invalidf("%s %s is a database of the original ai-memory (schema v%d). It is not opened in place, so it stays "+
 		"usable by the original. Copy it into this program's store with: ai-memory import --from-original %s", flag, path, v, shellQuote(path))
 }
 
 // cfgSource is where the effective value of a setting came from.
-func cfgSource(key string) string {
-	for _, s := range cfg.Settings {
+func (a *app) cfgSource(key string) string {
+	for _, s := range a.cfg.Settings {
 		if s.Key == key {
 			return s.Source
 		}

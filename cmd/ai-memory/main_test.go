@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,26 +18,16 @@ import (
 	"time"
 )
 
-// binPath is the ai-memory binary built once for every test in this file.
-var binPath string
+// asCLI in a child's environment makes this test binary run main: the
+// tests that need ai-memory as a process of its own (see command) start
+// this binary, the same code, instead of building one.
+const asCLI = "AI_MEMORY_TEST_RUN_AS_CLI"
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ai-memory-cli-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	if os.Getenv(asCLI) != "" {
+		main()
 	}
-	binPath = filepath.Join(dir, "ai-memory")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version=7.7.7-test", "-o", binPath, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building ai-memory:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // result is one finished CLI run.
@@ -45,22 +36,19 @@ type result struct {
 	code           int
 }
 
-// run executes the binary with a clean environment pointing at db.
+// cli runs the command line in this process with exactly env as its
+// environment.
+func cli(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	return result{out.String(), errb.String(), code}
+}
+
+// run runs the CLI on db in this process, with a clean environment.
 func run(t *testing.T, db, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binPath, append([]string{"--db", db}, args...)...)
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
+	return cli(t, map[string]string{"HOME": t.TempDir()}, stdin, append([]string{"--db", db}, args...)...)
 }
 
 // runJSON runs with --json, requires success and decodes stdout.
@@ -77,18 +65,80 @@ func runJSON(t *testing.T, db string, args ...string) map[string]any {
 	return v
 }
 
-// server is a running `ai-memory serve` process.
+// command is ai-memory args as a process of its own (this test binary
+// running main, see TestMain) with a clean environment. Only tests that
+// need a process use it: a server killed with SIGKILL or traced by pid,
+// two servers locking one file, restore refusing a database another
+// process holds, bench starting children of its own executable.
+func command(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = []string{asCLI + "=1", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	return cmd
+}
+
+// runProcess is run in a process of its own (see command).
+func runProcess(t *testing.T, db string, args ...string) result {
+	t.Helper()
+	cmd := command(t, append([]string{"--db", db}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// server is a running `ai-memory serve`: in this process, or a process of
+// its own (cmd) for the tests that kill it.
 type server struct {
 	cmd *exec.Cmd
 	url string
 }
 
-// startServe launches serve on a free loopback port and waits for health.
+func serveArgs(db string, extra []string) []string {
+	return append([]string{"--db", db, "serve", "--host", "127.0.0.1", "--port", "0", "--json", "--log-level", "warn"}, extra...)
+}
+
+// startServe runs serve in this process on a free loopback port until the
+// test ends (it cancels Run's context), and waits for health.
 func startServe(t *testing.T, db string, extra ...string) *server {
 	t.Helper()
-	args := append([]string{"--db", db, "serve", "--host", "127.0.0.1", "--port", "0", "--json", "--log-level", "warn"}, extra...)
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, w := io.Pipe()
+	exited := make(chan int, 1)
+	env := map[string]string{"HOME": t.TempDir()}
+	go func() {
+		code := Run(ctx, serveArgs(db, extra), strings.NewReader(""), w, os.Stderr, func(k string) string { return env[k] })
+		w.Close()
+		exited <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-exited:
+			if code != 0 {
+				t.Errorf("serve exited %d", code)
+			}
+		case <-time.After(40 * time.Second):
+			t.Error("serve did not stop within 40s of its context's end")
+		}
+	})
+	return &server{url: awaitServe(t, stdout)}
+}
+
+// startServeProcess runs serve as a process of its own (see command).
+func startServeProcess(t *testing.T, db string, extra ...string) *server {
+	t.Helper()
+	cmd := command(t, serveArgs(db, extra)...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -103,6 +153,13 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 			cmd.Wait()
 		}
 	})
+	return &server{cmd: cmd, url: awaitServe(t, stdout)}
+}
+
+// awaitServe reads the address serve announces on its first line of
+// stdout, then drains the rest, and checks health.
+func awaitServe(t *testing.T, stdout io.Reader) string {
+	t.Helper()
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -121,18 +178,20 @@ func startServe(t *testing.T, db string, extra ...string) *server {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start within 30s")
 	}
-	s := &server{cmd: cmd, url: hello.Listening}
-	resp, err := http.Get(s.url + "/api/v1/health")
+	resp, err := http.Get(hello.Listening + "/api/v1/health")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("health: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	return s
+	return hello.Listening
 }
 
-// kill sends sig and waits for the process to end.
+// kill sends sig to a server process and waits for it to end.
 func (s *server) kill(t *testing.T, sig syscall.Signal) error {
 	t.Helper()
+	if s.cmd == nil {
+		t.Fatal("kill: this server runs in the test process; start it with startServeProcess")
+	}
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +225,12 @@ func httpJSON(t *testing.T, method, url string, body any) (int, map[string]any) 
 }
 
 // Restart survival: a memory stored by the CLI and one acknowledged over
-// HTTP both survive kill -9 of the server.
+// HTTP both survive kill -9 of the server (a process, to be killed).
 func TestRestartSurvival(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "survive.db")
 	cliID := runJSON(t, db, "store", "-T", "from the cli", "-c", "written before serve", "-n", "proj")["id"].(string)
 
-	s := startServe(t, db)
+	s := startServeProcess(t, db)
 	code, got := httpJSON(t, "GET", s.url+"/api/v1/memories/"+cliID, nil)
 	if code != 200 {
 		t.Fatalf("served process cannot see the CLI write: %d %v", code, got)
@@ -183,7 +242,7 @@ func TestRestartSurvival(t *testing.T) {
 	httpID := created["id"].(string)
 	s.kill(t, syscall.SIGKILL)
 
-	s2 := startServe(t, db)
+	s2 := startServeProcess(t, db)
 	for _, id := range []string{cliID, httpID} {
 		if code, got := httpJSON(t, "GET", s2.url+"/api/v1/memories/"+id, nil); code != 200 {
 			t.Fatalf("memory %s lost after kill -9: %d %v", id, code, got)
@@ -194,7 +253,7 @@ func TestRestartSurvival(t *testing.T) {
 	if err := s2.kill(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM exit: %v", err)
 	}
-	s3 := startServe(t, db)
+	s3 := startServeProcess(t, db)
 	_, h2 := httpJSON(t, "GET", s3.url+"/api/v1/health", nil)
 	if h1["node_id"] == "" || h1["node_id"] != h2["node_id"] {
 		t.Fatalf("node id changed: %v -> %v", h1["node_id"], h2["node_id"])
@@ -208,12 +267,13 @@ func TestRestartSurvival(t *testing.T) {
 // same time: 10000 rows after, zero errors. Each process gets 500 single
 // POSTs from its own clients while 4500 more arrive as bulk requests of 100
 // (keeping the run short: with single writes only, two processes spend most
-// of their time in SQLite's busy back-off, see the report).
+// of their time in SQLite's busy back-off, see the report). The servers
+// are processes: what is tested is two processes sharing one file.
 func TestTwoProcessesOneFile(t *testing.T) {
 	const perServer, singles, bulkSize, clients = 5000, 500, 100, 4
 	db := filepath.Join(t.TempDir(), "shared.db")
 	runJSON(t, db, "stats") // create the file and schema before the race
-	servers := []*server{startServe(t, db), startServe(t, db)}
+	servers := []*server{startServeProcess(t, db), startServeProcess(t, db)}
 	var wg sync.WaitGroup
 	errs := make(chan string, 4*clients)
 	post := func(client *http.Client, url, body string) string {

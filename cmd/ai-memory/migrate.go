@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,18 +14,21 @@ import (
 	"github.com/aimemory/ai-memory/storeurl"
 )
 
-var migrateFlags struct {
-	From, To    string
-	Batch       int
-	Namespace   string
-	DryRun      bool
-	SkipInvalid bool
+// migrateFlags are the flags of migrate.
+type migrateFlags struct {
+	from, to    string
+	batch       int
+	namespace   string
+	dryRun      bool
+	skipInvalid bool
 }
 
-var migrateCmd = &cobra.Command{
-	Use:   "migrate --from URL --to URL",
-	Short: "Copy every memory, link and record from one store to another (SQLite ⇄ Postgres)",
-	Long: `Copy everything one store holds into another: memories in every state
+func newMigrateCmd(a *app) *cobra.Command {
+	var f migrateFlags
+	cmd := &cobra.Command{
+		Use:   "migrate --from URL --to URL",
+		Short: "Copy every memory, link and record from one store to another (SQLite ⇄ Postgres)",
+		Long: `Copy everything one store holds into another: memories in every state
 (archived and deleted ones too), links and records. URLs are postgres://…,
 postgresql://…, sqlite:///abs/path.db, sqlite://rel/path.db or a file path.
 
@@ -40,56 +44,53 @@ A --from database of the original ai-memory is recognised and read
 read-only, as import --from-original reads it (see ai-memory help import).
 
 Exit status 1 if any error is reported.`,
-	Args: cobra.NoArgs,
-	RunE: runMigrate,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runMigrate(cmd.Context(), f) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.from, "from", "", "source store URL (required)")
+	fs.StringVar(&f.to, "to", "", "destination store URL (required)")
+	fs.IntVar(&f.batch, "batch", migrate.DefaultBatch, "rows per batch and per destination transaction")
+	fs.StringVar(&f.namespace, "namespace", "", "copy only this namespace's memories and the links from them")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "read and count, write nothing")
+	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "from the original's database: succeed even if some rows cannot be read")
+	cmd.MarkFlagRequired("from")
+	cmd.MarkFlagRequired("to")
+	return cmd
 }
 
-func init() {
-	f := migrateCmd.Flags()
-	f.StringVar(&migrateFlags.From, "from", "", "source store URL (required)")
-	f.StringVar(&migrateFlags.To, "to", "", "destination store URL (required)")
-	f.IntVar(&migrateFlags.Batch, "batch", migrate.DefaultBatch, "rows per batch and per destination transaction")
-	f.StringVar(&migrateFlags.Namespace, "namespace", "", "copy only this namespace's memories and the links from them")
-	f.BoolVar(&migrateFlags.DryRun, "dry-run", false, "read and count, write nothing")
-	f.BoolVar(&migrateFlags.SkipInvalid, "skip-invalid", false, "from the original's database: succeed even if some rows cannot be read")
-	migrateCmd.MarkFlagRequired("from")
-	migrateCmd.MarkFlagRequired("to")
-	rootCmd.AddCommand(migrateCmd)
-}
-
-func runMigrate(cmd *cobra.Command, _ []string) error {
-	ctx := cmd.Context()
+func (a *app) runMigrate(ctx context.Context, f migrateFlags) error {
 	// A mistyped source path must not read as an empty store.
-	if !isPostgresURL(migrateFlags.From) {
-		path, err := storeurl.SQLitePath(migrateFlags.From)
+	if !isPostgresURL(f.from) {
+		path, err := storeurl.SQLitePath(f.from)
 		if err != nil {
 			return err
 		}
 		if _, err := os.Stat(path); err != nil {
-			return memory.Errorf(memory.CodeInvalid, "--from %s: %v", migrateFlags.From, err)
+			return memory.Errorf(memory.CodeInvalid, "--from %s: %v", f.from, err)
 		}
 	}
-	to, err := openStoreFor(ctx, migrateFlags.To, "--to")
+	to, err := a.openStoreFor(ctx, f.to, "--to")
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
 	defer to.Close()
-	if isOriginal(migrateFlags.From) {
-		path, _ := storeurl.SQLitePath(migrateFlags.From)
-		return copyOriginal(cmd, path, migrateFlags.To, to, migrate.Options{Batch: migrateFlags.Batch,
-			Namespace: migrateFlags.Namespace, DryRun: migrateFlags.DryRun}, migrateFlags.SkipInvalid)
+	if isOriginal(f.from) {
+		path, _ := storeurl.SQLitePath(f.from)
+		return a.copyOriginal(ctx, path, f.to, to, migrate.Options{Batch: f.batch,
+			Namespace: f.namespace, DryRun: f.dryRun}, f.skipInvalid)
 	}
-	from, err := storeurl.Open(ctx, migrateFlags.From)
+	from, err := storeurl.Open(ctx, f.from)
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
 	defer from.Close()
 
 	rep, runErr := migrate.Run(ctx, from, to, migrate.Options{
-		Batch: migrateFlags.Batch, Namespace: migrateFlags.Namespace, DryRun: migrateFlags.DryRun,
-		FromURL: migrateFlags.From, ToURL: migrateFlags.To,
+		Batch: f.batch, Namespace: f.namespace, DryRun: f.dryRun,
+		FromURL: f.from, ToURL: f.to,
 	})
-	if err := printResult(cmd, rep, func(w io.Writer) { printMigrateReport(w, rep) }); err != nil {
+	if err := a.print(rep, func(w io.Writer) { printMigrateReport(w, rep) }); err != nil {
 		return err
 	}
 	switch {

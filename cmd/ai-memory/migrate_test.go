@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,21 +15,20 @@ import (
 )
 
 // runMigrateCLI runs `ai-memory --json migrate args...` in process and
-// decodes the report it prints.
-func runMigrateCLI(t *testing.T, args ...string) (migrate.Report, error) {
+// decodes the report it prints; it returns the exit status.
+func runMigrateCLI(t *testing.T, args ...string) (migrate.Report, int) {
 	t.Helper()
-	var out bytes.Buffer
-	rootCmd.SetOut(&out)
-	// Flags keep their values between in-process runs: reset the optional ones.
-	rootCmd.SetArgs(append([]string{"--json", "migrate", "--dry-run=false", "--namespace=", "--batch=1000"}, args...))
-	err := rootCmd.ExecuteContext(context.Background())
+	r := cli(t, map[string]string{"HOME": t.TempDir()}, "", append([]string{"--json", "migrate"}, args...)...)
 	var rep migrate.Report
-	if out.Len() > 0 {
-		if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
-			t.Fatalf("report is not JSON: %v\n%s", jerr, out.String())
+	if r.stdout != "" {
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("report is not JSON: %v\n%s", err, r.stdout)
 		}
 	}
-	return rep, err
+	if r.code != 0 {
+		t.Logf("migrate %v: exit %d: %s", args, r.code, r.stderr)
+	}
+	return rep, r.code
 }
 
 func TestMigrateCommandRoundTrip(t *testing.T) {
@@ -64,17 +62,16 @@ func TestMigrateCommandRoundTrip(t *testing.T) {
 		{pgURL, backURL, 300},
 	}
 	for _, s := range steps {
-		rep, err := runMigrateCLI(t, "--from", s.from, "--to", s.to, "--batch", "128")
-		if err != nil {
-			t.Fatalf("migrate %s → %s: %v", s.from, s.to, err)
+		rep, code := runMigrateCLI(t, "--from", s.from, "--to", s.to, "--batch", "128")
+		if code != 0 {
+			t.Fatalf("migrate %s → %s: exit %d", s.from, s.to, code)
 		}
 		if rep.Read != 300 || rep.Written != s.written || len(rep.Errors) != 0 || rep.Batches != 3 || !rep.ContentDigest.Match() {
 			t.Fatalf("migrate %s → %s: report %+v", s.from, s.to, rep)
 		}
 	}
 
-	_, err = runMigrateCLI(t, "--from", filepath.Join(dir, "missing.db"), "--to", backURL)
-	if exitCode(err) != 2 {
-		t.Fatalf("missing source: error %v, exit %d; want exit 2", err, exitCode(err))
+	if _, code := runMigrateCLI(t, "--from", filepath.Join(dir, "missing.db"), "--to", backURL); code != 2 {
+		t.Fatalf("missing source: exit %d; want exit 2", code)
 	}
 }

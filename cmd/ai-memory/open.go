@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/aimemory/ai-memory/engine"
@@ -17,14 +14,14 @@ import (
 // openStore opens the store named by --db: a file path, sqlite:///path or
 // postgres://… (see package storeurl). A database of the original
 // ai-memory is refused, untouched, with the command that imports it.
-func openStore(ctx context.Context, dsn string) (memory.Store, error) {
-	noteOriginalDefault(os.Stderr)
-	return openStoreFor(ctx, dsn, "--db")
+func (a *app) openStore(ctx context.Context, dsn string) (memory.Store, error) {
+	a.noteOriginalDefault()
+	return a.openStoreFor(ctx, dsn, "--db")
 }
 
 // openStoreFor is openStore for the store a flag names.
-func openStoreFor(ctx context.Context, dsn, flag string) (memory.Store, error) {
-	if err := refuseOriginal(dsn, flag); err != nil {
+func (a *app) openStoreFor(ctx context.Context, dsn, flag string) (memory.Store, error) {
+	if err := a.refuseOriginal(dsn, flag); err != nil {
 		return nil, err
 	}
 	return storeurl.Open(ctx, dsn)
@@ -40,17 +37,17 @@ const webhookDrain = 10 * time.Second
 // face reaches the subscribers. The store is returned for the commands
 // that read it directly (serve's federation and faults, backup, curator).
 // done drains the deliveries, then closes the store.
-func openNode(cmd *cobra.Command, nodeID string, log *slog.Logger) (*engine.Engine, memory.Store, func(), error) {
-	st, err := openStore(cmd.Context(), globals.DB)
+func (a *app) openNode(ctx context.Context, nodeID string, log *slog.Logger) (*engine.Engine, memory.Store, func(), error) {
+	st, err := a.openStore(ctx, a.global.DB)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	id, err := resolveNodeID(cmd.Context(), st, nodeID)
+	id, err := resolveNodeID(ctx, st, nodeID)
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
 	}
-	eng, err := engine.Open(cmd.Context(), st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter, TTL: cfg.ttl})
+	eng, err := engine.Open(ctx, st, engine.Options{NodeID: id, PromoteAfter: engine.DefaultPromoteAfter, TTL: a.cfg.ttl})
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
@@ -70,6 +67,6 @@ func openNode(cmd *cobra.Command, nodeID string, log *slog.Logger) (*engine.Engi
 
 // warnLogger reports problems of background work (webhook deliveries) on
 // stderr as text.
-func warnLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+func (a *app) warnLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,43 +11,35 @@ import (
 	"github.com/aimemory/ai-memory/engine"
 )
 
-var recallFlags struct {
-	filterFlags
-	budgetTokens int
-}
-
-var recallCmd = &cobra.Command{
-	Use:   `recall "<context>"`,
-	Short: "The memories most useful for a context, best first (records the access)",
-	Args:  cobra.MinimumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		q, err := recallFlags.query()
-		if err != nil {
-			return err
-		}
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		res, err := eng.Recall(cmd.Context(), engine.RecallQuery{Context: strings.Join(args, " "), Namespace: q.Namespace,
-			Tags: q.Tags, Tier: q.Tier, Since: q.Since, Until: q.Until, MinPriority: q.MinPriority, AgentID: q.AgentID,
-			Limit: q.Limit, BudgetTokens: recallFlags.budgetTokens})
-		if err != nil {
-			return err
-		}
-		return printResult(cmd, res, func(w io.Writer) {
-			for _, m := range res.Memories {
-				fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", m.Score, m.ID, m.Namespace, m.Tier, m.Title)
+func newRecallCmd(a *app) *cobra.Command {
+	var f struct {
+		filterFlags
+		budgetTokens int
+	}
+	cmd := &cobra.Command{
+		Use:   `recall "<context>"`,
+		Short: "The memories most useful for a context, best first (records the access)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q, err := f.query()
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(w, "%d memories, ~%d tokens\n", res.Count, res.TokensUsed)
-		})
-	},
-}
-
-func init() {
-	fs := recallCmd.Flags()
-	recallFlags.register(fs, engine.DefaultRecallLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxRecallLimit))
-	fs.IntVar(&recallFlags.budgetTokens, "budget-tokens", 0, "cap the returned context at about this many tokens (0: no cap)")
-	rootCmd.AddCommand(recallCmd)
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				res, err := eng.Recall(ctx, engine.RecallQuery{Context: strings.Join(args, " "), Namespace: q.Namespace,
+					Tags: q.Tags, Tier: q.Tier, Since: q.Since, Until: q.Until, MinPriority: q.MinPriority, AgentID: q.AgentID,
+					Limit: q.Limit, BudgetTokens: f.budgetTokens})
+				return res, func(w io.Writer) {
+					for _, m := range res.Memories {
+						fmt.Fprintf(w, "%6.2f  %s [%s/%s] %s\n", m.Score, m.ID, m.Namespace, m.Tier, m.Title)
+					}
+					fmt.Fprintf(w, "%d memories, ~%d tokens\n", res.Count, res.TokensUsed)
+				}, err
+			})
+		},
+	}
+	fs := cmd.Flags()
+	f.register(fs, engine.DefaultRecallLimit, fmt.Sprintf("at most this many (max %d)", engine.MaxRecallLimit))
+	fs.IntVar(&f.budgetTokens, "budget-tokens", 0, "cap the returned context at about this many tokens (0: no cap)")
+	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -10,15 +11,12 @@ import (
 	"github.com/aimemory/ai-memory/storeurl"
 )
 
-var restoreFlags struct {
-	from       string
-	skipVerify bool
-}
-
-var restoreCmd = &cobra.Command{
-	Use:   "restore --from FILE|DIR",
-	Short: "Replace the --db database with a verified snapshot",
-	Long: `Replace the --db SQLite database with a snapshot written by backup.
+func newRestoreCmd(a *app) *cobra.Command {
+	var opts backup.RestoreOptions
+	cmd := &cobra.Command{
+		Use:   "restore --from FILE|DIR",
+		Short: "Replace the --db database with a verified snapshot",
+		Long: `Replace the --db SQLite database with a snapshot written by backup.
 --from names a snapshot, its manifest, or a backup directory (its newest
 snapshot is used). The snapshot's size and sha256 must match its manifest and
 it must pass PRAGMA integrity_check; a corrupt or truncated snapshot is
@@ -32,41 +30,38 @@ it first, restore, then start it again.
 For --db postgres://… a pg_dump snapshot (.pgdump) is checked against its
 manifest and restored by pg_restore --clean in one transaction; a logical
 export (.json) is restored only into an empty database.`,
-	Args: cobra.NoArgs,
-	RunE: runRestore,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runRestore(cmd.Context(), opts) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.From, "from", "", "snapshot file, manifest or backup directory (required)")
+	fs.BoolVar(&opts.SkipVerify, "skip-verify", false, "install without checking the manifest or integrity")
+	cmd.MarkFlagRequired("from")
+	return cmd
 }
 
-func init() {
-	f := restoreCmd.Flags()
-	f.StringVar(&restoreFlags.from, "from", "", "snapshot file, manifest or backup directory (required)")
-	f.BoolVar(&restoreFlags.skipVerify, "skip-verify", false, "install without checking the manifest or integrity")
-	restoreCmd.MarkFlagRequired("from")
-	rootCmd.AddCommand(restoreCmd)
-}
-
-func runRestore(cmd *cobra.Command, _ []string) error {
-	opts := backup.RestoreOptions{From: restoreFlags.from, SkipVerify: restoreFlags.skipVerify}
+func (a *app) runRestore(ctx context.Context, opts backup.RestoreOptions) error {
 	var res *backup.RestoreResult
-	if isPostgresURL(globals.DB) {
-		st, err := storeurl.Open(cmd.Context(), globals.DB)
+	if isPostgresURL(a.global.DB) {
+		st, err := storeurl.Open(ctx, a.global.DB)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if res, err = backup.RestorePostgres(cmd.Context(), globals.DB, st, opts); err != nil {
+		if res, err = backup.RestorePostgres(ctx, a.global.DB, st, opts); err != nil {
 			return err
 		}
 	} else {
-		path, err := storeurl.SQLitePath(globals.DB)
+		path, err := storeurl.SQLitePath(a.global.DB)
 		if err != nil {
 			return err
 		}
 		opts.DB = path
-		if res, err = backup.Restore(cmd.Context(), opts); err != nil {
+		if res, err = backup.Restore(ctx, opts); err != nil {
 			return err
 		}
 	}
-	return printResult(cmd, res, func(w io.Writer) {
+	return a.print(res, func(w io.Writer) {
 		how := "verified against " + res.Manifest
 		if !res.Verified {
 			how = "NOT verified (--skip-verify)"

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,50 +17,51 @@ import (
 	"github.com/aimemory/ai-memory/httpapi"
 )
 
-var serveFlags struct {
+// serveFlags are the flags of serve, with those of the parts other files
+// add to it: MCP at /mcp (mcp.go), federation (serve_federation.go) and
+// fault injection (serve_faults.go).
+type serveFlags struct {
 	host, apiKey, tlsCert, tlsKey, nodeID, logLevel string
 	port, graceSecs                                 int
+	mcpTools                                        string
+	fed                                             federationFlags
+	faults                                          faultFlags
 }
 
-var serveCmd = &cobra.Command{
-	Use:   "serve",
-	Short: "Run the HTTP API (SIGTERM or SIGINT shuts down gracefully)",
-	Args:  cobra.NoArgs,
-	RunE:  runServe,
+func newServeCmd(a *app) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API (SIGTERM or SIGINT shuts down gracefully)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.runServe(cmd.Context(), &f) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.host, "host", "127.0.0.1", "listen address")
+	fs.IntVar(&f.port, "port", 9077, "listen port (0 picks a free one)")
+	fs.StringVar(&f.apiKey, "api-key", "", "require this key (X-API-Key or Authorization: Bearer) on every route but health (env AI_MEMORY_API_KEY, config api_key)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.IntVar(&f.graceSecs, "shutdown-grace-secs", 30, "on SIGTERM, wait this long for in-flight requests")
+	fs.StringVar(&f.nodeID, "node-id", "", "this node's id (persisted in the store; default: generated once)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug (every request), info, warn or error")
+	fs.StringVar(&f.mcpTools, "mcp-tools", "all", "/mcp "+toolsUsage)
+	f.fed.register(fs)
+	f.faults.register(fs)
+	return cmd
 }
 
-func init() {
-	fs := serveCmd.Flags()
-	fs.StringVar(&serveFlags.host, "host", "127.0.0.1", "listen address")
-	fs.IntVar(&serveFlags.port, "port", 9077, "listen port (0 picks a free one)")
-	fs.StringVar(&serveFlags.apiKey, "api-key", "", "require this key (X-API-Key or Authorization: Bearer) on every route but health (env AI_MEMORY_API_KEY, config api_key)")
-	fs.StringVar(&serveFlags.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
-	fs.StringVar(&serveFlags.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.IntVar(&serveFlags.graceSecs, "shutdown-grace-secs", 30, "on SIGTERM, wait this long for in-flight requests")
-	fs.StringVar(&serveFlags.nodeID, "node-id", "", "this node's id (persisted in the store; default: generated once)")
-	fs.StringVar(&serveFlags.logLevel, "log-level", "info", "debug (every request), info, warn or error")
-	rootCmd.AddCommand(serveCmd)
-}
-
-// serveHook extends serve from another file without editing this one.
-// Such a file adds its flags to serveCmd.Flags() in its init and registers
-// a hook with registerServeHook; serve_federation.go (quorum writes, peer
-// sync, faults) and mcp.go (MCP over HTTP) do this.
-type serveHook func(ctx context.Context, sc *serveContext) error
-
-var serveHooks []serveHook
-
-func registerServeHook(h serveHook) { serveHooks = append(serveHooks, h) }
-
-// serveContext is what hooks may change. Hooks run in registration order
-// after the engine is open and before the HTTP server is built.
+// serveContext is what the parts of serve other files own may change:
+// MCP over HTTP (mcp.go), fault injection and federation
+// (serve_federation.go). They run after the engine is open and before the
+// HTTP server is built.
 type serveContext struct {
 	Engine *engine.Engine
-	// Store is the engine's store, for hooks that read it directly
+	// Store is the engine's store, for the parts that read it directly
 	// (federation's change feed) or tune it (fault switches).
 	Store  memory.Store
 	Logger *slog.Logger
-	// HTTP are the server options; a hook may set FederationEnabled, wrap
+	// HTTP are the server options; a part may set FederationEnabled, wrap
 	// nothing else.
 	HTTP *httpapi.Options
 	// TLS is the API's TLS configuration (nil: plain HTTP); federation
@@ -82,17 +80,17 @@ func (sc *serveContext) Mount(f func(*httpapi.Server)) { sc.mounts = append(sc.m
 // OnStop registers f to stop background work (sync loops) at shutdown.
 func (sc *serveContext) OnStop(f func()) { sc.stops = append(sc.stops, f) }
 
-func newLogger(level string) (*slog.Logger, error) {
+// newLogger logs JSON on stderr at level.
+func (a *app) newLogger(level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, invalidf("--log-level %q: want debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
-func runServe(cmd *cobra.Command, _ []string) error {
-	f := &serveFlags
-	log, err := newLogger(f.logLevel)
+func (a *app) runServe(ctx context.Context, f *serveFlags) error {
+	log, err := a.newLogger(f.logLevel)
 	if err != nil {
 		return err
 	}
@@ -107,26 +105,24 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
-	eng, st, closeStore, err := openNode(cmd, f.nodeID, log)
+	eng, st, closeStore, err := a.openNode(ctx, f.nodeID, log)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 	sc := &serveContext{Engine: eng, Store: st, Logger: log, TLS: tlsCfg, HTTP: &httpapi.Options{
-		Engine: eng, APIKey: cfg.apiKey, Version: version, Logger: log,
+		Engine: eng, APIKey: a.cfg.apiKey, Version: version, Logger: log,
 	}}
 	defer func() {
 		for i := len(sc.stops) - 1; i >= 0; i-- {
 			sc.stops[i]()
 		}
 	}()
-	for _, h := range serveHooks {
-		if err := h(ctx, sc); err != nil {
-			return err
-		}
+	if err := a.mountMCP(sc, f.mcpTools); err != nil {
+		return err
+	}
+	if err := serveFederation(ctx, sc, f.fed, f.faults); err != nil {
+		return err
 	}
 	tlsCfg = sc.TLS
 	srv := httpapi.New(*sc.HTTP)
@@ -142,12 +138,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		scheme = "https"
 	}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
-	log.Info("serving", "url", url, "node_id", eng.NodeID(), "db", globals.DB, "auth", cfg.apiKey != "")
+	log.Info("serving", "url", url, "node_id", eng.NodeID(), "db", a.global.DB, "auth", a.cfg.apiKey != "")
 	// One line on stdout tells scripts and tests where the API is.
-	if globals.JSON {
-		json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{"listening": url, "node_id": eng.NodeID()})
+	if a.global.JSON {
+		json.NewEncoder(a.stdout).Encode(map[string]string{"listening": url, "node_id": eng.NodeID()})
 	} else {
-		fmt.Fprintf(cmd.OutOrStdout(), "ai-memory listening on %s (node %s)\n", url, eng.NodeID())
+		fmt.Fprintf(a.stdout, "ai-memory listening on %s (node %s)\n", url, eng.NodeID())
 	}
 	err = srv.Serve(ctx, ln, tlsCfg, time.Duration(f.graceSecs)*time.Second)
 	log.Info("stopped", "err", err)

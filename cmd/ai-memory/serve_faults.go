@@ -4,21 +4,22 @@ import (
 	"context"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/aimemory/ai-memory/faults"
 	"github.com/aimemory/ai-memory/httpapi"
 )
 
 // faultFlags are serve's fault-injection flags (testing the release gate
 // only: the switches break durability on purpose).
-var faultFlags struct {
+type faultFlags struct {
 	unsafe bool
 	faults []string
 }
 
-func init() {
-	fs := serveCmd.Flags()
-	fs.BoolVar(&faultFlags.unsafe, "unsafe-fault-injection", false, "allow --fault and mount "+httpapi.PathFaultClock+" (testing the release gate only: faults lose data)")
-	fs.StringSliceVar(&faultFlags.faults, "fault", nil, "inject a defect: "+strings.Join(faults.Names, ", ")+" (needs --unsafe-fault-injection)")
+func (f *faultFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.unsafe, "unsafe-fault-injection", false, "allow --fault and mount "+httpapi.PathFaultClock+" (testing the release gate only: faults lose data)")
+	fs.StringSliceVar(&f.faults, "fault", nil, "inject a defect: "+strings.Join(faults.Names, ", ")+" (needs --unsafe-fault-injection)")
 }
 
 // skipSyncer is a store that can commit without fsync (SQLite).
@@ -30,9 +31,9 @@ type skipSyncer interface {
 // acts outside federation as a strategy of the engine, its clock, its
 // store or the HTTP server. It returns the parsed set, whose federation
 // switches federation.New installs.
-func installFaults(ctx context.Context, sc *serveContext) (faults.Set, error) {
-	fs, err := faults.Parse(faultFlags.faults, faultFlags.unsafe)
-	if err != nil || !faultFlags.unsafe {
+func installFaults(ctx context.Context, sc *serveContext, f faultFlags) (faults.Set, error) {
+	fs, err := faults.Parse(f.faults, f.unsafe)
+	if err != nil || !f.unsafe {
 		return fs, err
 	}
 	if fs.Any() {

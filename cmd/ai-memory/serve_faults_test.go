@@ -83,14 +83,15 @@ func TestFaultClockEndpoint(t *testing.T) {
 }
 
 // A node restarted with its clock set back still issues greater versions
-// than before: engine.Open seeds the clock from the store.
+// than before: engine.Open seeds the clock from the store. (Processes, to
+// be killed.)
 func TestRestartWithClockSetBackKeepsVersionsIncreasing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "seed.db")
-	s := startServe(t, db, unsafeFlag, "--fault", "clock-skew=1h")
+	s := startServeProcess(t, db, unsafeFlag, "--fault", "clock-skew=1h")
 	ahead := versionOf(t, post(t, s, "written an hour ahead", "x"))
 	s.kill(t, syscall.SIGKILL)
 	for _, args := range [][]string{nil, {unsafeFlag, "--fault", "clock-skew=-1h"}} {
-		s := startServe(t, db, args...)
+		s := startServeProcess(t, db, args...)
 		if v := versionOf(t, post(t, s, "after restart "+strings.Join(args, " "), "x")); v <= ahead {
 			t.Errorf("restart %v issued %v, not above %v issued before", args, v, ahead)
 		}
@@ -157,7 +158,8 @@ func TestFaultHLCIgnoreRemoteLosesUpdateAfterRead(t *testing.T) {
 
 // Every acknowledged write is fsynced; under skip-fsync none is (counted
 // with strace on the serving process), yet a SIGKILL loses nothing: the
-// writes are in the page cache, only a power cut would lose them.
+// writes are in the page cache, only a power cut would lose them. The
+// server is a process, to be traced and killed.
 func TestFaultSkipFsync(t *testing.T) {
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("counting sync calls needs strace")
@@ -169,7 +171,7 @@ func TestFaultSkipFsync(t *testing.T) {
 			args = []string{unsafeFlag, "--fault", "skip-fsync"}
 		}
 		db := filepath.Join(t.TempDir(), "sync.db")
-		s := startServe(t, db, args...)
+		s := startServeProcess(t, db, args...)
 		var ids []string
 		syncs := countSyncs(t, s.cmd.Process.Pid, func() {
 			for i := range writes {

@@ -7,15 +7,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/pflag"
 
 	"github.com/aimemory/ai-memory/federation"
 	"github.com/aimemory/ai-memory/httpapi"
 )
 
-// fedFlags are serve's federation flags. A node with peers replicates
+// federationFlags are serve's federation flags. A node with peers replicates
 // every write to them (W copies before a 201, this node's included) and
 // pulls what it misses from each of them every sync interval.
-var fedFlags struct {
+type federationFlags struct {
 	quorumWrites, quorumTimeoutMs, syncIntervalMs int
 	peers                                         []string
 	peerCA, peerCert, peerKey                     string
@@ -25,21 +26,20 @@ var fedFlags struct {
 // peers before leaving the rest to their sync.
 const fanoutDrain = 5 * time.Second
 
-func init() {
-	fs := serveCmd.Flags()
-	fs.IntVar(&fedFlags.quorumWrites, "quorum-writes", 0, "copies a write needs before it is acknowledged, this node's included (0: a majority of the cluster)")
-	fs.StringSliceVar(&fedFlags.peers, "quorum-peers", nil, "the other nodes' base URLs, comma separated (http(s)://host:port)")
-	fs.IntVar(&fedFlags.quorumTimeoutMs, "quorum-timeout-ms", int(federation.DefaultQuorumTimeout/time.Millisecond), "wait this long for the write quorum, then answer 503 quorum_not_met (the local copy stays)")
-	fs.IntVar(&fedFlags.syncIntervalMs, "sync-interval-ms", int(federation.DefaultSyncInterval/time.Millisecond), "pull missed writes from every peer this often (anti-entropy)")
-	fs.StringVar(&fedFlags.peerCA, "peer-ca", "", "CA (PEM) of the cluster: peers must present a client certificate it signed (mTLS); needs --tls-cert/--tls-key")
-	fs.StringVar(&fedFlags.peerCert, "peer-cert", "", "this node's client certificate (PEM) towards its peers")
-	fs.StringVar(&fedFlags.peerKey, "peer-key", "", "key (PEM) of --peer-cert")
-	registerServeHook(serveFederation)
+func (f *federationFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&f.quorumWrites, "quorum-writes", 0, "copies a write needs before it is acknowledged, this node's included (0: a majority of the cluster)")
+	fs.StringSliceVar(&f.peers, "quorum-peers", nil, "the other nodes' base URLs, comma separated (http(s)://host:port)")
+	fs.IntVar(&f.quorumTimeoutMs, "quorum-timeout-ms", int(federation.DefaultQuorumTimeout/time.Millisecond), "wait this long for the write quorum, then answer 503 quorum_not_met (the local copy stays)")
+	fs.IntVar(&f.syncIntervalMs, "sync-interval-ms", int(federation.DefaultSyncInterval/time.Millisecond), "pull missed writes from every peer this often (anti-entropy)")
+	fs.StringVar(&f.peerCA, "peer-ca", "", "CA (PEM) of the cluster: peers must present a client certificate it signed (mTLS); needs --tls-cert/--tls-key")
+	fs.StringVar(&f.peerCert, "peer-cert", "", "this node's client certificate (PEM) towards its peers")
+	fs.StringVar(&f.peerKey, "peer-key", "", "key (PEM) of --peer-cert")
 }
 
-func serveFederation(ctx context.Context, sc *serveContext) error {
-	f := &fedFlags
-	fs, err := installFaults(ctx, sc)
+// serveFederation installs the fault switches, then, with peers, makes
+// the node replicate every write and pull what it misses.
+func serveFederation(ctx context.Context, sc *serveContext, f federationFlags, ff faultFlags) error {
+	fs, err := installFaults(ctx, sc, ff)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,11 +39,11 @@ func (f *memoryFlags) register(fs *pflag.FlagSet, sourceDefault string) {
 }
 
 // readContent resolves "-" to standard input.
-func readContent(cmd *cobra.Command, c string) (string, error) {
+func (a *app) readContent(ctx context.Context, c string) (string, error) {
 	if c != "-" {
 		return c, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), memory.MaxContentBytes+1))
+	b, err := io.ReadAll(io.LimitReader(a.input(ctx), memory.MaxContentBytes+1))
 	if err != nil {
 		return "", err
 	}
@@ -68,67 +69,62 @@ func parseMetadata(s string) (map[string]any, error) {
 	return m, nil
 }
 
-var storeFlags memoryFlags
-
-var storeCmd = &cobra.Command{
-	Use:   "store",
-	Short: "Store a memory (or update the one with the same title in the namespace; queued when its namespace requires approval)",
-	Args:  cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
-		f, fs := &storeFlags, cmd.Flags()
-		content, err := readContent(cmd, f.content)
-		if err != nil {
-			return err
-		}
-		in := engine.NewMemory{Title: f.title, Content: content, Tier: memory.Tier(f.tier), Namespace: f.namespace,
-			Tags: f.tags, Source: f.source, AgentID: globals.AgentID}
-		if fs.Changed("priority") {
-			in.Priority = &f.priority
-		}
-		if fs.Changed("confidence") {
-			in.Confidence = &f.confidence
-		}
-		if fs.Changed("ttl-secs") {
-			in.TTLSecs = &f.ttlSecs
-		}
-		if f.expiresAt != "" {
-			if in.ExpiresAt, err = parseTime("expires-at", f.expiresAt); err != nil {
+func newStoreCmd(a *app) *cobra.Command {
+	var f memoryFlags
+	cmd := &cobra.Command{
+		Use:   "store",
+		Short: "Store a memory (or update the one with the same title in the namespace; queued when its namespace requires approval)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs := cmd.Flags()
+			content, err := a.readContent(cmd.Context(), f.content)
+			if err != nil {
 				return err
 			}
-		}
-		if f.metadata != "" {
-			if in.Metadata, err = parseMetadata(f.metadata); err != nil {
-				return err
+			in := engine.NewMemory{Title: f.title, Content: content, Tier: memory.Tier(f.tier), Namespace: f.namespace,
+				Tags: f.tags, Source: f.source, AgentID: a.global.AgentID}
+			if fs.Changed("priority") {
+				in.Priority = &f.priority
 			}
-		}
-		eng, done, err := openEngine(cmd)
-		if err != nil {
-			return err
-		}
-		defer done()
-		gov, err := eng.StoreGoverned(cmd.Context(), in)
-		if err != nil {
-			return err
-		}
-		if p := gov.Pending; p != nil {
-			return printResult(cmd, map[string]any{"status": engine.PendingStatus, "pending_id": p.ID, "pending": p}, func(w io.Writer) {
-				fmt.Fprintf(w, "queued %s: namespace %s requires approval (ai-memory pending)\n", p.ID, p.Namespace)
+			if fs.Changed("confidence") {
+				in.Confidence = &f.confidence
+			}
+			if fs.Changed("ttl-secs") {
+				in.TTLSecs = &f.ttlSecs
+			}
+			if f.expiresAt != "" {
+				if in.ExpiresAt, err = parseTime("expires-at", f.expiresAt); err != nil {
+					return err
+				}
+			}
+			if f.metadata != "" {
+				if in.Metadata, err = parseMetadata(f.metadata); err != nil {
+					return err
+				}
+			}
+			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+				gov, err := eng.StoreGoverned(ctx, in)
+				if err != nil {
+					return nil, nil, err
+				}
+				if p := gov.Pending; p != nil {
+					return map[string]any{"status": engine.PendingStatus, "pending_id": p.ID, "pending": p}, func(w io.Writer) {
+						fmt.Fprintf(w, "queued %s: namespace %s requires approval (ai-memory pending)\n", p.ID, p.Namespace)
+					}, nil
+				}
+				res := gov.Stored
+				return res.Memory, func(w io.Writer) {
+					verb := "stored"
+					if !res.Created {
+						verb = "updated"
+					}
+					fmt.Fprintf(w, "%s %s [%s/%s] %s\n", verb, res.Memory.ID, res.Memory.Namespace, res.Memory.Tier, res.Memory.Title)
+				}, nil
 			})
-		}
-		res := gov.Stored
-		return printResult(cmd, res.Memory, func(w io.Writer) {
-			verb := "stored"
-			if !res.Created {
-				verb = "updated"
-			}
-			fmt.Fprintf(w, "%s %s [%s/%s] %s\n", verb, res.Memory.ID, res.Memory.Namespace, res.Memory.Tier, res.Memory.Title)
-		})
-	},
-}
-
-func init() {
-	storeFlags.register(storeCmd.Flags(), "cli")
-	storeCmd.MarkFlagRequired("title")
-	storeCmd.MarkFlagRequired("content")
-	rootCmd.AddCommand(storeCmd)
+		},
+	}
+	f.register(cmd.Flags(), "cli")
+	cmd.MarkFlagRequired("title")
+	cmd.MarkFlagRequired("content")
+	return cmd
 }

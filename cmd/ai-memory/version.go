@@ -7,15 +7,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-var versionCmd = &cobra.Command{
-	Use:   "version",
-	Short: "Print the version",
-	Args:  cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, _ []string) error {
-		return printResult(cmd, map[string]string{"version": version, "service": "ai-memory"}, func(w io.Writer) {
-			fmt.Fprintf(w, "ai-memory %s\n", version)
-		})
-	},
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return a.print(map[string]string{"version": version, "service": "ai-memory"}, func(w io.Writer) {
+				fmt.Fprintf(w, "ai-memory %s\n", version)
+			})
+		},
+	}
 }
-
-func init() { rootCmd.AddCommand(versionCmd) }

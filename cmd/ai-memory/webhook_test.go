@@ -97,8 +97,8 @@ type face struct {
 
 // A store and the approval of a queued store fire the same webhook
 // whichever face they come through: the HTTP API, MCP over serve's /mcp,
-// or a CLI process writing to the same database file. Queueing a write
-// fires nothing.
+// or a CLI run writing to the same database file (an engine of its own).
+// Queueing a write fires nothing.
 func TestWebhooksFireAlikeFromEveryFace(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hooks.db")
 	srv := startServe(t, db)
