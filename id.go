@@ -19,7 +19,13 @@ var (
 func NewID(at time.Time) string {
 	idMu.Lock()
 	defer idMu.Unlock()
-	return ulid.MustNew(ulid.Timestamp(at), idEntropy).String()
+	// A ULID holds milliseconds since 1970 in 48 bits; a time outside
+	// that (a zero time from a row without one) is clamped, not a panic.
+	ms := uint64(0)
+	if at.After(time.Unix(0, 0)) {
+		ms = min(ulid.Timestamp(at), ulid.MaxTime())
+	}
+	return ulid.MustNew(ms, idEntropy).String()
 }
 
 // Id lengths: a ULID (ours) and a hyphenated UUID (the original ai-memory's).

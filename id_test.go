@@ -31,3 +31,13 @@ func TestValidIDAcceptsULIDsAndUUIDs(t *testing.T) {
 		}
 	}
 }
+
+// Times a ULID cannot hold (a zero time from an imported row without one,
+// dates before 1970 or past 10889) still give a valid id.
+func TestNewIDClampsTimesOutsideULIDRange(t *testing.T) {
+	for _, at := range []time.Time{{}, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(20000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if id := NewID(at); !ValidID(id) {
+			t.Errorf("NewID(%v) = %q, not a valid id", at, id)
+		}
+	}
+}

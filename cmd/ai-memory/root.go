@@ -39,6 +39,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,9 +53,24 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	// The handler lives as long as the process: there is no stop to call.
-	ctx, _ := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	os.Exit(Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	var got atomic.Value
+	go func() {
+		got.Store(<-sigs)
+		cancel()
+	}()
+	code := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	// A command the signal cut short dies by it, as shells and supervisors
+	// expect (status 130, 143); serve and mcp stop gracefully on it and
+	// exit with their own status.
+	if s, ok := got.Load().(syscall.Signal); ok && code != 0 {
+		signal.Reset(s)
+		syscall.Kill(os.Getpid(), s)
+		time.Sleep(time.Second) // the signal ends the process meanwhile
+	}
+	os.Exit(code)
 }
 
 // Run runs the command line args (without the program name) and returns
