@@ -23,10 +23,9 @@ const (
 //     and advances the clock past them;
 //  2. checks the batch: rows the stores can key (memory.Batch.Check) and,
 //     for every active memory, the user limits (memory.Validate);
-//  3. applies it to the local store, durable when Apply returns, and
-//     meanwhile replicates it (the replicator runs the apply while its
-//     pushes travel), which says how many nodes hold it (0 with no
-//     replicator); a failed local apply fails the write;
+//  3. applies it to the local store, durable when Apply returns;
+//  4. replicates it, which returns how many nodes hold it (0 with no
+//     replicator);
 //  5. tells the observers (webhook delivery), once the local copy is
 //     durable, whether or not replication met its quorum.
 //
@@ -46,9 +45,12 @@ func (e *Engine) commit(ctx context.Context, op string, b *memory.Batch) (receip
 	if err := check(b); err != nil {
 		return r, err
 	}
-	err := e.applyAndReplicate(ctx, b, &r)
-	if !r.committed {
+	var err error
+	if r.applied, err = e.store.Apply(ctx, b); err != nil {
 		return r, err
+	}
+	if e.repl != nil {
+		r.acks, err = e.repl.Replicate(ctx, b)
 	}
 	for _, o := range e.observers {
 		o.Committed(b)
@@ -76,30 +78,6 @@ type receipt struct {
 	// acks is how many nodes hold the batch, this one included; 0 without
 	// a replicator.
 	acks int
-	// committed: the local store holds the batch durably.
-	committed bool
-}
-
-// applyAndReplicate applies b to the local store, durably, while the
-// replicator (when there is one) pushes it to the peers. The error is the
-// local apply's, else the replicator's.
-func (e *Engine) applyAndReplicate(ctx context.Context, b *memory.Batch, r *receipt) error {
-	apply := func(ctx context.Context) error {
-		var err error
-		r.applied, err = e.store.Apply(ctx, b)
-		r.committed = err == nil
-		return err
-	}
-	if e.repl == nil {
-		return apply(ctx)
-	}
-	acks, err := e.repl.Replicate(ctx, b, apply)
-	if r.committed {
-		r.acks = acks
-	} else if err == nil {
-		err = memory.Errorf(memory.CodeInternal, "replicator returned without committing the batch locally")
-	}
-	return err
 }
 
 // stamp gives every row of b this node's origin and a version above the

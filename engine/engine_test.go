@@ -332,10 +332,7 @@ type recordingReplicator struct {
 	fail    bool
 }
 
-func (r *recordingReplicator) Replicate(ctx context.Context, b *memory.Batch, commit func(context.Context) error) (int, error) {
-	if err := commit(ctx); err != nil {
-		return 0, err
-	}
+func (r *recordingReplicator) Replicate(_ context.Context, b *memory.Batch) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, *b)

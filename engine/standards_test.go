@@ -105,9 +105,6 @@ func TestStandardIsAReplicatedRecord(t *testing.T) {
 
 type replicatorFunc func(context.Context, *memory.Batch) error
 
-func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch, commit func(context.Context) error) (int, error) {
-	if err := commit(ctx); err != nil {
-		return 0, err
-	}
+func (f replicatorFunc) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
 	return 1, f(ctx, b)
 }

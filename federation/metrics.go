@@ -29,7 +29,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"outcome"}),
 		quorumWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ai_memory_quorum_wait_seconds",
-			Help:    "Time from the start of a replicated write (its local commit runs meanwhile) to the quorum answer.",
+			Help:    "Time from local commit to the quorum answer.",
 			Buckets: latencyBuckets,
 		}),
 		pushLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{

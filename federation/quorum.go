@@ -30,27 +30,22 @@ type ack struct {
 	err  error
 }
 
-// Replicate runs commit, this node's durable apply of b, while it pushes
-// b to every peer (memory.Replicator), and returns the copies counted
-// (this node's is the first) and nil once they reach W, or a
-// quorum_not_met *memory.Error with details got, needed and reason. A
-// failed commit is returned as it is, with 0 copies. The pushes outlive
-// the call: they run on the node's context, bounded by their own timeout
-// and one retry, and show as pending fan-out in /sync/status until they
-// end.
-func (n *Node) Replicate(ctx context.Context, b *memory.Batch, commit func(context.Context) error) (int, error) {
+// Replicate pushes a locally committed batch to every peer and returns the
+// copies counted (this node's is the first) and nil once they reach W, or
+// a quorum_not_met *memory.Error with details got, needed and reason. The
+// pushes outlive the call: they run on the node's context, bounded by
+// their own timeout and one retry, and show as pending fan-out in
+// /sync/status until they end.
+func (n *Node) Replicate(ctx context.Context, b *memory.Batch) (int, error) {
+	if b.Empty() {
+		return 0, nil
+	}
 	start := time.Now()
 	chunks, err := encodeChunks(b)
-	if err != nil || b.Empty() {
-		if cerr := commit(ctx); cerr != nil {
-			return 0, cerr
-		}
+	if err != nil {
 		return 1, err
 	}
-	copies, reason, err := n.quorum(ctx, chunks, commit)
-	if err != nil {
-		return 0, err
-	}
+	copies, reason := n.quorum(ctx, chunks)
 	met := copies >= n.cfg.W
 	n.metrics.quorum(met, reason, time.Since(start))
 	if met {
@@ -64,49 +59,30 @@ func (n *Node) Replicate(ctx context.Context, b *memory.Batch, commit func(conte
 	}
 }
 
-// fanoutFunc runs the local commit and pushes one batch's chunks to the
-// peers, and counts the copies held, the local commit's included; when
-// short of W it says why. A failed commit is its error.
-type fanoutFunc func(ctx context.Context, chunks [][]byte, commit func(context.Context) error) (copies int, reason string, err error)
+// fanoutFunc pushes one batch's chunks to the peers and counts the copies
+// held, the local commit's included; when short of W it says why.
+type fanoutFunc func(ctx context.Context, chunks [][]byte) (copies int, reason string)
 
 // awaitQuorum is the fan-out: one push per peer on the node's context,
-// the local commit meanwhile, then waiting for enough distinct
-// acknowledgements, the timeout, or every push to fail. Each copy counts
-// n.ackWeight (1 but under a fault). When this node's copy alone is the
-// quorum (W=1) it commits before pushing, so the pushes do not compete
-// with the commit the caller waits for.
-func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, commit func(context.Context) error) (int, string, error) {
+// waiting for enough distinct acknowledgements, the timeout, or every
+// push to fail. Each copy counts n.ackWeight (1 but under a fault).
+func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte) (int, string) {
 	copies, weight := n.ackWeight, n.ackWeight // the local commit
-	if copies >= n.cfg.W {
-		if err := commit(ctx); err != nil {
-			return 0, "", err
-		}
-		commit = nil
-	}
 	results := make(chan ack, len(n.peers))
 	n.mu.Lock()
-	if !n.closing {
-		for _, p := range n.peers {
-			n.track(p)
-			n.fanout.Add(1)
-			go func() {
-				defer n.fanout.Done()
-				results <- n.pushTracked(n.bg, p, chunks)
-			}()
-		}
+	if n.closing {
+		n.mu.Unlock()
+		return copies, reasonCancelled
 	}
-	closing := n.closing
+	for _, p := range n.peers {
+		n.track(p)
+		n.fanout.Add(1)
+		go func() {
+			defer n.fanout.Done()
+			results <- n.pushTracked(n.bg, p, chunks)
+		}()
+	}
 	n.mu.Unlock()
-	if commit != nil {
-		// The pushes are on their way: the commit is not bound by the
-		// quorum timeout, which counts from here.
-		if err := commit(ctx); err != nil {
-			return 0, "", err
-		}
-	}
-	if closing {
-		return copies, reasonCancelled, nil
-	}
 	timer := time.NewTimer(n.cfg.QuorumTimeout)
 	defer timer.Stop()
 	seen := map[string]bool{}
@@ -118,23 +94,20 @@ func (n *Node) awaitQuorum(ctx context.Context, chunks [][]byte, commit func(con
 				copies += weight
 			}
 		case <-timer.C:
-			return copies, reasonTimeout, nil
+			return copies, reasonTimeout
 		case <-ctx.Done():
-			return copies, reasonCancelled, nil
+			return copies, reasonCancelled
 		}
 	}
-	return copies, reasonUnreachable, nil
+	return copies, reasonUnreachable
 }
 
 // pushUntilQuorum is the fan-out under cancel-fanout-after-quorum:
 // pushes stop as soon as quorum is met and the peers not yet served never
-// get the batch. It commits first and pushes one peer after another so
-// the defect shows on loopback too, where parallel pushes would all land
-// within a millisecond of the first acknowledgement.
-func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte, commit func(context.Context) error) (int, string, error) {
-	if err := commit(ctx); err != nil {
-		return 0, "", err
-	}
+// get the batch. It pushes one peer after another so the defect shows on
+// loopback too, where parallel pushes would all land within a millisecond
+// of the first acknowledgement.
+func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte) (int, string) {
 	copies, weight := n.ackWeight, n.ackWeight // the local commit
 	wctx, cancel := context.WithTimeout(ctx, n.cfg.QuorumTimeout)
 	defer cancel()
@@ -150,9 +123,9 @@ func (n *Node) pushUntilQuorum(ctx context.Context, chunks [][]byte, commit func
 		}
 	}
 	if wctx.Err() != nil {
-		return copies, reasonTimeout, nil
+		return copies, reasonTimeout
 	}
-	return copies, reasonUnreachable, nil
+	return copies, reasonUnreachable
 }
 
 // track counts a push as pending before it starts.

@@ -152,10 +152,7 @@ func TestStoreFailure(t *testing.T) {
 // contract describes.
 type unreachablePeers struct{}
 
-func (unreachablePeers) Replicate(ctx context.Context, _ *memory.Batch, commit func(context.Context) error) (int, error) {
-	if err := commit(ctx); err != nil {
-		return 0, err
-	}
+func (unreachablePeers) Replicate(context.Context, *memory.Batch) (int, error) {
 	return 1, &memory.Error{Code: memory.CodeQuorumNotMet, Message: "1 of 2 copies durable",
 		Details: map[string]any{"got": 1, "needed": 2, "reason": "unreachable"}}
 }
@@ -183,9 +180,7 @@ func TestQuorumNotMet(t *testing.T) {
 // ackingPeers reports that every write reached three nodes.
 type ackingPeers struct{}
 
-func (ackingPeers) Replicate(ctx context.Context, _ *memory.Batch, commit func(context.Context) error) (int, error) {
-	return 3, commit(ctx)
-}
+func (ackingPeers) Replicate(context.Context, *memory.Batch) (int, error) { return 3, nil }
 
 func TestQuorumAcksReported(t *testing.T) {
 	a := newTestAPI(t, Options{FederationEnabled: true}, sqlite.Options{})
