@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/sqlite"
 )
 
 // Every write hands back the replicator's count of nodes holding it, and
@@ -106,5 +110,36 @@ func TestObserversSeeLocalCommits(t *testing.T) {
 	}
 	if want := []string{OpStore, OpStore, "agent_register", "notify"}; !slices.Equal(rec.ops, want) {
 		t.Fatalf("observed %v; want %v", rec.ops, want)
+	}
+}
+
+// applyRefused is a store whose every local apply fails, as on a full
+// disk.
+type applyRefused struct{ memory.Store }
+
+var errDiskFull = errors.New("disk full")
+
+func (applyRefused) Apply(context.Context, *memory.Batch) (memory.ApplyResult, error) {
+	return memory.ApplyResult{}, errDiskFull
+}
+
+// A write whose local apply fails is that failure and reaches no one: not
+// the peers (the replicator is never called), not the observers.
+func TestFailedLocalApplyReachesNoPeer(t *testing.T) {
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "refused.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := New(applyRefused{st}, Options{NodeID: "n1"})
+	rep, rec := &recordingReplicator{}, &opRecorder{}
+	e.SetReplicator(rep)
+	e.Observe(rec)
+	res, err := e.Store(ctx, NewMemory{Title: "a", Content: "x"})
+	if !errors.Is(err, errDiskFull) || res.Acks != 0 {
+		t.Fatalf("store on a refusing disk: acks %d, %v; want 0 and the disk's error", res.Acks, err)
+	}
+	if len(rec.ops) != 0 || len(rep.batches) != 0 {
+		t.Fatalf("observers heard %v, the replicator got %d batches; want nothing", rec.ops, len(rep.batches))
 	}
 }
