@@ -104,10 +104,11 @@ func quoteLexeme(b []byte, lex string) []byte {
 	return append(b, '\'')
 }
 
-// ftsDocument builds the tsvector literal of a memory: title words weigh
-// A, content B, tags C; positions run on across the three.
-func ftsDocument(title, content string, tags []string) string {
-	// Each posting is position<<2 | weight (0 = A, 1 = B, 2 = C).
+// ftsPostings tokenises a memory for its tsvector: title words weigh A,
+// content B, tags C; positions run on across the three. It returns the
+// lexemes in byte order (PostgreSQL's order too) and each one's postings,
+// position<<2 | weight (0 = A, 1 = B, 2 = C), positions ascending.
+func ftsPostings(title, content string, tags []string) ([]string, map[string][]uint32) {
 	postings := map[string][]uint32{}
 	pos := uint32(0)
 	add := func(weight uint32) func([]byte) {
@@ -133,6 +134,12 @@ func ftsDocument(title, content string, tags []string) string {
 		lexemes = append(lexemes, lex)
 	}
 	sort.Strings(lexemes) // deterministic text; PostgreSQL sorts anyway
+	return lexemes, postings
+}
+
+// ftsDocument builds the tsvector literal of a memory (see ftsPostings).
+func ftsDocument(title, content string, tags []string) string {
+	lexemes, postings := ftsPostings(title, content, tags)
 	b := make([]byte, 0, 2*len(content)+64)
 	for i, lex := range lexemes {
 		if i > 0 {
