@@ -52,44 +52,65 @@ func (c *copier) loadEmpty(ctx context.Context, to memory.Store) (bool, error) {
 	return loaded, nil
 }
 
-// copyAll reads every selected page of the source, digesting it, and has
-// w write it. The source is read one page ahead while the destination
-// writes the current one; at most three pages are in memory.
+// copyAll reads every selected page of the source, digests it, and has w
+// write it, in three goroutines: while the destination writes a page, the
+// next is digested and the one after is read. On two cores the source's
+// reading and digest are as much work as the writing, and done in one
+// goroutine they set the pace. A page is written only once digested, as
+// before; at most five pages are in memory.
 func (c *copier) copyAll(ctx context.Context, w *writer) error {
 	rep := c.rep
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan *memory.Batch, 1)
-	readErr := make(chan error, 1)
+	read, digested := make(chan *memory.Batch, 1), make(chan *memory.Batch, 1)
+	readErr, digestErr := make(chan error, 1), make(chan error, 1)
 	go func() {
-		defer close(pages)
+		defer close(read)
 		readErr <- eachPage(rctx, c.from, c.opts.Batch, func(cs *memory.ChangeSet) error {
 			b, err := c.sel.filter(rctx, c.from, &cs.Batch)
 			if err != nil {
-				return err
-			}
-			if err := c.src.addBatch(b); err != nil {
 				return err
 			}
 			if c.listed != nil {
 				c.listed.add(b)
 			}
 			select {
-			case pages <- b:
+			case read <- b:
 				return nil
 			case <-rctx.Done():
 				return rctx.Err()
 			}
 		})
 	}()
-	for b := range pages {
+	go func() {
+		defer close(digested)
+		digestErr <- func() error {
+			defer func() {
+				for range read { // let the reader finish
+				}
+			}()
+			for b := range read {
+				if err := c.src.addBatch(b); err != nil {
+					cancel()
+					return err
+				}
+				select {
+				case digested <- b:
+				case <-rctx.Done():
+					return nil
+				}
+			}
+			return nil
+		}()
+	}()
+	for b := range digested {
 		rep.Batches++
 		rep.Read += len(b.Memories)
 		if !c.opts.DryRun && !b.Empty() {
 			b.Op = "migrate"
 			if err := w.write(ctx, b); err != nil {
 				cancel()
-				for range pages { // let the reader finish
+				for range digested { // let the reader and the digest finish
 				}
 				return err
 			}
@@ -97,6 +118,9 @@ func (c *copier) copyAll(ctx context.Context, w *writer) error {
 		if c.opts.OnBatch != nil {
 			c.opts.OnBatch(*rep)
 		}
+	}
+	if err := <-digestErr; err != nil {
+		return fmt.Errorf("reading the source: %w", err)
 	}
 	if err := <-readErr; err != nil {
 		return fmt.Errorf("reading the source: %w", err)

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -149,5 +150,47 @@ func TestIntoNonEmptyPostgres(t *testing.T) {
 	}
 	if got := countAll(t, dst); got.memories != 201 || got.links != f.links || got.records != f.records {
 		t.Fatalf("destination holds %+v, want the 200 copied and its own", got)
+	}
+}
+
+// pagesSource lists fixed pages, as a source whose rows were made in Go.
+type pagesSource struct{ pages []memory.Batch }
+
+func (p *pagesSource) Changes(ctx context.Context, after int64, limit int) (memory.ChangeSet, error) {
+	if int(after) >= len(p.pages) {
+		return memory.ChangeSet{NextSeq: after}, nil
+	}
+	return memory.ChangeSet{Batch: p.pages[after], NextSeq: after + 1, More: int(after)+1 < len(p.pages)}, nil
+}
+
+func (p *pagesSource) GetMemory(ctx context.Context, id string) (*memory.Memory, error) {
+	return nil, memory.ErrNotFound
+}
+
+// TestUndigestibleRowStopsTheRun: a row the digest cannot take (JSON has
+// no NaN) stops the run before its page is written, whichever path the
+// copy takes.
+func TestUndigestibleRowStopsTheRun(t *testing.T) {
+	var src pagesSource
+	for p := range 4 {
+		var b memory.Batch
+		for i := range 10 {
+			b.Memories = append(b.Memories, seedMemory(p*10+i))
+		}
+		src.pages = append(src.pages, b)
+	}
+	src.pages[2].Memories[3].Confidence = math.NaN()
+	for name, url := range map[string]string{"sqlite": sqliteURL(t, "dst.db"), "empty postgres": pgtest.New(t)} {
+		t.Run(name, func(t *testing.T) {
+			dst := openURL(t, url)
+			rep, err := Run(context.Background(), &src, dst, Options{})
+			if memory.ErrorCode(err) != memory.CodeInvalid || !strings.Contains(err.Error(), "NaN") {
+				t.Fatalf("Run: %v", err)
+			}
+			got := countAll(t, dst)
+			if got.memories > 20 || got.memories != rep.Written {
+				t.Fatalf("destination holds %+v, report %+v; want at most the two pages before the bad one", got, rep)
+			}
+		})
 	}
 }
