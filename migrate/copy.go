@@ -11,8 +11,8 @@ import (
 type applyFunc = func(context.Context, *memory.Batch) (memory.ApplyResult, error)
 
 // emptyLoader is a destination with a bulk path for filling it when it is
-// empty, in one transaction (postgres.Store.LoadEmpty): it returns false
-// without calling fn when the store holds rows.
+// empty, in one transaction (LoadEmpty of the postgres and sqlite stores):
+// it returns false without calling fn when the store holds rows.
 type emptyLoader interface {
 	LoadEmpty(ctx context.Context, fn func(apply applyFunc) error) (bool, error)
 }

@@ -4,9 +4,10 @@
 // to the destination as one batch, so memory stays bounded, a crash leaves
 // the destination consistent (each batch is one transaction) and a re-run
 // completes the copy: last-writer-wins makes re-applied rows no-ops. Into
-// an empty destination that has a bulk path (PostgreSQL's LoadEmpty) the
-// whole copy is one transaction instead: a crash leaves it empty, and a
-// re-run copies everything.
+// an empty destination the whole copy is one transaction instead, through
+// the store's bulk path (LoadEmpty: COPY into PostgreSQL, multi-row
+// upserts into SQLite): a crash leaves it empty, and a re-run copies
+// everything.
 package migrate
 
 import (
@@ -46,8 +47,8 @@ type Options struct {
 	FromURL, ToURL string
 	// OnBatch, when set, sees the report after every page is written
 	// (progress output) and, when the copy is one transaction (into an
-	// empty PostgreSQL), once more after its commit: the last call marks
-	// the end of the copy.
+	// empty store), once more after its commit: the last call marks the
+	// end of the copy.
 	OnBatch func(Report)
 }
 
