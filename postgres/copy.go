@@ -19,23 +19,22 @@ import (
 // positions ascending, and, as tsvectorin keeps, only the first of the
 // positions clamped to maxPosition (the binary input refuses repeats).
 func ftsVector(title, content string, tags []string) pgtype.TSVector {
-	lexemes, postings := ftsPostings(title, content, tags)
-	total := 0
-	for _, lex := range lexemes {
-		total += len(postings[lex])
-	}
-	v := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(lexemes)), Valid: true}
-	all := make([]pgtype.TSVectorPosition, 0, total) // one allocation for every position
-	for i, lex := range lexemes {
+	p := ftsPool.Get().(*ftsPostings)
+	defer ftsPool.Put(p)
+	p.build(title, content, tags)
+	words := string(p.text) // one allocation for every lexeme's Word
+	v := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(p.lexemes)), Valid: true}
+	all := make([]pgtype.TSVectorPosition, 0, len(p.posts)) // and one for every position
+	for i, lx := range p.lexemes {
 		start, last := len(all), uint32(0)
-		for _, p := range postings[lex] {
-			if p>>2 == last {
+		for _, post := range p.posts[lx.start:lx.end] {
+			if post>>2 == last {
 				continue // a clamped repeat
 			}
-			last = p >> 2
-			all = append(all, pgtype.TSVectorPosition{Position: uint16(last), Weight: pgtype.TSVectorWeight("ABC"[p&3])})
+			last = post >> 2
+			all = append(all, pgtype.TSVectorPosition{Position: uint16(last), Weight: pgtype.TSVectorWeight("ABC"[post&3])})
 		}
-		v.Lexemes[i] = pgtype.TSVectorLexeme{Word: lex, Positions: all[start:len(all):len(all)]}
+		v.Lexemes[i] = pgtype.TSVectorLexeme{Word: words[lx.off : lx.off+lx.n], Positions: all[start:len(all):len(all)]}
 	}
 	return v
 }
