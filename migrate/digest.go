@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -26,8 +25,8 @@ type digest struct {
 	rows uint64
 }
 
-func (d *digest) add(row []byte) {
-	h := sha256.Sum256(row)
+// add counts a row by the SHA-256 of its canonical form.
+func (d *digest) add(h *[sha256.Size]byte) {
 	var carry uint64
 	for i := range 4 {
 		limb := binary.BigEndian.Uint64(h[24-8*i:])
@@ -47,38 +46,18 @@ func (d *digest) String() string {
 	return hex.EncodeToString(h[:])
 }
 
-// canonical encodes fields as a JSON array: unambiguous, since every string
-// is quoted and escaped.
-func canonical(fields ...any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		return nil, err // a NaN confidence, say
-	}
-	return b.Bytes(), nil
-}
-
-func (d *digest) addRow(what string, fields ...any) error {
-	row, err := canonical(fields...)
-	if err != nil {
-		return memory.Errorf(memory.CodeInvalid, "%s: %v", what, err)
-	}
-	d.add(row)
-	return nil
-}
-
-// millis renders a time at the millisecond precision every store keeps.
-func millis(t *time.Time) any {
+// millis renders a time at the millisecond precision every store keeps;
+// false for no time.
+func millis(t *time.Time) (string, bool) {
 	if t == nil {
-		return nil
+		return "", false
 	}
-	return strconv.FormatInt(t.UnixMilli(), 10)
+	return strconv.FormatInt(t.UnixMilli(), 10), true
 }
 
-// canonicalJSON re-encodes a JSON value with sorted keys and no spacing, so
-// a jsonb store (which reorders keys) and a text store agree. Empty and
-// null both mean "no value".
+// canonicalJSON decodes a JSON value, to be encoded again with sorted keys
+// and no spacing, so a jsonb store (which reorders keys) and a text store
+// agree. Empty and null both mean "no value".
 func canonicalJSON(raw []byte) (any, error) {
 	if len(raw) == 0 {
 		return nil, nil
@@ -90,35 +69,76 @@ func canonicalJSON(raw []byte) (any, error) {
 	return v, nil
 }
 
-// addMemory covers every replicated field; access_count and
-// last_accessed_at are node-local and left out.
-func (d *digest) addMemory(m *memory.Memory) error {
+// memoryRow is the canonical form of a memory: every replicated field;
+// access_count and last_accessed_at are node-local and left out.
+func (e *canonEncoder) memoryRow(m *memory.Memory) ([]byte, error) {
 	tags := m.Tags
 	if tags == nil {
 		tags = []string{}
 	}
-	meta := m.Metadata
-	if meta == nil {
+	var meta any = m.Metadata
+	if m.Metadata == nil {
 		meta = map[string]any{}
 	}
-	return d.addRow("memory "+m.ID, "memory", m.ID, m.Tier, m.Namespace, m.Title, m.Content, tags,
-		m.Priority, m.Confidence, m.Source, m.AgentID, meta,
-		millis(&m.CreatedAt), millis(&m.UpdatedAt), millis(m.ExpiresAt),
-		m.State, millis(m.ArchivedAt), strconv.FormatInt(int64(m.Version), 10), m.Origin)
+	e.begin()
+	for _, s := range []string{"memory", m.ID, string(m.Tier), m.Namespace, m.Title, m.Content} {
+		e.str(s)
+	}
+	e.strs(tags)
+	e.int(int64(m.Priority))
+	e.float(m.Confidence)
+	e.str(m.Source)
+	e.str(m.AgentID)
+	e.value(meta)
+	e.strOrNull(millis(&m.CreatedAt))
+	e.strOrNull(millis(&m.UpdatedAt))
+	e.strOrNull(millis(m.ExpiresAt))
+	e.str(string(m.State))
+	e.strOrNull(millis(m.ArchivedAt))
+	e.str(strconv.FormatInt(int64(m.Version), 10))
+	e.str(m.Origin)
+	b, err := e.end()
+	if err != nil {
+		return nil, memory.Errorf(memory.CodeInvalid, "memory %s: %v", m.ID, err)
+	}
+	return b, nil
 }
 
-func (d *digest) addLink(l *memory.Link) error {
-	return d.addRow("link "+l.SourceID+"->"+l.TargetID, "link", l.SourceID, l.TargetID, l.Relation, millis(&l.CreatedAt),
-		l.Deleted, strconv.FormatInt(int64(l.Version), 10), l.Origin)
+func (e *canonEncoder) linkRow(l *memory.Link) ([]byte, error) {
+	e.begin()
+	for _, s := range []string{"link", l.SourceID, l.TargetID, string(l.Relation)} {
+		e.str(s)
+	}
+	e.strOrNull(millis(&l.CreatedAt))
+	e.bool(l.Deleted)
+	e.str(strconv.FormatInt(int64(l.Version), 10))
+	e.str(l.Origin)
+	b, err := e.end()
+	if err != nil {
+		return nil, memory.Errorf(memory.CodeInvalid, "link %s->%s: %v", l.SourceID, l.TargetID, err)
+	}
+	return b, nil
 }
 
-func (d *digest) addRecord(r *memory.Record) error {
+func (e *canonEncoder) recordRow(r *memory.Record) ([]byte, error) {
 	v, err := canonicalJSON(r.Value)
 	if err != nil {
-		return memory.Errorf(memory.CodeInvalid, "record %s/%s: value: %v", r.Kind, r.Key, err)
+		return nil, memory.Errorf(memory.CodeInvalid, "record %s/%s: value: %v", r.Kind, r.Key, err)
 	}
-	return d.addRow("record "+r.Kind+"/"+r.Key, "record", r.Kind, r.Key, v, r.Deleted,
-		millis(&r.UpdatedAt), strconv.FormatInt(int64(r.Version), 10), r.Origin)
+	e.begin()
+	for _, s := range []string{"record", r.Kind, r.Key} {
+		e.str(s)
+	}
+	e.value(v)
+	e.bool(r.Deleted)
+	e.strOrNull(millis(&r.UpdatedAt))
+	e.str(strconv.FormatInt(int64(r.Version), 10))
+	e.str(r.Origin)
+	b, err := e.end()
+	if err != nil {
+		return nil, memory.Errorf(memory.CodeInvalid, "record %s/%s: %v", r.Kind, r.Key, err)
+	}
+	return b, nil
 }
 
 // Digest fingerprints every memory (in every state), link and record of s,
@@ -177,6 +197,7 @@ func KindOf(m *memory.Memory) string {
 type digestSet struct {
 	all   digest
 	kinds map[string]*digest
+	enc   canonEncoder
 }
 
 func (d *digestSet) kind(k string) *digest {
@@ -203,28 +224,35 @@ func digestOf(ctx context.Context, s Source, sel selector, page int) (*digestSet
 	return d, err
 }
 
-// addBatch adds each row to the whole digest and to its kind's.
+// addBatch adds each row to the whole digest and to its kind's: one
+// canonical form and one hash per row for both.
 func (d *digestSet) addBatch(b *memory.Batch) error {
+	add := func(kind string, row []byte, err error) error {
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(row)
+		d.all.add(&h)
+		d.kind(kind).add(&h)
+		return nil
+	}
 	for i := range b.Memories {
 		m := &b.Memories[i]
-		for _, x := range []*digest{&d.all, d.kind(KindOf(m))} {
-			if err := x.addMemory(m); err != nil {
-				return err
-			}
+		row, err := d.enc.memoryRow(m)
+		if err := add(KindOf(m), row, err); err != nil {
+			return err
 		}
 	}
 	for i := range b.Links {
-		for _, x := range []*digest{&d.all, d.kind(KindLinks)} {
-			if err := x.addLink(&b.Links[i]); err != nil {
-				return err
-			}
+		row, err := d.enc.linkRow(&b.Links[i])
+		if err := add(KindLinks, row, err); err != nil {
+			return err
 		}
 	}
 	for i := range b.Records {
-		for _, x := range []*digest{&d.all, d.kind(b.Records[i].Kind)} {
-			if err := x.addRecord(&b.Records[i]); err != nil {
-				return err
-			}
+		row, err := d.enc.recordRow(&b.Records[i])
+		if err := add(b.Records[i].Kind, row, err); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -3,7 +3,11 @@
 // streams the source's change feed a page at a time and applies each page
 // to the destination as one batch, so memory stays bounded, a crash leaves
 // the destination consistent (each batch is one transaction) and a re-run
-// completes the copy: last-writer-wins makes re-applied rows no-ops.
+// completes the copy: last-writer-wins makes re-applied rows no-ops. Into
+// an empty destination the whole copy is one transaction instead, through
+// the store's bulk path (LoadEmpty: COPY into PostgreSQL, multi-row
+// upserts into SQLite): a crash leaves it empty, and a re-run copies
+// everything.
 package migrate
 
 import (
@@ -41,7 +45,10 @@ type Options struct {
 	SourceRowsOnly bool
 	// FromURL and ToURL are shown in the report (passwords redacted).
 	FromURL, ToURL string
-	// OnBatch, when set, sees the report after every page (progress output).
+	// OnBatch, when set, sees the report after every page is written
+	// (progress output) and, when the copy is one transaction (into an
+	// empty store), once more after its commit: the last call marks the
+	// end of the copy.
 	OnBatch func(Report)
 }
 
@@ -139,63 +146,26 @@ func Run(ctx context.Context, from Source, to memory.Store, opts Options) (Repor
 	if opts.SourceRowsOnly {
 		listed = rowKeys{}
 	}
-	// Into an empty destination every row is new, so the archived count
-	// needs no look-ups (see archivedToApply).
-	existing, err := to.Changes(ctx, 0, 1)
-	if err != nil {
-		rep.Errors = append(rep.Errors, err.Error())
-		return rep, fmt.Errorf("migrate: destination: %w", err)
-	}
-	w := writer{to: to, rep: &rep, fresh: existing.Empty()}
 	fail := func(err error) (Report, error) {
 		rep.Errors = append(rep.Errors, err.Error())
 		return rep, err
 	}
-	// The source is read one page ahead while the destination writes the
-	// current one; at most three pages are in memory.
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pages := make(chan *memory.Batch, 1)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(pages)
-		readErr <- eachPage(rctx, from, opts.Batch, func(cs *memory.ChangeSet) error {
-			b, err := sel.filter(rctx, from, &cs.Batch)
-			if err != nil {
-				return err
-			}
-			if err := src.addBatch(b); err != nil {
-				return err
-			}
-			if listed != nil {
-				listed.add(b)
-			}
-			select {
-			case pages <- b:
-				return nil
-			case <-rctx.Done():
-				return rctx.Err()
-			}
-		})
-	}()
-	for b := range pages {
-		rep.Batches++
-		rep.Read += len(b.Memories)
-		if !opts.DryRun && !b.Empty() {
-			b.Op = "migrate"
-			if err := w.apply(ctx, b); err != nil {
-				cancel()
-				for range pages { // let the reader finish
-				}
-				return fail(fmt.Errorf("migrate: %w", err))
-			}
-		}
-		if opts.OnBatch != nil {
-			opts.OnBatch(rep)
-		}
+	c := copier{from: from, sel: sel, src: src, listed: listed, opts: opts, rep: &rep}
+	loaded, err := c.loadEmpty(ctx, to)
+	if err != nil {
+		return fail(err)
 	}
-	if err := <-readErr; err != nil {
-		return fail(fmt.Errorf("migrate: reading the source: %w", err))
+	if !loaded {
+		// Into an empty destination every row is new, so the archived
+		// count needs no look-ups (see archivedToApply).
+		existing, err := to.Changes(ctx, 0, 1)
+		if err != nil {
+			return fail(fmt.Errorf("migrate: destination: %w", err))
+		}
+		w := &writer{apply: to.Apply, to: to, rep: &rep, fresh: existing.Empty()}
+		if err := c.copyAll(ctx, w); err != nil {
+			return fail(fmt.Errorf("migrate: %w", err))
+		}
 	}
 	rep.ContentDigest.Source = src.all.String()
 	dsel := sel
@@ -207,93 +177,6 @@ func Run(ctx context.Context, from Source, to memory.Store, opts Options) (Repor
 	rep.ContentDigest.Destination = dst.all.String()
 	rep.compareKinds(src, dst)
 	return rep, nil
-}
-
-// writer applies pages to the destination and counts what it took.
-type writer struct {
-	to    memory.Store
-	rep   *Report
-	fresh bool // the destination was empty when the run began
-}
-
-// apply writes b, bisecting on invalid rows so the valid ones still land.
-func (w *writer) apply(ctx context.Context, b *memory.Batch) error {
-	archived, err := w.archivedToApply(ctx, b)
-	if err != nil {
-		return err
-	}
-	res, err := w.to.Apply(ctx, b)
-	if err == nil {
-		w.rep.Written += res.Memories
-		w.rep.Links += res.Links
-		w.rep.Records += res.Records
-		w.rep.Archived += archived
-		return nil
-	}
-	if code := memory.ErrorCode(err); code != memory.CodeInvalid && code != memory.CodeTooLarge {
-		return err
-	}
-	if len(b.Memories)+len(b.Links)+len(b.Records) == 1 {
-		w.rep.Errors = append(w.rep.Errors, err.Error())
-		return nil
-	}
-	first, second := split(b)
-	if err := w.apply(ctx, first); err != nil {
-		return err
-	}
-	return w.apply(ctx, second)
-}
-
-// archivedToApply counts the archived memories of b that the destination
-// will take. Apply reports only totals, so the archived share is decided
-// beforehand: into a destination that began empty, each row of the feed
-// is new (the feed lists a row once, at its latest change); otherwise each
-// archived row is looked up and counted if absent or older there.
-func (w *writer) archivedToApply(ctx context.Context, b *memory.Batch) (int, error) {
-	n := 0
-	for i := range b.Memories {
-		m := &b.Memories[i]
-		if m.State != memory.StateArchived {
-			continue
-		}
-		if w.fresh {
-			n++
-			continue
-		}
-		got, err := w.to.GetMemory(ctx, m.ID)
-		switch {
-		case memory.IsNotFound(err):
-			n++
-		case err != nil:
-			return 0, err
-		case memory.Newer(m.Version, m.Origin, got.Version, got.Origin):
-			n++
-		}
-	}
-	return n, nil
-}
-
-// split halves a batch, keeping each row kind in order.
-func split(b *memory.Batch) (*memory.Batch, *memory.Batch) {
-	var rows []func(*memory.Batch)
-	for _, m := range b.Memories {
-		rows = append(rows, func(x *memory.Batch) { x.Memories = append(x.Memories, m) })
-	}
-	for _, l := range b.Links {
-		rows = append(rows, func(x *memory.Batch) { x.Links = append(x.Links, l) })
-	}
-	for _, r := range b.Records {
-		rows = append(rows, func(x *memory.Batch) { x.Records = append(x.Records, r) })
-	}
-	first, second := &memory.Batch{Op: b.Op}, &memory.Batch{Op: b.Op}
-	for i, add := range rows {
-		if i < len(rows)/2 {
-			add(first)
-		} else {
-			add(second)
-		}
-	}
-	return first, second
 }
 
 // redact hides a password in a URL; other strings (paths) pass unchanged.

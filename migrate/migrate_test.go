@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -186,13 +187,80 @@ func TestInvalidRowIsIsolated(t *testing.T) {
 
 // TestKilledMidwayRerunCompletes SIGKILLs a real process in the middle of a
 // migration, then shows the destination is consistent and a re-run
-// completes it with equal digests.
+// completes it with equal digests. Into a destination that already holds
+// rows each batch is a transaction, so the kill leaves a partial copy;
+// into an empty one the copy is one transaction (LoadEmpty), so it leaves
+// nothing, and in PostgreSQL the indexes the load had dropped are back.
 func TestKilledMidwayRerunCompletes(t *testing.T) {
-	const n = 1000
-	srcURL, dstURL := sqliteURL(t, "src.db"), pgtest.New(t)
-	src := openURL(t, srcURL)
-	seed(t, src, n)
+	for _, tc := range []struct {
+		name    string
+		already int // source memories the destination holds before the run
+		pg      bool
+	}{
+		{"into a non-empty postgres", 1, true},
+		{"into an empty postgres", 0, true},
+		{"into an empty sqlite", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 1000
+			srcURL, dstURL := sqliteURL(t, "src.db"), sqliteURL(t, "dst.db")
+			if tc.pg {
+				dstURL = pgtest.New(t)
+			}
+			src := openURL(t, srcURL)
+			seed(t, src, n)
+			dst := openURL(t, dstURL)
+			if tc.already > 0 {
+				cs, err := src.Changes(context.Background(), 0, tc.already)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := dst.Apply(context.Background(), &memory.Batch{Memories: cs.Memories}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var indexes []string
+			if tc.pg {
+				indexes = indexDefs(t, dstURL)
+			}
+			batches := killMigrationAfter(t, srcURL, dstURL, 5)
 
+			partial := countAll(t, dst)
+			if tc.already == 0 && partial != (counts{}) {
+				t.Fatalf("after the kill the empty destination holds %+v; want nothing", partial)
+			}
+			if tc.already > 0 && (partial.memories < 5*25 || partial.memories >= n) {
+				t.Fatalf("after the kill the destination holds %+v; want a partial copy", partial)
+			}
+			if got := indexesOf(t, tc.pg, dstURL); !slices.Equal(got, indexes) {
+				t.Fatalf("indexes after the kill:\n%s\nbefore:\n%s", strings.Join(got, "\n"), strings.Join(indexes, "\n"))
+			}
+			t.Logf("killed after %d batches; destination held %+v", batches, partial)
+			rep := run(t, src, dst, Options{Batch: 200})
+			if rep.Written != n-partial.memories {
+				t.Fatalf("re-run wrote %d, want the %d missing", rep.Written, n-partial.memories)
+			}
+			if mustDigest(t, dst) != mustDigest(t, src) {
+				t.Fatal("digests differ after the re-run")
+			}
+			if got := indexesOf(t, tc.pg, dstURL); !slices.Equal(got, indexes) {
+				t.Fatalf("indexes after the re-run:\n%s\nbefore:\n%s", strings.Join(got, "\n"), strings.Join(indexes, "\n"))
+			}
+		})
+	}
+}
+
+func indexesOf(t *testing.T, pg bool, url string) []string {
+	if !pg {
+		return nil
+	}
+	return indexDefs(t, url)
+}
+
+// killMigrationAfter runs a slow migration in a child process and SIGKILLs
+// it once it has reported the given number of batches.
+func killMigrationAfter(t *testing.T, srcURL, dstURL string, batches int) int {
+	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^TestHelperMigrateSlowly$")
 	child.Env = append(os.Environ(), "MIGRATE_HELPER_FROM="+srcURL, "MIGRATE_HELPER_TO="+dstURL)
 	child.Stderr = os.Stderr
@@ -205,33 +273,20 @@ func TestKilledMidwayRerunCompletes(t *testing.T) {
 	}
 	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
 	sc := bufio.NewScanner(out)
-	batches := 0
-	for batches < 5 && sc.Scan() {
+	seen := 0
+	for seen < batches && sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "BATCH ") {
-			batches++
+			seen++
 		}
 	}
-	if batches < 5 {
-		t.Fatalf("helper reported %d batches before ending", batches)
+	if seen < batches {
+		t.Fatalf("helper reported %d batches before ending", seen)
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	child.Wait()
-
-	dst := openURL(t, dstURL)
-	partial := countAll(t, dst)
-	if partial.memories < 5*25 || partial.memories >= n {
-		t.Fatalf("after the kill the destination holds %+v; want a partial copy", partial)
-	}
-	t.Logf("killed after %d batches; destination held %+v", batches, partial)
-	rep := run(t, src, dst, Options{Batch: 200})
-	if rep.Written != n-partial.memories {
-		t.Fatalf("re-run wrote %d, want the %d missing", rep.Written, n-partial.memories)
-	}
-	if mustDigest(t, dst) != mustDigest(t, src) {
-		t.Fatal("digests differ after the re-run")
-	}
+	return seen
 }
 
 // TestHelperMigrateSlowly is the process TestKilledMidwayRerunCompletes

@@ -110,32 +110,38 @@ func (s *Store) Apply(ctx context.Context, b *memory.Batch) (memory.ApplyResult,
 
 // applyOnce is one attempt of Apply: one transaction under applyLock.
 func (s *Store) applyOnce(ctx context.Context, mems, links, recs []any, res *memory.ApplyResult) error {
-	*res = memory.ApplyResult{}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(applyLock)); err != nil {
 			return err
 		}
-		for _, w := range []struct {
-			what string
-			sql  string
-			cols []any
-			n    *int
-		}{
-			{"memories", upsertMemories, mems, &res.Memories},
-			{"links", upsertLinks, links, &res.Links},
-			{"records", upsertRecords, recs, &res.Records},
-		} {
-			if w.cols == nil {
-				continue
-			}
-			tag, err := tx.Exec(ctx, w.sql, w.cols...)
-			if err != nil {
-				return wrap("apply "+w.what, err)
-			}
-			*w.n = int(tag.RowsAffected())
-		}
-		return nil
+		return upsertColumns(ctx, tx, mems, links, recs, res)
 	})
+}
+
+// upsertColumns runs the three upserts on column arrays (nil: no rows of
+// that kind) in tx, which holds applyLock, and counts the rows applied.
+func upsertColumns(ctx context.Context, tx pgx.Tx, mems, links, recs []any, res *memory.ApplyResult) error {
+	*res = memory.ApplyResult{}
+	for _, w := range []struct {
+		what string
+		sql  string
+		cols []any
+		n    *int
+	}{
+		{"memories", upsertMemories, mems, &res.Memories},
+		{"links", upsertLinks, links, &res.Links},
+		{"records", upsertRecords, recs, &res.Records},
+	} {
+		if w.cols == nil {
+			continue
+		}
+		tag, err := tx.Exec(ctx, w.sql, w.cols...)
+		if err != nil {
+			return wrap("apply "+w.what, err)
+		}
+		*w.n = int(tag.RowsAffected())
+	}
+	return nil
 }
 
 // checkBatch is Batch.Check plus the one thing PostgreSQL cannot store

@@ -32,6 +32,22 @@ func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
 	return seq, wrap("head seq", err)
 }
 
+// changesWindowSQL finds the seq window of the page after $1 of at most $2
+// rows ($1 the last seq, $2 the count), reading at most $2 + 1 entries of
+// each seq index. The union is filtered and ordered from outside: written
+// so, PostgreSQL merges the three index scans (Merge Append) and stops at
+// the limit. With the WHERE inside each arm and the ORDER BY on the union
+// itself it read and sorted every row after $1 instead, so paging through
+// the feed cost time quadratic in its length (50 ms a page at 100k rows).
+const changesWindowSQL = `
+	SELECT coalesce(max(seq) FILTER (WHERE rn <= $2), 0), count(*) FROM (
+		SELECT seq, row_number() OVER (ORDER BY seq) AS rn FROM (
+			SELECT seq FROM (
+				SELECT seq FROM memories
+				UNION ALL SELECT seq FROM links
+				UNION ALL SELECT seq FROM records) feed
+			WHERE seq > $1 ORDER BY seq LIMIT $2 + 1) page) numbered`
+
 // Changes returns up to limit rows (at most MaxLimit) applied after
 // afterSeq, in seq order.
 // It first finds the page's seq window over all three tables (index-only
@@ -44,13 +60,7 @@ func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var upper int64
 		var n int
-		err := tx.QueryRow(ctx, `
-			SELECT coalesce(max(seq) FILTER (WHERE rn <= $2), 0), count(*) FROM (
-				SELECT seq, row_number() OVER (ORDER BY seq) AS rn FROM (
-					SELECT seq FROM memories WHERE seq > $1
-					UNION ALL SELECT seq FROM links WHERE seq > $1
-					UNION ALL SELECT seq FROM records WHERE seq > $1
-					ORDER BY seq LIMIT $2 + 1) page) numbered`, afterSeq, int64(limit)).Scan(&upper, &n)
+		err := tx.QueryRow(ctx, changesWindowSQL, afterSeq, int64(limit)).Scan(&upper, &n)
 		if err != nil || n == 0 {
 			return err
 		}

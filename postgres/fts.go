@@ -1,9 +1,11 @@
 package postgres
 
 import (
-	"sort"
+	"bytes"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -89,7 +91,7 @@ func tokens(s string, emit func([]byte)) {
 }
 
 // quoteLexeme appends a lexeme quoted for tsvector and tsquery input.
-func quoteLexeme(b []byte, lex string) []byte {
+func quoteLexeme[T string | []byte](b []byte, lex T) []byte {
 	b = append(b, '\'')
 	for i := 0; i < len(lex); i++ {
 		switch lex[i] {
@@ -104,23 +106,39 @@ func quoteLexeme(b []byte, lex string) []byte {
 	return append(b, '\'')
 }
 
-// ftsDocument builds the tsvector literal of a memory: title words weigh
-// A, content B, tags C; positions run on across the three.
-func ftsDocument(title, content string, tags []string) string {
-	// Each posting is position<<2 | weight (0 = A, 1 = B, 2 = C).
-	postings := map[string][]uint32{}
+// ftsPostings is a memory tokenised for its tsvector: title words weigh
+// A, content B, tags C; positions run on across the three. Lexemes come
+// out in byte order (PostgreSQL's order too), each with its postings,
+// position<<2 | weight (0 = A, 1 = B, 2 = C), positions ascending, at most
+// maxLexemePosting of them.
+//
+// It collects the tokens in flat slices and sorts them, where a map of
+// lexemes to postings made allocations per lexeme and per document: this
+// runs for every row copied into PostgreSQL. Values are reused through
+// ftsPool.
+type ftsPostings struct {
+	text    []byte // the tokens' bytes, back to back
+	toks    []ftsToken
+	lexemes []ftsLexeme
+	posts   []uint32 // the postings of lexemes[i] are posts[start:end]
+}
+
+type ftsToken struct{ off, n, posting uint32 }
+type ftsLexeme struct{ off, n, start, end uint32 }
+
+var ftsPool = sync.Pool{New: func() any { return new(ftsPostings) }}
+
+func (p *ftsPostings) lexeme(off, n uint32) []byte { return p.text[off : off+n] }
+
+// build tokenises the memory into p, replacing what p held.
+func (p *ftsPostings) build(title, content string, tags []string) {
+	p.text, p.toks, p.lexemes, p.posts = p.text[:0], p.toks[:0], p.lexemes[:0], p.posts[:0]
 	pos := uint32(0)
 	add := func(weight uint32) func([]byte) {
 		return func(lex []byte) {
 			pos++
-			p, seen := postings[string(lex)] // no allocation on a hit
-			if !seen {
-				postings[string(lex)] = []uint32{min(pos, maxPosition)<<2 | weight}
-				return
-			}
-			if len(p) < maxLexemePosting {
-				postings[string(lex)] = append(p, min(pos, maxPosition)<<2|weight)
-			}
+			p.toks = append(p.toks, ftsToken{off: uint32(len(p.text)), n: uint32(len(lex)), posting: min(pos, maxPosition)<<2 | weight})
+			p.text = append(p.text, lex...)
 		}
 	}
 	tokens(title, add(0))
@@ -128,25 +146,43 @@ func ftsDocument(title, content string, tags []string) string {
 	for _, t := range tags {
 		tokens(t, add(2))
 	}
-	lexemes := make([]string, 0, len(postings))
-	for lex := range postings {
-		lexemes = append(lexemes, lex)
+	// Stable: a lexeme's tokens stay in the order of their positions.
+	slices.SortStableFunc(p.toks, func(a, b ftsToken) int {
+		return bytes.Compare(p.lexeme(a.off, a.n), p.lexeme(b.off, b.n))
+	})
+	for i := 0; i < len(p.toks); {
+		first := p.toks[i]
+		start := uint32(len(p.posts))
+		j := i
+		for ; j < len(p.toks) && bytes.Equal(p.lexeme(p.toks[j].off, p.toks[j].n), p.lexeme(first.off, first.n)); j++ {
+			if j-i < maxLexemePosting {
+				p.posts = append(p.posts, p.toks[j].posting)
+			}
+		}
+		p.lexemes = append(p.lexemes, ftsLexeme{off: first.off, n: first.n, start: start, end: uint32(len(p.posts))})
+		i = j
 	}
-	sort.Strings(lexemes) // deterministic text; PostgreSQL sorts anyway
+}
+
+// ftsDocument builds the tsvector literal of a memory (see ftsPostings).
+func ftsDocument(title, content string, tags []string) string {
+	p := ftsPool.Get().(*ftsPostings)
+	defer ftsPool.Put(p)
+	p.build(title, content, tags)
 	b := make([]byte, 0, 2*len(content)+64)
-	for i, lex := range lexemes {
+	for i, lx := range p.lexemes {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		b = quoteLexeme(b, lex)
-		for j, p := range postings[lex] {
+		b = quoteLexeme(b, p.lexeme(lx.off, lx.n))
+		for j, post := range p.posts[lx.start:lx.end] {
 			if j == 0 {
 				b = append(b, ':')
 			} else {
 				b = append(b, ',')
 			}
-			b = strconv.AppendUint(b, uint64(p>>2), 10)
-			b = append(b, "ABC"[p&3])
+			b = strconv.AppendUint(b, uint64(post>>2), 10)
+			b = append(b, "ABC"[post&3])
 		}
 	}
 	return string(b)
