@@ -6,6 +6,7 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // MaxVersion is the greatest version over the three tables, each read off
@@ -33,7 +34,7 @@ func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
 }
 
 // changesWindowSQL finds the seq window of the page after $1 of at most $2
-// rows ($1 the last seq, $2 the count), reading at most $2 + 1 entries of
+// rows ($1 the last seq, $2 the count, $3 the settled seq: no later row), reading at most $2 + 1 entries of
 // each seq index. The union is filtered and ordered from outside: written
 // so, PostgreSQL merges the three index scans (Merge Append) and stops at
 // the limit. With the WHERE inside each arm and the ORDER BY on the union
@@ -46,7 +47,24 @@ const changesWindowSQL = `
 				SELECT seq FROM memories
 				UNION ALL SELECT seq FROM links
 				UNION ALL SELECT seq FROM records) feed
-			WHERE seq > $1 ORDER BY seq LIMIT $2 + 1) page) numbered`
+			WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2 + 1) page) numbered`
+
+// settledSeq is the greatest change sequence below which every number
+// drawn belongs to a transaction that has ended: the sequence's high mark,
+// read before an instant's exclusive hold of applyLock, which waits for
+// every writer that held it (shared) when the mark was read (applyLock).
+func settledSeq(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var mark int64
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_seq`).Scan(&mark)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(applyLock))
+		return err
+	})
+	return mark, err
+}
 
 // Changes returns up to limit rows (at most MaxLimit) applied after
 // afterSeq, in seq order.
@@ -57,10 +75,14 @@ func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.
 	defer cancel()
 	cs := memory.ChangeSet{NextSeq: afterSeq}
 	limit = memory.PageLimit(limit)
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	settled, err := settledSeq(ctx, s.pool)
+	if err != nil {
+		return cs, s.wrap(ctx, "changes", err)
+	}
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var upper int64
 		var n int
-		err := tx.QueryRow(ctx, changesWindowSQL, afterSeq, int64(limit)).Scan(&upper, &n)
+		err := tx.QueryRow(ctx, changesWindowSQL, afterSeq, int64(limit), settled).Scan(&upper, &n)
 		if err != nil || n == 0 {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 
 	memory "github.com/aimemory/ai-memory"
@@ -38,7 +39,7 @@ func TestChangesWindowReadsOnlyThePage(t *testing.T) {
 	for _, after := range []int64{0, n / 2} {
 		var plan []struct{ Plan planNode }
 		var raw []byte
-		err := s.pool.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+changesWindowSQL, after, int64(limit)).Scan(&raw)
+		err := s.pool.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+changesWindowSQL, after, int64(limit), int64(math.MaxInt64)).Scan(&raw)
 		if err != nil {
 			t.Fatal(err)
 		}
