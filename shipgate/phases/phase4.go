@@ -238,6 +238,7 @@ func (e *Env) exercise(ctx context.Context, cy *report.Cycle, cl *cluster.Cluste
 	wl := traffic.StartWorkload(ctx, traffic.WorkloadConfig{
 		Phase: 4, Class: cy.Fault, Cycle: n, Namespace: ns, Keys: c.Keys, Agents: c.Agents, PerAgent: c.InFlightPerAgent,
 		Targets: targets, Rec: log, ProcBase: n * 1000, MaxOps: c.MaxOps, Think: c.Think.D(), Seed: rng.Uint64(),
+		FaultAfter: trigger,
 	})
 	inj := inject(ctx, cl, plan, wl.WaitAcked, trigger, log, 4)
 	cy.AckedBefore = wl.Acked()

@@ -26,6 +26,10 @@ type WorkloadConfig struct {
 	MaxOps       int
 	Think        time.Duration // mean pause of a client between operations
 	Seed         uint64
+	// FaultAfter is the count of acknowledged operations at which the
+	// cycle's fault is injected (0: no fault); one delete per node waits
+	// for it (faultDeleter).
+	FaultAfter int
 }
 
 // Operation mix, in percent of picks. Deletes are also capped per cycle so
@@ -54,6 +58,9 @@ type Workload struct {
 	ops     atomic.Int64
 	acked   atomic.Int64
 	deletes atomic.Int64
+	// faultAt is when FaultAfter acknowledgements were reached (unix
+	// nanoseconds; 0 before).
+	faultAt atomic.Int64
 	stop    chan struct{}
 	done    chan struct{}
 	ackCh   chan struct{}
@@ -77,6 +84,14 @@ func StartWorkload(ctx context.Context, cfg WorkloadConfig) *Workload {
 			n++
 			wg.Add(1)
 			go func() { defer wg.Done(); c.run(ctx) }()
+		}
+	}
+	if cfg.FaultAfter > 0 {
+		for j := range cfg.Targets {
+			c := &client{w: w, proc: cfg.ProcBase + faultDeleterProc + j, agent: cfg.Agents[j%len(cfg.Agents)],
+				rng: rand.New(rand.NewPCG(cfg.Seed, uint64(faultDeleterProc+j)))}
+			wg.Add(1)
+			go func() { defer wg.Done(); c.faultDelete(ctx, j) }()
 		}
 	}
 	go func() { wg.Wait(); close(w.done) }()
@@ -216,24 +231,71 @@ func (c *client) update(ctx context.Context) {
 	})
 }
 
-// deleteSpacing spreads a cycle's deletes over its operations (one per
-// this many issued), so some fall while the fault is on instead of all in
-// the first moments: a delete that a partitioned node misses is what shows
-// whether anti-entropy carries deletes.
-const deleteSpacing = 60
+// A delete that a partitioned node misses is what shows whether
+// anti-entropy carries deletes, so deletes must fall while the fault is on.
+// The clients' own deletes, spaced by deleteSpacing operations, often do
+// not: once a node is cut, every client soon waits out a request to it, and
+// a short fault passed with no delete at all (the tombstone-skip-on-sync
+// canary escaped one-cycle campaigns). So one delete per node is kept for
+// the fault, each sent by a faultDeleter of its own faultSettle after the
+// fault's trigger was reached (the fault is in place by then, and lasts
+// 200 ms at least); the clients share what is left of the cycle's cap.
+const (
+	deleteSpacing = 60
+	faultSettle   = 50 * time.Millisecond
+	// faultDeleterProc numbers the fault deleters' processes after the
+	// clients' within a cycle's ProcBase.
+	faultDeleterProc = 500
+)
+
+// deleteCap is how many deletes a cycle makes at most: most keys stay
+// alive for the other operations.
+func (w *Workload) deleteCap() int { return w.cfg.Keys / 3 }
+
+// deleteAllowed says whether a client may make the cycle's d+1-th delete.
+func (w *Workload) deleteAllowed(d int) bool {
+	limit := w.deleteCap()
+	if w.cfg.FaultAfter > 0 {
+		limit -= len(w.cfg.Targets)
+	}
+	return d < limit && int(w.ops.Load()) >= d*deleteSpacing
+}
+
+// faultDelete waits until the fault has settled, then deletes one key
+// through node n.
+func (c *client) faultDelete(ctx context.Context, n int) {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if at := c.w.faultAt.Load(); at != 0 && time.Since(time.Unix(0, at)) >= faultSettle {
+			break
+		}
+		select {
+		case <-t.C:
+		case <-c.w.stop:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+	if int(c.w.deletes.Load()) < c.w.deleteCap() {
+		c.deleteVia(ctx, n)
+	}
+}
 
 // delete retires a key, reads it through one node, then deletes it there.
 func (c *client) delete(ctx context.Context) {
-	d := int(c.w.deletes.Load())
-	if d >= c.w.cfg.Keys/3 || int(c.w.ops.Load()) < d*deleteSpacing {
-		return
+	if c.w.deleteAllowed(int(c.w.deletes.Load())) {
+		c.deleteVia(ctx, c.node())
 	}
+}
+
+func (c *client) deleteVia(ctx context.Context, n int) {
 	k := c.w.retire(c.rng)
 	if k == nil {
 		return
 	}
 	c.w.deletes.Add(1)
-	n := c.node()
 	if r := c.get(ctx, n, k); r.Outcome != api.OK {
 		return
 	}
@@ -286,7 +348,9 @@ func (c *client) do(inv history.Op, call func() api.Result) api.Result {
 	}
 	cfg.Rec.Add(done)
 	if r.Outcome == api.OK {
-		c.w.acked.Add(1)
+		if n := c.w.acked.Add(1); n == int64(c.w.cfg.FaultAfter) {
+			c.w.faultAt.Store(time.Now().UnixNano())
+		}
 		select {
 		case c.w.ackCh <- struct{}{}:
 		default:
