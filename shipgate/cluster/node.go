@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/api"
+	"github.com/aimemory/ai-memory/shipgate/proc"
 	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
@@ -213,18 +214,10 @@ func (n *Node) Pause() error {
 	if n.remote != nil {
 		return nil // the pid is on another host; its agent waited for the stop
 	}
-	stat := fmt.Sprintf("/proc/%d/stat", p.PID())
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			return err
-		}
-		// The state follows the parenthesised command name.
-		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
-			return nil
-		}
+	if err := proc.WaitStopped(p.PID(), 2*time.Second); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
-	return fmt.Errorf("node %s not stopped 2s after SIGSTOP", n.Name)
+	return nil
 }
 
 func (n *Node) Resume() error {

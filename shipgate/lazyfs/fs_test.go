@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/aimemory/ai-memory/shipgate/proc"
 )
 
 func openFile(t *testing.T, path string, flag int) *os.File {
@@ -164,6 +166,9 @@ func TestForceUnmountAbortsAHungServer(t *testing.T) {
 	must(t, syscall.Kill(m.pid, syscall.SIGSTOP))
 	m.killed = true
 	defer syscall.Kill(m.pid, syscall.SIGKILL) // SIGKILL ends a stopped process too
+	// The stop is asynchronous: a server not yet stopped answered the stat
+	// below once in CI.
+	must(t, proc.WaitStopped(m.pid, 2*time.Second))
 	blocked := make(chan error, 1)
 	go func() { _, err := os.Stat(m.path("x")); blocked <- err }()
 	select {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aimemory/ai-memory/shipgate/lazyfs"
+	"github.com/aimemory/ai-memory/shipgate/proc"
 	"github.com/aimemory/ai-memory/shipgate/proxy"
 )
 
@@ -241,20 +242,6 @@ func (a *agent) probe() Capabilities {
 	return c
 }
 
-// waitStopped returns once the kernel shows pid stopped: signal delivery
-// is asynchronous, and a pause that has not taken hold would let the node
-// answer inside the fault.
-func waitStopped(pid int) error {
-	stat := fmt.Sprintf("/proc/%d/stat", pid)
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			return err
-		}
-		// The state follows the parenthesised command name.
-		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
-			return nil
-		}
-	}
-	return fmt.Errorf("pid %d not stopped 2 s after SIGSTOP", pid)
-}
+// waitStopped returns once the kernel shows pid stopped: a pause that has
+// not taken hold would let the node answer inside the fault.
+func waitStopped(pid int) error { return proc.WaitStopped(pid, 2*time.Second) }
