@@ -13,20 +13,26 @@ import (
 // and the gate and the pages show what they return, so a hand-edited
 // pass:true cannot survive and no rule exists twice.
 
-// Functional judges one node's functional check.
-func Functional(p *Phase1, c config.Phase1Config) []Check {
+// stepsCheck holds when steps were recorded and every one succeeded; its
+// detail names each failure.
+func stepsCheck(id string, steps []Step) Check {
 	var failed []string
-	for _, s := range p.Steps {
+	for _, s := range steps {
 		if !s.OK {
 			failed = append(failed, fmt.Sprintf("%s failed: %s", s.Name, s.Error))
 		}
 	}
-	steps := strings.Join(failed, "; ")
-	if len(p.Steps) == 0 {
-		steps = "no step recorded"
+	detail := strings.Join(failed, "; ")
+	if len(steps) == 0 {
+		detail = "no step recorded"
 	}
+	return holds(id, "every step succeeded", len(steps) > 0 && len(failed) == 0, detail)
+}
+
+// Functional judges one node's functional check.
+func Functional(p *Phase1, c config.Phase1Config) []Check {
 	return []Check{
-		holds("functional.steps", "every step succeeded", len(p.Steps) > 0 && len(failed) == 0, steps),
+		stepsCheck("functional.steps", p.Steps),
 		atLeast("functional.stats_total", "stats.total", p.StatsTotal, c.StatsTotalMin),
 		atLeast("functional.recall", "recall returns the stored memory", p.RecallCount, c.RecallMin),
 		equal("functional.snapshots", "backup snapshots", p.SnapshotCount, c.Snapshots),

@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/aimemory/ai-memory/shipgate/config"
 )
@@ -13,17 +12,7 @@ import (
 // database's own client (sqlite3, psql) with counts and a digest computed
 // in SQL, so a defect shared by migrate and export cannot hide itself.
 func Migration(p *Phase3, c config.Phase3Config) []Check {
-	var failed []string
-	for _, s := range p.Steps {
-		if !s.OK {
-			failed = append(failed, fmt.Sprintf("%s failed: %s", s.Name, s.Error))
-		}
-	}
-	steps := strings.Join(failed, "; ")
-	if len(p.Steps) == 0 {
-		steps = "no step recorded"
-	}
-	out := []Check{holds("migration.steps", "every step succeeded", len(p.Steps) > 0 && len(failed) == 0, steps)}
+	out := []Check{stepsCheck("migration.steps", p.Steps)}
 	for _, x := range []struct {
 		name string
 		raw  json.RawMessage
