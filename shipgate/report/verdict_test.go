@@ -13,6 +13,7 @@ import (
 	"github.com/aimemory/ai-memory/shipgate/config"
 	"github.com/aimemory/ai-memory/shipgate/history"
 	"github.com/aimemory/ai-memory/shipgate/validate"
+	"github.com/aimemory/ai-memory/shipgate/validate/validatetest"
 )
 
 // goodRun writes a complete, passing run directory whose every number is
@@ -76,7 +77,7 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 		SrcCount: 950, DstCount: 950, Seeded: 1000, Updated: 100, Deleted: 50, Records: 3, SeededLinks: 249, SrcLinks: 249, DstLinks: 249,
 		SrcDigest: "x", DstDigest: "x", SQLSource: sql, SQLPostgres: sql, SQLRoundTrip: sql,
 		Steps: []Step{{Name: "seed", OK: true}}, Timing: tm})
-	p4 := Phase4{Phase: 4, Pass: true, Reasons: []string{}, CyclesPerFault: 2, Timing: tm, ClockStartUnixMS: chaosStart}
+	p4 := Phase4{Phase: 4, Pass: true, Reasons: []string{}, CyclesPerFault: 2, Timing: tm, ClockStartUnixMS: validatetest.ChaosStart}
 	for _, f := range config.AllFaults {
 		r, err := history.Create(filepath.Join(dir, "history-phase4-"+f+".jsonl"), history.NewClock())
 		if err != nil {
@@ -87,7 +88,7 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 			t.Fatal(err)
 		}
 		for cy := 1; cy <= 2; cy++ {
-			ops, dumps := chaosCycle(f, cy)
+			ops, dumps := validatetest.ChaosCycle(f, cy, false)
 			for _, o := range ops {
 				r.Add(o)
 			}
@@ -96,7 +97,7 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 				FaultAtMS: 5, HealAtMS: 50, FaultMS: 45, SkewMS: 3600_000, DelayMS: 20, Dropped: 1, BytesCut: 1,
 				Check: validate.Check(ops, dumps), Converged: true}
 			c.AckedWrites = c.Check.AckedWrites
-			c.Effective, c.EffectEvidence = validate.Effective(ops, EffectWindow(c, chaosStart))
+			c.Effective, c.EffectEvidence = validate.Effective(ops, EffectWindow(c, validatetest.ChaosStart))
 			if !c.Effective {
 				t.Fatalf("fixture cycle of %s shows no effect: %s", f, c.EffectEvidence)
 			}
@@ -111,38 +112,6 @@ func goodRun(t *testing.T) (string, config.Campaign) {
 	}
 	put("phase4.json", p4)
 	return dir, cfg
-}
-
-// chaosStart is history time 0 of the fixture's chaos cycles.
-const chaosStart = int64(1_700_000_000_000)
-
-// chaosCycle is a small cycle that shows every class's effect: a write
-// through victim a acknowledged with a version an hour ahead (a skewed
-// clock), a write through a and a read through b that end unknown (a
-// killed, cut, paused or slowed victim), every node holding the
-// acknowledged write at the end.
-func chaosCycle(class string, cy int) ([]history.Op, []validate.Dump) {
-	id := fmt.Sprintf("%s-%d", class, cy)
-	v := int64(chaosStart+11+3600_000) << 16
-	base := history.Op{Phase: 4, Class: class, Cycle: cy}
-	op := func(o history.Op) history.Op {
-		o.Phase, o.Class, o.Cycle = base.Phase, base.Class, base.Cycle
-		return o
-	}
-	p := cy * 1000
-	ops := []history.Op{
-		op(history.Op{Op: history.Invoke, Kind: history.Put, Proc: p, TMS: 10, Node: "a", Key: "k1", Value: "k1 v1"}),
-		op(history.Op{Op: history.OK, Kind: history.Put, Proc: p, TMS: 11, Node: "a", Key: "k1", ID: id, Version: v}),
-		op(history.Op{Op: history.Invoke, Kind: history.Put, Proc: p + 1, TMS: 20, Node: "a", Key: "k2", Value: "k2 v1"}),
-		op(history.Op{Op: history.Unknown, Kind: history.Put, Proc: p + 1, TMS: 40, Node: "a", Key: "k2", Status: 503}),
-		op(history.Op{Op: history.Invoke, Kind: history.Get, Proc: p + 2, TMS: 20, Node: "b", Key: "k1", ID: id}),
-		op(history.Op{Op: history.Unknown, Kind: history.Get, Proc: p + 2, TMS: 40, Node: "b", Key: "k1", ID: id}),
-	}
-	var dumps []validate.Dump
-	for _, n := range []string{"a", "b", "c"} {
-		dumps = append(dumps, validate.Dump{Node: n, Items: []history.Item{{ID: id, Key: "k1", Value: "k1 v1", Version: v}}})
-	}
-	return ops, dumps
 }
 
 // judges is the aggregator's view of the four phases, as package phases
