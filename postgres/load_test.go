@@ -12,30 +12,9 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/storetest"
 	"github.com/jackc/pgx/v5"
 )
-
-type applyFunc = func(context.Context, *memory.Batch) (memory.ApplyResult, error)
-
-// loadAll fills s through LoadEmpty with the batches, in order.
-func loadAll(t *testing.T, s *Store, batches ...*memory.Batch) []memory.ApplyResult {
-	t.Helper()
-	var out []memory.ApplyResult
-	loaded, err := s.LoadEmpty(context.Background(), func(apply applyFunc) error {
-		for _, b := range batches {
-			res, err := apply(context.Background(), b)
-			if err != nil {
-				return err
-			}
-			out = append(out, res)
-		}
-		return nil
-	})
-	if err != nil || !loaded {
-		t.Fatalf("LoadEmpty: %v, %v", loaded, err)
-	}
-	return out
-}
 
 // rowsAsJSON is every row of the three tables but its change sequence, as
 // PostgreSQL prints it (the tsvector included), in key order.
@@ -124,7 +103,7 @@ func TestLoadStoresWhatApplyStores(t *testing.T) {
 	if _, err := viaApply.Apply(context.Background(), awkwardBatch()); err != nil {
 		t.Fatal(err)
 	}
-	res := loadAll(t, viaLoad, awkwardBatch())
+	res := storetest.Load(t, viaLoad, awkwardBatch())
 	if want := (memory.ApplyResult{Memories: 5, Links: 2, Records: 2}); res[0] != want {
 		t.Fatalf("load applied %+v, want %+v", res[0], want)
 	}
@@ -155,7 +134,7 @@ func TestLoadAppliesLastWriterWinsAcrossBatches(t *testing.T) {
 	link := memory.Link{SourceID: "m1", TargetID: "m2", Relation: memory.RelatedTo, CreatedAt: m1.CreatedAt, Origin: "node-a", Version: m1.Version}
 	older := link
 	older.Version, older.Deleted = link.Version-1, true
-	res := loadAll(t, s,
+	res := storetest.Load(t, s,
 		&memory.Batch{Memories: []memory.Memory{m1}, Links: []memory.Link{link}},
 		&memory.Batch{Memories: []memory.Memory{m1v2, m2}, Links: []memory.Link{older}},
 		&memory.Batch{Memories: []memory.Memory{m1}})
@@ -193,7 +172,7 @@ func TestLoadOnlyIntoAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	called := false
-	loaded, err := s.LoadEmpty(ctx, func(applyFunc) error { called = true; return nil })
+	loaded, err := s.LoadEmpty(ctx, func(storetest.ApplyFunc) error { called = true; return nil })
 	if loaded || err != nil || called {
 		t.Fatalf("LoadEmpty on a store with a record: loaded %v, err %v, fn called %v", loaded, err, called)
 	}
@@ -207,7 +186,7 @@ func TestFailedLoadKeepsNothing(t *testing.T) {
 	ctx := context.Background()
 	before := indexDefs(t, s)
 	boom := errors.New("boom")
-	loaded, err := s.LoadEmpty(ctx, func(apply applyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
 		if _, err := apply(ctx, awkwardBatch()); err != nil {
 			return err
 		}

@@ -10,29 +10,8 @@ import (
 	"time"
 
 	memory "github.com/aimemory/ai-memory"
+	"github.com/aimemory/ai-memory/storetest"
 )
-
-type applyFunc = func(context.Context, *memory.Batch) (memory.ApplyResult, error)
-
-// loadBatches fills s through LoadEmpty and returns what each batch applied.
-func loadBatches(t *testing.T, s *Store, batches ...*memory.Batch) []memory.ApplyResult {
-	t.Helper()
-	var out []memory.ApplyResult
-	loaded, err := s.LoadEmpty(context.Background(), func(apply applyFunc) error {
-		for _, b := range batches {
-			res, err := apply(context.Background(), b)
-			if err != nil {
-				return err
-			}
-			out = append(out, res)
-		}
-		return nil
-	})
-	if err != nil || !loaded {
-		t.Fatalf("LoadEmpty: %v, %v", loaded, err)
-	}
-	return out
-}
 
 // dump is every row of the three tables but its change sequence and rowid,
 // and the ids each full-text query finds, so two stores can be compared.
@@ -125,7 +104,7 @@ func TestLoadStoresWhatApplyStores(t *testing.T) {
 		}
 		want = append(want, res)
 	}
-	if got := loadBatches(t, viaLoad, loadCase()...); !slices.Equal(got, want) {
+	if got := storetest.Load(t, viaLoad, loadCase()...); !slices.Equal(got, want) {
 		t.Fatalf("load applied %+v, Apply %+v", got, want)
 	}
 	a, l := dump(t, viaApply), dump(t, viaLoad)
@@ -163,7 +142,7 @@ func TestLoadOnlyIntoAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	called := false
-	loaded, err := s.LoadEmpty(context.Background(), func(applyFunc) error { called = true; return nil })
+	loaded, err := s.LoadEmpty(context.Background(), func(storetest.ApplyFunc) error { called = true; return nil })
 	if loaded || err != nil || called {
 		t.Fatalf("LoadEmpty on a store with a record: loaded %v, err %v, fn called %v", loaded, err, called)
 	}
@@ -175,7 +154,7 @@ func TestFailedLoadKeepsNothing(t *testing.T) {
 	s := openTemp(t, Options{})
 	ctx := context.Background()
 	boom := errors.New("boom")
-	loaded, err := s.LoadEmpty(ctx, func(apply applyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
 		if _, err := apply(ctx, loadCase()[0]); err != nil {
 			return err
 		}
@@ -205,7 +184,7 @@ func TestLoadWaitsForFnOnCancel(t *testing.T) {
 	s := openTemp(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	returned := false
-	loaded, err := s.LoadEmpty(ctx, func(apply applyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
 		if _, err := apply(ctx, loadCase()[0]); err != nil {
 			return err
 		}
