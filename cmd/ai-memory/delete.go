@@ -16,12 +16,8 @@ func newDeleteCmd(a *app) *cobra.Command {
 		Short: "Delete a memory and its links",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
-				id, err := eng.ResolveID(ctx, args[0])
-				if err != nil {
-					return nil, nil, err
-				}
-				_, err = eng.Delete(ctx, id)
+			return a.withMemory(cmd, args[0], func(ctx context.Context, eng *engine.Engine, id string) (any, func(io.Writer), error) {
+				_, err := eng.Delete(ctx, id)
 				return map[string]any{"deleted": true, "id": id}, func(w io.Writer) { fmt.Fprintf(w, "deleted %s\n", id) }, err
 			})
 		},

@@ -18,11 +18,7 @@ func newGetCmd(a *app) *cobra.Command {
 		Short: "Show a memory with its links",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
-				id, err := eng.ResolveID(ctx, args[0])
-				if err != nil {
-					return nil, nil, err
-				}
+			return a.withMemory(cmd, args[0], func(ctx context.Context, eng *engine.Engine, id string) (any, func(io.Writer), error) {
 				m, links, err := eng.Get(ctx, id)
 				if links == nil {
 					links = []memory.Link{}

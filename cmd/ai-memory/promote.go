@@ -17,11 +17,7 @@ func newPromoteCmd(a *app) *cobra.Command {
 		Short: "Make a memory long-term, or copy it into an ancestor namespace (--to-namespace)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
-				id, err := eng.ResolveID(ctx, args[0])
-				if err != nil {
-					return nil, nil, err
-				}
+			return a.withMemory(cmd, args[0], func(ctx context.Context, eng *engine.Engine, id string) (any, func(io.Writer), error) {
 				m, _, err := eng.Promote(ctx, id, to)
 				return m, func(w io.Writer) { fmt.Fprintf(w, "promoted %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title) }, err
 			})

@@ -230,6 +230,18 @@ func (a *app) withEngine(cmd *cobra.Command, run func(ctx context.Context, eng *
 	return a.print(v, text)
 }
 
+// withMemory is withEngine for a command naming one memory by its id or a
+// unique id prefix: run gets the resolved id.
+func (a *app) withMemory(cmd *cobra.Command, ref string, run func(ctx context.Context, eng *engine.Engine, id string) (v any, text func(io.Writer), err error)) error {
+	return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
+		id, err := eng.ResolveID(ctx, ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		return run(ctx, eng, id)
+	})
+}
+
 // resolveNodeID returns want (persisting it) or the stored node id,
 // generating one the first time a store is opened.
 func resolveNodeID(ctx context.Context, st memory.Store, want string) (string, error) {

@@ -65,11 +65,7 @@ func newUpdateCmd(a *app) *cobra.Command {
 				}
 				p.Metadata = &m
 			}
-			return a.withEngine(cmd, func(ctx context.Context, eng *engine.Engine) (any, func(io.Writer), error) {
-				id, err := eng.ResolveID(ctx, args[0])
-				if err != nil {
-					return nil, nil, err
-				}
+			return a.withMemory(cmd, args[0], func(ctx context.Context, eng *engine.Engine, id string) (any, func(io.Writer), error) {
 				m, _, err := eng.Update(ctx, id, p)
 				return m, func(w io.Writer) { fmt.Fprintf(w, "updated %s [%s/%s] %s\n", m.ID, m.Namespace, m.Tier, m.Title) }, err
 			})
