@@ -16,10 +16,8 @@ import (
 // takes the lock exclusively for an instant: every writer that drew a
 // number up to that mark held the lock from before its draw, so once the
 // exclusive grant comes each of them has committed or rolled back, and the
-// page stops at the mark. (Writers used to hold it exclusively until their
-// commit, which put every node of a shared database behind one writer:
-// 1 000 writes/s, where shared mode doubles it.) A bulk load takes it
-// exclusively for its whole transaction.
+// page stops at the mark. A bulk load takes it exclusively for its whole
+// transaction.
 const applyLock = 0x61692d6d656d02
 
 // Each kind is written with one INSERT … SELECT FROM unnest(column arrays)

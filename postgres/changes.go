@@ -6,7 +6,6 @@ import (
 
 	memory "github.com/aimemory/ai-memory"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // MaxVersion is the greatest version over the three tables, each read off
@@ -34,7 +33,7 @@ func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
 }
 
 // changesWindowSQL finds the seq window of the page after $1 of at most $2
-// rows ($1 the last seq, $2 the count, $3 the settled seq: no later row), reading at most $2 + 1 entries of
+// rows, none beyond $3 (settledSeq), reading at most $2 + 1 entries of
 // each seq index. The union is filtered and ordered from outside: written
 // so, PostgreSQL merges the three index scans (Merge Append) and stops at
 // the limit. With the WHERE inside each arm and the ORDER BY on the union
@@ -53,9 +52,9 @@ const changesWindowSQL = `
 // drawn belongs to a transaction that has ended: the sequence's high mark,
 // read before an instant's exclusive hold of applyLock, which waits for
 // every writer that held it (shared) when the mark was read (applyLock).
-func settledSeq(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+func (s *Store) settledSeq(ctx context.Context) (int64, error) {
 	var mark int64
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_seq`).Scan(&mark)
 		if err != nil {
 			return err
@@ -75,7 +74,7 @@ func (s *Store) Changes(ctx context.Context, afterSeq int64, limit int) (memory.
 	defer cancel()
 	cs := memory.ChangeSet{NextSeq: afterSeq}
 	limit = memory.PageLimit(limit)
-	settled, err := settledSeq(ctx, s.pool)
+	settled, err := s.settledSeq(ctx)
 	if err != nil {
 		return cs, s.wrap(ctx, "changes", err)
 	}
