@@ -58,12 +58,11 @@ type Workload struct {
 	ops     atomic.Int64
 	acked   atomic.Int64
 	deletes atomic.Int64
-	// faultAt is when FaultAfter acknowledgements were reached (unix
-	// nanoseconds; 0 before).
-	faultAt atomic.Int64
-	stop    chan struct{}
-	done    chan struct{}
-	ackCh   chan struct{}
+	// triggered is closed when FaultAfter acknowledgements are reached.
+	triggered chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	ackCh     chan struct{}
 
 	mu   sync.Mutex
 	keys []*keyState
@@ -72,7 +71,8 @@ type Workload struct {
 // StartWorkload launches len(Agents)*PerAgent clients. They run until Stop,
 // until ctx ends, or until MaxOps operations were issued.
 func StartWorkload(ctx context.Context, cfg WorkloadConfig) *Workload {
-	w := &Workload{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}), ackCh: make(chan struct{}, 1)}
+	w := &Workload{cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}), ackCh: make(chan struct{}, 1),
+		triggered: make(chan struct{})}
 	for i := range cfg.Keys {
 		w.keys = append(w.keys, &keyState{name: fmt.Sprintf("k%02d", i), home: i % len(cfg.Targets)})
 	}
@@ -264,19 +264,21 @@ func (w *Workload) deleteAllowed(d int) bool {
 // faultDelete waits until the fault has settled, then deletes one key
 // through node n.
 func (c *client) faultDelete(ctx context.Context, n int) {
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if at := c.w.faultAt.Load(); at != 0 && time.Since(time.Unix(0, at)) >= faultSettle {
-			break
-		}
-		select {
-		case <-t.C:
-		case <-c.w.stop:
-			return
-		case <-ctx.Done():
-			return
-		}
+	select {
+	case <-c.w.triggered:
+	case <-c.w.stop:
+		return
+	case <-ctx.Done():
+		return
+	}
+	settle := time.NewTimer(faultSettle)
+	defer settle.Stop()
+	select {
+	case <-settle.C:
+	case <-c.w.stop:
+		return
+	case <-ctx.Done():
+		return
 	}
 	if int(c.w.deletes.Load()) < c.w.deleteCap() {
 		c.deleteVia(ctx, n)
@@ -349,7 +351,7 @@ func (c *client) do(inv history.Op, call func() api.Result) api.Result {
 	cfg.Rec.Add(done)
 	if r.Outcome == api.OK {
 		if n := c.w.acked.Add(1); n == int64(c.w.cfg.FaultAfter) {
-			c.w.faultAt.Store(time.Now().UnixNano())
+			close(c.w.triggered)
 		}
 		select {
 		case c.w.ackCh <- struct{}{}:
