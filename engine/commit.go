@@ -46,11 +46,9 @@ func (e *Engine) commit(ctx context.Context, op string, b *memory.Batch) (receip
 		return r, err
 	}
 	// Local first, then the peers: a write this node refuses (a full disk
-	// answers 507, "nothing written, safe to retry") must exist nowhere.
-	// Pushing while the local commit runs would hide the commit's time in
-	// a quorum write but break that: the chaos gate's disk_full class
-	// found the peers holding refused writes and, after the clients'
-	// retries, one title under several ids.
+	// answers 507, "nothing written, safe to retry") must exist nowhere,
+	// so nothing is pushed before the local copy is durable
+	// (docs/performance.md, "Quorum: local first").
 	var err error
 	if r.applied, err = e.store.Apply(ctx, b); err != nil {
 		return r, err
