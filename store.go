@@ -171,3 +171,15 @@ func PageLimit(n int) int {
 	}
 	return n
 }
+
+// ApplyFunc writes one batch as Store.Apply does.
+type ApplyFunc = func(context.Context, *Batch) (ApplyResult, error)
+
+// EmptyLoader is a Store with a bulk path for filling it while it holds no
+// rows (the sqlite and postgres stores; migrate's fast path). LoadEmpty
+// returns false without calling fn when the store holds rows; otherwise fn
+// writes its batches through apply inside one transaction, and a failed
+// load keeps nothing.
+type EmptyLoader interface {
+	LoadEmpty(ctx context.Context, fn func(apply ApplyFunc) error) (bool, error)
+}

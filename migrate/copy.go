@@ -7,16 +7,6 @@ import (
 	memory "github.com/aimemory/ai-memory"
 )
 
-// applyFunc writes one batch as memory.Store's Apply does.
-type applyFunc = func(context.Context, *memory.Batch) (memory.ApplyResult, error)
-
-// emptyLoader is a destination with a bulk path for filling it when it is
-// empty, in one transaction (LoadEmpty of the postgres and sqlite stores):
-// it returns false without calling fn when the store holds rows.
-type emptyLoader interface {
-	LoadEmpty(ctx context.Context, fn func(apply applyFunc) error) (bool, error)
-}
-
 // copier is one run's copy: it reads the source and hands pages to a writer.
 type copier struct {
 	from   Source
@@ -31,11 +21,11 @@ type copier struct {
 // is empty; false when the ordinary path must copy instead. A failed load
 // keeps nothing, so the report's counts go back to zero and say so.
 func (c *copier) loadEmpty(ctx context.Context, to memory.Store) (bool, error) {
-	l, ok := to.(emptyLoader)
+	l, ok := to.(memory.EmptyLoader)
 	if !ok || c.opts.DryRun {
 		return false, nil
 	}
-	loaded, err := l.LoadEmpty(ctx, func(apply applyFunc) error {
+	loaded, err := l.LoadEmpty(ctx, func(apply memory.ApplyFunc) error {
 		return c.copyAll(ctx, &writer{apply: apply, to: to, rep: c.rep, fresh: true})
 	})
 	if err != nil && loaded {
@@ -130,8 +120,8 @@ func (c *copier) copyAll(ctx context.Context, w *writer) error {
 
 // writer applies pages to the destination and counts what it took.
 type writer struct {
-	apply applyFunc    // the destination's Apply, or its bulk load's
-	to    memory.Store // for look-ups when the destination was not empty
+	apply memory.ApplyFunc // the destination's Apply, or its bulk load's
+	to    memory.Store     // for look-ups when the destination was not empty
 	rep   *Report
 	fresh bool // the destination was empty when the run began
 }

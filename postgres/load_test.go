@@ -172,7 +172,7 @@ func TestLoadOnlyIntoAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	called := false
-	loaded, err := s.LoadEmpty(ctx, func(storetest.ApplyFunc) error { called = true; return nil })
+	loaded, err := s.LoadEmpty(ctx, func(memory.ApplyFunc) error { called = true; return nil })
 	if loaded || err != nil || called {
 		t.Fatalf("LoadEmpty on a store with a record: loaded %v, err %v, fn called %v", loaded, err, called)
 	}
@@ -186,7 +186,7 @@ func TestFailedLoadKeepsNothing(t *testing.T) {
 	ctx := context.Background()
 	before := indexDefs(t, s)
 	boom := errors.New("boom")
-	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply memory.ApplyFunc) error {
 		if _, err := apply(ctx, awkwardBatch()); err != nil {
 			return err
 		}

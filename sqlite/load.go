@@ -35,7 +35,7 @@ import (
 // not handle): LoadEmpty returns false and the caller applies its batches
 // instead, or, when that write failed after the load ran, an error and
 // nothing of the load is kept.
-func (s *Store) LoadEmpty(ctx context.Context, fn func(apply func(context.Context, *memory.Batch) (memory.ApplyResult, error)) error) (bool, error) {
+func (s *Store) LoadEmpty(ctx context.Context, fn func(apply memory.ApplyFunc) error) (bool, error) {
 	var (
 		ran, loaded bool
 		fnErr       error

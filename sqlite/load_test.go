@@ -142,7 +142,7 @@ func TestLoadOnlyIntoAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	called := false
-	loaded, err := s.LoadEmpty(context.Background(), func(storetest.ApplyFunc) error { called = true; return nil })
+	loaded, err := s.LoadEmpty(context.Background(), func(memory.ApplyFunc) error { called = true; return nil })
 	if loaded || err != nil || called {
 		t.Fatalf("LoadEmpty on a store with a record: loaded %v, err %v, fn called %v", loaded, err, called)
 	}
@@ -154,7 +154,7 @@ func TestFailedLoadKeepsNothing(t *testing.T) {
 	s := openTemp(t, Options{})
 	ctx := context.Background()
 	boom := errors.New("boom")
-	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply memory.ApplyFunc) error {
 		if _, err := apply(ctx, loadCase()[0]); err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func TestLoadWaitsForFnOnCancel(t *testing.T) {
 	s := openTemp(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	returned := false
-	loaded, err := s.LoadEmpty(ctx, func(apply storetest.ApplyFunc) error {
+	loaded, err := s.LoadEmpty(ctx, func(apply memory.ApplyFunc) error {
 		if _, err := apply(ctx, loadCase()[0]); err != nil {
 			return err
 		}
