@@ -247,7 +247,11 @@ func (a *agent) signal(pid int, sig syscall.Signal) error {
 	if sig == syscall.SIGKILL {
 		syscall.Kill(-pid, sig)
 	}
-	if err := syscall.Kill(pid, sig); err != nil || sig != syscall.SIGSTOP {
+	err := syscall.Kill(pid, sig)
+	if sig == syscall.SIGKILL && errors.Is(err, syscall.ESRCH) {
+		return nil // the group's kill ended it first
+	}
+	if err != nil || sig != syscall.SIGSTOP {
 		return err
 	}
 	return waitStopped(pid)

@@ -492,12 +492,21 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	return err
 }
 
-// Kill SIGKILLs its group and waits until the agent saw it exit.
+// Kill SIGKILLs its group and waits until the agent saw it exit. A kill
+// the agent refuses because the process has just ended waits all the same:
+// the exit's event is on its way (a restart that did not wait for it found
+// the node "already running").
 func (p *Process) Kill() {
-	if p.Signal(syscall.SIGKILL) == nil {
-		<-p.done
+	p.Signal(syscall.SIGKILL)
+	select {
+	case <-p.done:
+	case <-time.After(killWait):
 	}
 }
+
+// killWait bounds Kill's wait for the exit event (the connection's loss
+// ends every process sooner).
+const killWait = 15 * time.Second
 
 // Stop asks it to exit (SIGCONT, SIGTERM), and kills it after grace.
 func (p *Process) Stop(grace time.Duration) {
